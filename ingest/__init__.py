@@ -1,0 +1,21 @@
+"""ingest: messy document dumps in, a clean, deduplicated JSONL corpus out."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .clean import CleanConfig, clean_records  # noqa: E402
+from .errors import IngestError, InputError  # noqa: E402
+from .io import read_records, write_records  # noqa: E402
+from .record import Record  # noqa: E402
+
+__all__ = [
+    "CleanConfig",
+    "IngestError",
+    "InputError",
+    "Record",
+    "__version__",
+    "clean_records",
+    "read_records",
+    "write_records",
+]

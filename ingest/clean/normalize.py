@@ -1,0 +1,110 @@
+"""Unicode repair and normalization of decoded text: small pure ``str -> str`` steps."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import ftfy
+from ftfy import TextFixerConfig
+
+# Only ftfy's encoding repairs: its other fixes (curly quotes, full-width forms, ligatures)
+# would rewrite text that is already correct, such as Chinese full-width punctuation.
+MOJIBAKE_ONLY = TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=True,
+)
+
+LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+# No-break, typographic and ideographic spaces: they only look like a space.
+ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+# Invisible characters with no meaning in running text. ZWJ/ZWNJ (emoji sequences, Persian,
+# Indic scripts) and the bidi marks are kept: removing them changes how text reads.
+INVISIBLES = re.compile(r"[\u200b\u2060\ufeff\u00ad\u180e]")
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$", re.M)
+INNER_SPACE_RUNS = re.compile(r"(?<=\S) {2,}(?=\S)")
+BLANK_LINE_RUNS = re.compile(r"\n{3,}")
+ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
+# A fixed point is reached in one or two rounds on real text; the bound only guards loops.
+MAX_ROUNDS = 5
+
+
+def repair_mojibake(text: str) -> tuple[str, list[str]]:
+    """Undo text decoded with the wrong codec; returns the text and the repairs applied.
+
+    >>> repair_mojibake("cafÃ© â€œnaÃ¯veâ€\\x9d")
+    ('café “naïve”', ['mojibake:sloppy-windows-1252->utf-8'])
+    """
+    if text.isascii():
+        return text, []
+    fixed, steps = ftfy.fix_and_explain(text, MOJIBAKE_ONLY)
+    if fixed == text:
+        return text, []
+    return fixed, [_describe(steps)]
+
+
+def _describe(steps: list[tuple[str, str]] | None) -> str:
+    encodes = [name for kind, name in steps or [] if kind == "encode"]
+    decodes = [name for kind, name in steps or [] if kind == "decode"]
+    if encodes and decodes:
+        return f"mojibake:{encodes[0]}->{decodes[-1]}"
+    applied = [name for kind, name in steps or [] if kind == "apply"]
+    return "mojibake:" + (applied[0] if applied else "fixed")
+
+
+def unescape_entities(text: str) -> str:
+    """Decode HTML entities, double-escaped ones too, so that a second pass finds none.
+
+    >>> unescape_entities("AT&amp;amp;T &lt;b&gt; caf&eacute;")
+    'AT&T <b> café'
+    """
+    while ENTITY.search(text):
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text
+
+
+def normalize_whitespace(text: str) -> str:
+    """Line breaks to ``\\n``, odd spaces to one space, invisibles and controls out, lines
+    stripped, blank runs collapsed to one blank line.
+
+    >>> normalize_whitespace("a\\u00a0\\u00a0b\\u200b\\r\\n\\r\\n\\r\\n\\tc  \\x07")
+    'a b\\n\\nc'
+    """
+    text = LINE_BREAKS.sub("\n", text)
+    text = ODD_SPACES.sub(" ", text)
+    text = INVISIBLES.sub("", text)
+    text = CONTROLS.sub("", text)
+    text = EDGE_SPACE.sub("", text)
+    text = INNER_SPACE_RUNS.sub(" ", text)
+    text = BLANK_LINE_RUNS.sub("\n\n", text)
+    return text.strip("\n ")
+
+
+def normalize_text(text: str, *, repair: bool = True, entities: bool = True) -> tuple[str, list[str]]:
+    """Repair, NFC-normalize and tidy ``text``; idempotent: ``normalize_text`` of the result
+    returns it unchanged. Returns the text and the repairs applied."""
+    repairs: list[str] = []
+    for _ in range(MAX_ROUNDS):
+        before = text
+        if repair:
+            text, steps = repair_mojibake(text)
+            repairs.extend(s for s in steps if s not in repairs)
+        if entities:
+            text = unescape_entities(text)
+        text = unicodedata.normalize("NFC", text)
+        text = normalize_whitespace(text)
+        if text == before:
+            break
+    return text, repairs

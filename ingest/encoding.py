@@ -1,0 +1,195 @@
+"""Bytes in any encoding -> Unicode text, trusting the evidence in a careful order.
+
+Order of evidence: a byte-order mark; a charset the page declares (HTML ``<meta>``, XML
+declaration) when the bytes decode with it and chardet does not find it implausible; strict
+UTF-8; chardet's detection; and last cp1252 with U+FFFD for what does not decode. Labels
+that browsers know to be wrong are widened the way the WHATWG Encoding Standard does.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import chardet
+from chardet import EncodingEra
+
+from .errors import BinaryInputError
+
+# Checked longest first: a UTF-32-LE BOM starts with the UTF-16-LE one.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# What browsers decode these labels as (WHATWG Encoding Standard): the narrower codecs
+# reject bytes that real pages labelled this way contain.
+LABEL_SUPERSETS = {
+    "ascii": "cp1252",
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift-jis": "cp932",
+    "euc-kr": "cp949",
+    "big5": "big5hkscs",
+    "tis-620": "cp874",
+    "iso8859-11": "cp874",
+}
+
+# Enough of a page to hold its <meta charset> or XML declaration.
+DECLARATION_WINDOW = 4096
+DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)"""
+    rb"""|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_:.\-]+)""",
+    re.IGNORECASE,
+)
+# A declared charset is believed unless chardet rates it below this share of its own pick.
+DECLARED_MIN_RELATIVE_CONFIDENCE = 0.5
+# Share of control characters above which decoded bytes are not text.
+MAX_CONTROL_SHARE = 0.05
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+FALLBACK_ENCODING = "cp1252"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded from bytes, and how."""
+
+    text: str
+    encoding: str
+    confidence: float
+    declared_encoding: str
+    method: str  # "bom", "declared", "utf-8", "chardet", "forced" or "fallback"
+    replaced: int  # bytes that did not decode and became U+FFFD
+
+
+def normalize_encoding_name(name: str) -> str:
+    """Python's canonical codec name, hyphenated; raises ``LookupError`` if unknown.
+
+    >>> normalize_encoding_name("Shift_JIS")
+    'shift-jis'
+    """
+    return codecs.lookup(name).name.replace("_", "-")
+
+
+def browser_codec(label: str) -> str:
+    """The codec a browser really uses for ``label``; raises ``LookupError`` if unknown.
+
+    >>> browser_codec("GB2312"), browser_codec("iso-8859-1"), browser_codec("utf8")
+    ('gb18030', 'cp1252', 'utf-8')
+    """
+    name = normalize_encoding_name(label)
+    return LABEL_SUPERSETS.get(name, name)
+
+
+def find_declared_charset(data: bytes) -> str:
+    """The charset named in an HTML ``<meta>`` or XML declaration near the start, or ``""``."""
+    match = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
+    if not match:
+        return ""
+    label = (match.group(1) or match.group(2)).decode("ascii", "replace")
+    try:
+        return normalize_encoding_name(label)
+    except LookupError:
+        return ""
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
+    """Decode ``data`` by the best evidence; ``encoding`` forces a codec.
+
+    Raises ``BinaryInputError`` when the bytes are not text in any encoding.
+    """
+    declared = find_declared_charset(data)
+    if encoding:
+        return _decode_with(data, browser_codec(encoding), 1.0, declared, "forced")
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return _decode_with(data[len(bom) :], codec, 1.0, declared, "bom")
+    utf8 = _strict(data, "utf-8")
+    # NUL is valid UTF-8, but text with NULs is UTF-16/32 without a BOM, or binary.
+    if utf8 is not None and "\x00" not in utf8 and not _looks_binary(utf8):
+        return Decoded(utf8, "utf-8", 1.0, declared, "utf-8", 0)
+    detected, detected_confidence = _detect(data)
+    if declared and declared != "utf-8":
+        codec = browser_codec(declared)
+        if _strict(data, codec) is not None and _declaration_plausible(data, codec, detected):
+            return _decode_with(data, codec, 1.0, declared, "declared")
+    if detected is None:
+        raise BinaryInputError("binary data, not a text document")
+    return _decode_with(data, detected, detected_confidence, declared, "chardet")
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _detect(data: bytes) -> tuple[str | None, float]:
+    """chardet's pick among the encodings of the web era, widened like a browser would."""
+    result = chardet.detect(
+        data, encoding_era=EncodingEra.MODERN_WEB, prefer_superset=True, compat_names=False
+    )
+    if result["encoding"] is None:
+        return None, float(result["confidence"] or 0.0)
+    try:
+        return browser_codec(result["encoding"]), float(result["confidence"])
+    except LookupError:
+        return FALLBACK_ENCODING, 0.0
+
+
+def _declaration_plausible(data: bytes, declared: str, detected: str | None) -> bool:
+    """A declared charset is a claim: believe it unless chardet finds it far less likely."""
+    if detected is None or detected == declared:
+        return True
+    candidates = chardet.detect_all(
+        data,
+        encoding_era=EncodingEra.ALL,
+        include_encodings=[declared, detected],
+        prefer_superset=True,
+        compat_names=False,
+    )
+    scores = {}
+    for candidate in candidates:
+        if candidate["encoding"]:
+            try:
+                scores[browser_codec(candidate["encoding"])] = float(candidate["confidence"])
+            except LookupError:
+                continue
+    best = max(scores.values(), default=0.0)
+    return scores.get(declared, 0.0) >= DECLARED_MIN_RELATIVE_CONFIDENCE * best
+
+
+def _decode_with(
+    data: bytes, codec: str, confidence: float, declared: str, method: str
+) -> Decoded:
+    text = data.decode(codec, errors="replace")
+    replaced = text.count("\ufffd") - _strict_count_fffd(data, codec)
+    if _looks_binary(text):
+        raise BinaryInputError("binary data, not a text document")
+    name = normalize_encoding_name(codec)
+    if replaced and method == "chardet":
+        method = "fallback"
+    return Decoded(text, name, round(confidence, 4), declared, method, replaced)
+
+
+def _strict_count_fffd(data: bytes, codec: str) -> int:
+    """U+FFFD already in the source text (encoded), so that only our replacements count."""
+    try:
+        return len(re.findall(re.escape("\ufffd".encode(codec)), data))
+    except (UnicodeEncodeError, LookupError):
+        return 0
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = len(CONTROL_CHARS.findall(text[:65536]))
+    return controls > MAX_CONTROL_SHARE * min(len(text), 65536)

@@ -1,0 +1,378 @@
+"""Reading inputs (files, folders, globs, stdin; raw documents or JSONL; compressed or not)
+and writing JSONL atomically."""
+
+from __future__ import annotations
+
+import bz2
+import glob
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+import sys
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+import xxhash
+import zstandard
+
+from .encoding import decode_bytes
+from .errors import BinaryInputError, IngestError, InputError
+from .record import Record
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
+MAGIC_NUMBERS = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)", re.I | re.S)
+# Bytes a raw document may not exceed: larger "documents" are dumps, not pages.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
+
+ErrorHandler = Callable[[InputError], None]
+
+
+def raise_error(error: InputError) -> None:
+    """The library's default error handler: stop at the first bad input."""
+    raise error
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file to read, and the id its raw document gets (its path below the argument)."""
+
+    path: str
+    relative: str
+
+
+def expand_inputs(arguments: Iterable[str]) -> Iterator[InputFile]:
+    """Files named by ``arguments``: files, folders (recursive, sorted), globs, ``-``.
+
+    Raises ``InputError`` (through the iterator) for an argument that names nothing.
+    """
+    for argument in arguments:
+        if argument == STDIN:
+            yield InputFile(STDIN, STDIN_NAME)
+        elif os.path.isdir(argument):
+            yield from _walk(argument)
+        elif os.path.exists(argument):
+            yield InputFile(argument, os.path.basename(argument))
+        elif glob.has_magic(argument):
+            yield from _expand_glob(argument)
+        else:
+            raise InputError(argument, "no such file or directory")
+
+
+def _walk(root: str) -> Iterator[InputFile]:
+    for path in _sorted_files(root):
+        yield InputFile(path, Path(os.path.relpath(path, root)).as_posix())
+
+
+def _sorted_files(folder: str) -> Iterator[str]:
+    """Files below ``folder`` in one path order (``b/a.txt`` before ``c.txt``)."""
+    # Hidden files and folders (.git, .DS_Store) are tooling, not documents.
+    with os.scandir(folder) as entries:
+        names = sorted((e.name, e.is_dir()) for e in entries if not e.name.startswith("."))
+    for name, is_dir in names:
+        path = os.path.join(folder, name)
+        if is_dir:
+            yield from _sorted_files(path)
+        else:
+            yield path
+
+
+def _expand_glob(pattern: str) -> Iterator[InputFile]:
+    matches = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+    if not matches:
+        raise InputError(pattern, "no file matches this pattern")
+    base = _static_prefix(pattern)
+    for path in matches:
+        yield InputFile(path, Path(os.path.relpath(path, base)).as_posix())
+
+
+def _static_prefix(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard."""
+    parts = Path(pattern).parts
+    static = parts[: next(i for i, p in enumerate(parts) if glob.has_magic(p))]
+    return os.path.join(*static) if static else "."
+
+
+def compression_of(path: str) -> str | None:
+    return COMPRESSION_SUFFIXES.get(Path(path).suffix.lower())
+
+
+def _stem_suffix(path: str) -> str:
+    """The suffix that says what a file holds, under any compression suffix."""
+    p = Path(path)
+    if p.suffix.lower() in COMPRESSION_SUFFIXES:
+        p = Path(p.stem)
+    return p.suffix.lower()
+
+
+class _Replay(io.RawIOBase):
+    """A stream that yields ``head`` again before the rest of ``stream``: lets us sniff stdin."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        chunk = self._stream.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _sniff(stream: IO[bytes], size: int) -> tuple[bytes, BinaryIO]:
+    head = b""
+    while len(head) < size:
+        chunk = stream.read(size - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head, io.BufferedReader(_Replay(head, stream))
+
+
+def _decompress(stream: BinaryIO, compression: str | None) -> BinaryIO:
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+    if compression == "bz2":
+        return bz2.BZ2File(stream, mode="rb")  # type: ignore[return-value]
+    if compression == "xz":
+        return lzma.LZMAFile(stream, mode="rb")  # type: ignore[return-value]
+    if compression == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+        return io.BufferedReader(reader)  # type: ignore[arg-type]
+    return stream
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[BinaryIO]:
+    """A binary stream of ``path`` (``-`` for stdin), decompressed by suffix or magic number."""
+    if path == STDIN:
+        head, stream = _sniff(sys.stdin.buffer, 6)
+        compression = next((c for magic, c in MAGIC_NUMBERS if head.startswith(magic)), None)
+        yield _decompress(stream, compression)
+        return
+    with open(path, "rb") as raw:
+        yield _decompress(raw, compression_of(path))  # type: ignore[arg-type]
+
+
+def read_records(
+    inputs: Iterable[str] = (STDIN,),
+    *,
+    encoding: str | None = None,
+    on_error: ErrorHandler = raise_error,
+) -> Iterator[Record]:
+    """Records from files, folders, globs and ``-``: raw documents and JSONL alike.
+
+    Each bad input goes to ``on_error`` (which may raise to stop) and the rest are read.
+    Ids are made unique: a repeated id becomes ``<source>`` for a file, ``<path>:<line>`` for a
+    JSONL line.
+    """
+    seen = _SeenIds()
+    files = expand_inputs(list(inputs) or [STDIN])
+    while True:
+        try:
+            item = next(files)
+        except StopIteration:
+            return
+        except InputError as error:
+            on_error(error)
+            continue
+        for record in _read_file(item, encoding, on_error):
+            yield seen.unique(record)
+
+
+def _read_file(item: InputFile, encoding: str | None, on_error: ErrorHandler) -> Iterator[Record]:
+    where = STDIN_NAME if item.path == STDIN else item.path
+    try:
+        with open_input(item.path) as stream:
+            if item.path == STDIN:
+                head, stream = _sniff(stream, 4096)
+                is_jsonl = head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{")
+            else:
+                is_jsonl = _stem_suffix(item.path) in JSONL_SUFFIXES
+            if is_jsonl:
+                yield from _read_jsonl(stream, where, on_error)
+            else:
+                yield _read_document(stream, item, where, encoding)
+    except READ_ERRORS as error:
+        on_error(InputError(where, _describe_read_error(error)))
+    except BinaryInputError as error:
+        on_error(InputError(where, str(error)))
+
+
+def _describe_read_error(error: BaseException) -> str:
+    if isinstance(error, EOFError):
+        return "compressed data is truncated"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return f"cannot read: {error}"
+
+
+def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str | None) -> Record:
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise BinaryInputError(f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB: not a document")
+    decoded = decode_bytes(data, encoding)
+    return Record(
+        id=item.relative,
+        text=decoded.text,
+        source=where,
+        metadata={
+            "content_type": "html" if _is_html(item.path, data) else "text",
+            "encoding": decoded.encoding,
+            "encoding_confidence": decoded.confidence,
+            "declared_encoding": decoded.declared_encoding,
+            "decode_method": decoded.method,
+            "replaced_bytes": decoded.replaced,
+        },
+    )
+
+
+def _is_html(path: str, data: bytes) -> bool:
+    return _stem_suffix(path) in HTML_SUFFIXES or bool(HTML_START.match(data[:2048]))
+
+
+def _read_jsonl(stream: BinaryIO, where: str, on_error: ErrorHandler) -> Iterator[Record]:
+    for number, line in enumerate(stream, start=1):
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
+            yield Record.from_dict(data, f"{where}:{number}", where)
+        except UnicodeDecodeError:
+            on_error(InputError(f"{where}:{number}", "line is not valid UTF-8"))
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            on_error(InputError(f"{where}:{number}", f"malformed JSONL record: {error}"))
+
+
+class _SeenIds:
+    """Keeps ids unique within a run by remembering 8-byte hashes, not the ids themselves."""
+
+    def __init__(self) -> None:
+        self._hashes: set[int] = set()
+
+    def unique(self, record: Record) -> Record:
+        if self._add(record.id):
+            return record
+        fallback = record.source if record.id != record.source else f"{record.source}#dup"
+        n = 1
+        candidate = fallback
+        while not self._add(candidate):
+            n += 1
+            candidate = f"{fallback}~{n}"
+        record.id = candidate
+        return record
+
+    def _add(self, record_id: str) -> bool:
+        key = xxhash.xxh3_64_intdigest(record_id.encode("utf-8", "surrogatepass"))
+        if key in self._hashes:
+            return False
+        self._hashes.add(key)
+        return True
+
+
+# --- writing ---------------------------------------------------------------------------
+
+SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def encode_line(record: Record) -> bytes:
+    """One JSONL line; lone surrogates (from JSON ``\\ud800`` escapes) become U+FFFD."""
+    line = record.to_json()
+    try:
+        return line.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return SURROGATES.sub("\ufffd", line).encode("utf-8") + b"\n"
+
+
+def write_records(records: Iterable[Record], output: str | None = None) -> int:
+    """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``); returns the count.
+
+    A file is written to a temporary file beside it and renamed into place only when every
+    record was written, so a failed run never leaves half a corpus or truncates an old one.
+    """
+    if output is None or output == STDIN:
+        return _write_stream(records, sys.stdout.buffer)
+    with atomic_output(output) as stream:
+        return _write_stream(records, stream)
+
+
+def _write_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
+    count = 0
+    for record in records:
+        stream.write(encode_line(record))
+        count += 1
+    stream.flush()
+    return count
+
+
+@contextmanager
+def atomic_output(path: str) -> Iterator[IO[bytes]]:
+    """A binary stream (compressed by ``path``'s suffix) that replaces ``path`` on success."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise IngestError(f"{path}: the folder for the output does not exist")
+    fd, temporary = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as raw, _compress(raw, compression_of(path)) as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        with _ignore_missing():
+            os.unlink(temporary)
+        raise
+
+
+@contextmanager
+def _ignore_missing() -> Iterator[None]:
+    try:
+        yield
+    except FileNotFoundError:
+        pass
+
+
+@contextmanager
+def _compress(raw: IO[bytes], compression: str | None) -> Iterator[IO[bytes]]:
+    if compression is None:
+        yield raw
+        return
+    stream: IO[bytes]
+    if compression == "gzip":
+        # mtime=0 and no file name in the header: the same records give the same bytes.
+        stream = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)  # type: ignore[assignment]
+    elif compression == "bz2":
+        stream = bz2.BZ2File(raw, mode="wb")  # type: ignore[assignment]
+    elif compression == "xz":
+        stream = lzma.LZMAFile(raw, mode="wb")  # type: ignore[assignment]
+    else:
+        stream = zstandard.ZstdCompressor().stream_writer(raw, closefd=False)  # type: ignore[assignment]
+    with stream:
+        yield stream

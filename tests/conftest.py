@@ -1,0 +1,49 @@
+"""Shared helpers: run the real CLI in-process (CliRunner) or as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ingest.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
+
+
+def invoke(args: list[str], input: bytes | str | None = None) -> Result:
+    """Run ``ingest ARGS`` in-process; stdout and stderr kept apart."""
+    return CliRunner().invoke(cli, args, input=input, catch_exceptions=False)
+
+
+def run_ingest(
+    args: list[str], input: bytes | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m ingest ARGS`` as a real process."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C"}
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        input=input,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def parse_jsonl(data: bytes | str) -> list[dict]:
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    return SAMPLES

@@ -1,0 +1,164 @@
+"""CLI conventions: errors, exit codes, atomic output, pipes, signals, determinism, help."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest import __version__
+
+from .conftest import SAMPLES, invoke, parse_jsonl, run_ingest
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+
+
+@pytest.fixture
+def mixed_inputs(tmp_path: Path) -> Path:
+    """A folder with good documents and one of each kind of bad input."""
+    (tmp_path / "a_good.txt").write_text("First good document.")
+    (tmp_path / "b_image.png").write_bytes(PNG)
+    (tmp_path / "c_broken.jsonl").write_text('{"id": "ok", "text": "fine"}\n{"id": oops}\n[1, 2]\n')
+    (tmp_path / "d_truncated.txt.gz").write_bytes(gzip.compress(b"some text " * 500)[:-30])
+    os.symlink(tmp_path / "gone.txt", tmp_path / "e_dangling.txt")
+    (tmp_path / "f_last.txt").write_text("Last good document.")
+    return tmp_path
+
+
+def test_bad_inputs_are_reported_one_line_each_and_the_rest_processed(mixed_inputs: Path) -> None:
+    missing = mixed_inputs / "no-such-dir"
+    result = run_ingest(["clean", str(mixed_inputs), str(missing)])
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("ingest: error:")]
+    assert errors == [
+        f"ingest: error: {mixed_inputs}/b_image.png: binary data, not a text document",
+        f"ingest: error: {mixed_inputs}/c_broken.jsonl:2: malformed JSONL record: "
+        "Expecting value: line 1 column 8 (char 7)",
+        f"ingest: error: {mixed_inputs}/c_broken.jsonl:3: malformed JSONL record: "
+        "expected a JSON object",
+        f"ingest: error: {mixed_inputs}/d_truncated.txt.gz: compressed data is truncated",
+        f"ingest: error: {mixed_inputs}/e_dangling.txt: no such file or directory",
+        f"ingest: error: {missing}: no such file or directory",
+    ]
+    ids = [r["id"] for r in parse_jsonl(result.stdout)]
+    assert ids == ["a_good.txt", "ok", "f_last.txt"]
+    assert stderr.splitlines()[-1].startswith("ingest clean: 3 in, 3 out, 6 errors in ")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+    path.write_text("x")
+    path.chmod(0)
+    result = invoke(["clean", str(path)])
+    assert result.exit_code == 1
+    assert "permission denied" in result.stderr
+
+
+def test_strict_stops_at_the_first_bad_input_and_leaves_the_old_output(mixed_inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("the old corpus\n")
+    result = run_ingest(["clean", "--strict", str(mixed_inputs), "-o", str(out)])
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == (
+        f"ingest: error: {mixed_inputs}/b_image.png: binary data, not a text document"
+    )
+    assert out.read_text() == "the old corpus\n"
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".ingest-")]
+
+
+def test_output_file_is_replaced_only_on_success(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    result = invoke(["clean", "-q", str(SAMPLES), "-o", str(out)])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert len(parse_jsonl(out.read_bytes())) == 5
+
+
+def test_output_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = invoke(["clean", str(SAMPLES), "-o", str(tmp_path / "nope" / "out.jsonl")])
+    assert result.exit_code == 1
+    assert "the folder for the output does not exist" in result.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke(["clean", "--no-such-option"]).exit_code == 2
+    bad = invoke(["clean", "--encoding", "klingon-8", str(SAMPLES)])
+    assert bad.exit_code == 2
+    assert "unknown encoding 'klingon-8'" in bad.stderr
+
+
+def test_two_runs_give_byte_identical_output(tmp_path: Path) -> None:
+    first, second = tmp_path / "1.jsonl.gz", tmp_path / "2.jsonl.gz"
+    assert invoke(["clean", "-q", str(SAMPLES), "-o", str(first)]).exit_code == 0
+    assert invoke(["clean", "-q", str(SAMPLES), "-o", str(second)]).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    a = run_ingest(["clean", "-q", str(SAMPLES)]).stdout
+    b = run_ingest(["clean", "-q", str(SAMPLES)]).stdout
+    assert a == b and a
+
+
+def test_pipe_into_head_exits_quietly(tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(f'{{"id": "{i}", "text": "document number {i}"}}\n' for i in range(20000)))
+    shell = f"{sys.executable} -m ingest clean {big} | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+    assert b"Traceback" not in result.stderr and b"BrokenPipe" not in result.stderr
+
+
+def test_ctrl_c_exits_130_without_traceback_or_partial_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "clean", "-", "-o", str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None
+    process.stdin.write(b'{"text": "a record"}\n' * 1000)
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not [p for p in os.listdir(tmp_path) if p.startswith(".ingest-")]:
+        time.sleep(0.05)  # wait until the run has opened its temporary output
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_stdout_is_utf8_whatever_the_locale() -> None:
+    result = run_ingest(["clean", "-q"], input="Grüße, 你好".encode())
+    assert result.returncode == 0, result.stderr
+    assert parse_jsonl(result.stdout)[0]["text"] == "Grüße, 你好"
+
+
+def test_summary_goes_to_stderr_and_quiet_suppresses_it() -> None:
+    loud = invoke(["clean", str(SAMPLES)])
+    assert loud.stderr.startswith("ingest clean: 5 in, 5 out, 0 errors in ")
+    assert invoke(["clean", "-q", str(SAMPLES)]).stderr == ""
+
+
+def test_version_and_module_entry_point() -> None:
+    assert invoke(["--version"]).stdout.strip() == f"ingest, version {__version__}"
+    assert run_ingest(["--version"]).stdout.decode().strip() == f"ingest, version {__version__}"
+
+
+def test_help_of_every_command_has_an_example() -> None:
+    from ingest.cli import cli
+
+    assert "Example:" in invoke(["--help"]).stdout
+    for name in cli.commands:
+        text = invoke([name, "--help"]).stdout
+        assert "Example:" in text and f"ingest {name}" in text, name
+        assert "--output" in text and "--strict" in text

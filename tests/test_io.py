@@ -1,0 +1,166 @@
+"""The I/O layer: every input kind, compression in and out, atomic output, ids."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import lzma
+import os
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from ingest import InputError, Record, read_records, write_records
+from ingest.io import expand_inputs
+
+from .conftest import SAMPLE_FILES, SAMPLES, invoke, parse_jsonl
+
+COMPRESSORS = {
+    ".gz": gzip.compress,
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+    ".zst": lambda data: zstandard.ZstdCompressor().compress(data),
+}
+DECOMPRESSORS = {
+    ".gz": gzip.decompress,
+    ".bz2": bz2.decompress,
+    ".xz": lzma.decompress,
+    ".zst": lambda data: zstandard.ZstdDecompressor().decompressobj().decompress(data),
+}
+
+
+def jsonl(*records: dict) -> bytes:
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+def test_folder_is_read_recursively_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("zed")
+    (tmp_path / "b" / "a.txt").write_text("ay")
+    (tmp_path / "c.txt").write_text("see")
+    (tmp_path / ".hidden").write_text("not a document")
+    records = list(read_records([str(tmp_path)]))
+    assert [r.id for r in records] == ["b/a.txt", "b/z.txt", "c.txt"]
+    assert [r.text for r in records] == ["ay", "zed", "see"]
+    assert records[0].source == str(tmp_path / "b" / "a.txt")
+
+
+def test_samples_are_read_with_their_file_names_as_ids() -> None:
+    records = list(read_records([str(SAMPLES)]))
+    assert [r.id for r in records] == [p.name for p in SAMPLE_FILES]
+    assert all(r.metadata["encoding"] == "utf-8" for r in records)
+
+
+def test_glob_and_single_file(tmp_path: Path) -> None:
+    for name in ("one.txt", "two.txt", "three.md"):
+        (tmp_path / name).write_text(name)
+    by_glob = list(read_records([str(tmp_path / "*.txt")]))
+    assert [r.id for r in by_glob] == ["one.txt", "two.txt"]
+    single = list(read_records([str(tmp_path / "three.md")]))
+    assert [(r.id, r.text) for r in single] == [("three.md", "three.md")]
+
+
+def test_glob_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no file matches"):
+        list(read_records([str(tmp_path / "*.nothing")]))
+
+
+def test_jsonl_keeps_unknown_keys_and_fills_missing_ids(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(
+        jsonl(
+            {"id": "x", "text": "hello", "url": "http://a", "metadata": {"lang": "en"}},
+            {"text": "no id", "source": "site-b"},
+            {"id": 7, "text": "int id"},
+        )
+    )
+    records = list(read_records([str(path)]))
+    assert [r.id for r in records] == ["x", f"{path}:2", "7"]
+    assert records[0].metadata == {"lang": "en", "url": "http://a"}
+    assert records[1].source == "site-b"
+    assert records[2].source == str(path)
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+def test_compressed_inputs_are_read_by_suffix(tmp_path: Path, suffix: str) -> None:
+    compress = COMPRESSORS[suffix]
+    (tmp_path / f"doc.txt{suffix}").write_bytes(compress("Grüße aus Genf".encode()))
+    (tmp_path / f"recs.jsonl{suffix}").write_bytes(compress(jsonl({"id": "r", "text": "t"})))
+    records = list(read_records([str(tmp_path)]))
+    assert [(r.id, r.text) for r in records] == [(f"doc.txt{suffix}", "Grüße aus Genf"), ("r", "t")]
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+def test_compressed_stdin_is_read_by_magic_number(suffix: str) -> None:
+    payload = COMPRESSORS[suffix](jsonl({"id": "a", "text": "from stdin"}))
+    result = invoke(["clean", "-q"], input=payload)
+    assert result.exit_code == 0, result.stderr
+    assert [(r["id"], r["text"]) for r in parse_jsonl(result.stdout_bytes)] == [("a", "from stdin")]
+
+
+@pytest.mark.parametrize("suffix", sorted(DECOMPRESSORS))
+def test_output_is_compressed_by_suffix(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"corpus.jsonl{suffix}"
+    result = invoke(["clean", "-q", str(SAMPLES), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    records = parse_jsonl(DECOMPRESSORS[suffix](out.read_bytes()))
+    assert [r["id"] for r in records] == [p.name for p in SAMPLE_FILES]
+    # and ingest reads its own compressed output back
+    again = invoke(["clean", "-q", str(out)])
+    assert parse_jsonl(again.stdout_bytes) == records
+
+
+def test_stdin_raw_document_and_stdin_jsonl() -> None:
+    raw = invoke(["clean", "-q", "-"], input="  just text\n".encode())
+    assert [(r["id"], r["text"]) for r in parse_jsonl(raw.stdout_bytes)] == [("<stdin>", "just text")]
+    records = invoke(["clean", "-q"], input=b"\n  " + jsonl({"text": "a"}, {"text": "b"}))
+    assert [r["id"] for r in parse_jsonl(records.stdout_bytes)] == ["<stdin>:2", "<stdin>:3"]
+
+
+def test_every_record_has_the_same_keys_and_types(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(jsonl({"text": "plain"}, {"id": "q", "text": "x", "extra": 1}))
+    (tmp_path / "b.txt").write_text("raw document")
+    records = parse_jsonl(invoke(["clean", "-q", str(tmp_path)]).stdout_bytes)
+    shapes = {
+        (tuple(r), tuple((k, type(v).__name__) for k, v in r["metadata"].items() if k != "extra"))
+        for r in records
+    }
+    assert len(shapes) == 1
+    assert list(records[0]) == ["id", "text", "source", "metadata"]
+
+
+def test_repeated_ids_are_made_unique(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "index.txt").write_text(folder)
+    (tmp_path / "dup.jsonl").write_bytes(jsonl({"id": "same", "text": "1"}, {"id": "same", "text": "2"}))
+    ids = [r.id for r in read_records([str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "dup.jsonl")])]
+    assert len(ids) == len(set(ids)) == 4
+    assert ids[:2] == ["index.txt", str(tmp_path / "b" / "index.txt")]
+
+
+def test_write_records_is_atomic_when_the_stream_fails(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n")
+
+    def failing():
+        yield Record(id="1", text="one")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_records(failing(), str(out))
+    assert out.read_text() == "old corpus\n"
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+
+
+def test_lone_surrogates_are_written_as_replacement_characters(tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    write_records([Record(id="s", text="bad \ud800 half")], str(out))
+    assert json.loads(out.read_bytes())["text"] == "bad \ufffd half"
+
+
+def test_expand_inputs_reports_missing_paths(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or directory"):
+        list(expand_inputs([str(tmp_path / "missing")]))
