@@ -4,10 +4,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .clean import CleanConfig, clean_records  # noqa: E402
-from .errors import IngestError, InputError  # noqa: E402
-from .io import read_records, write_records  # noqa: E402
-from .record import Record  # noqa: E402
+from .clean import CleanConfig, clean_records
+from .errors import IngestError, InputError
+from .io import read_records, write_records
+from .record import Record
 
 __all__ = [
     "CleanConfig",

@@ -73,7 +73,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             callback=_check_encoding,
             help="Decode raw documents with this codec instead of detecting it.",
         ),
-        click.option("--strict", is_flag=True, help="Stop at the first bad input (default: skip it)."),
+        click.option(
+            "--strict", is_flag=True, help="Stop at the first bad input (default: skip it)."
+        ),
         click.option(
             "-o",
             "--output",
@@ -87,7 +89,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def execute(name: str, stage: Stage, run: RunOptions, details: Callable[[], str] | None = None) -> None:
+def execute(
+    name: str, stage: Stage, run: RunOptions, details: Callable[[], str] | None = None
+) -> None:
     """Read, transform, write; report each bad input, a summary, and the exit code."""
     stats = RunStats(details=[details] if details else [])
     started = time.perf_counter()
@@ -127,9 +131,8 @@ def _progress(records: Iterator[Record], quiet: bool) -> Iterator[Record]:
     if quiet or not sys.stderr.isatty():
         yield from records
         return
-    count, last = 0, time.monotonic()
-    for record in records:
-        count += 1
+    last = time.monotonic()
+    for count, record in enumerate(records, start=1):
         if time.monotonic() - last > PROGRESS_INTERVAL_S:
             last = time.monotonic()
             click.echo(f"\r{count:,} records", err=True, nl=False)
@@ -165,7 +168,9 @@ def cli() -> None:
 
 @cli.command()
 @common_options
-@click.option("--no-repair", is_flag=True, help="Do not repair mojibake (text decoded wrongly before).")
+@click.option(
+    "--no-repair", is_flag=True, help="Do not repair mojibake (text decoded wrongly before)."
+)
 @click.option("--keep-entities", is_flag=True, help="Leave HTML entities (&amp;) in plain text.")
 def clean(run: RunOptions, no_repair: bool, keep_entities: bool) -> None:
     """Decode documents in any encoding, repair and normalize the text.

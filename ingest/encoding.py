@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import chardet
@@ -55,6 +56,31 @@ DECLARED_MIN_RELATIVE_CONFIDENCE = 0.5
 MAX_CONTROL_SHARE = 0.05
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 FALLBACK_ENCODING = "cp1252"
+# Web-era encodings and the ISO-8859 family; Mac, DOS and mainframe code pages win chardet's
+# vote on short Latin text (hp-roman8 for French) far more often than they are right.
+DETECTION_ERAS = EncodingEra.MODERN_WEB | EncodingEra.LEGACY_ISO
+# Valid UTF-8 sequences needed per invalid byte to read a document as UTF-8 with repairs.
+MIN_VALID_UTF8_RATIO = 4
+CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0e-\x1f\x7f]")
+# chardet's signature sniffing looks at the first bytes only; skipping these hides them.
+SIGNATURE_BYTES = 8
+# Code pages that share a script and so confuse chardet; the first of each is preferred.
+SINGLE_BYTE_FAMILIES = (
+    ("cp1250", "iso8859-2"),
+    ("cp1251", "iso8859-5", "koi8-r", "koi8-u"),
+    ("cp1252", "iso8859-15"),
+    ("cp1253", "iso8859-7"),
+    ("cp1257", "iso8859-13", "iso8859-4"),
+)
+# A symbol between two letters, or a capital after a small letter: rare in any real text.
+WORD_INTERNAL_ODDITY = re.compile(
+    r"(?<=[^\W\d_])(?:[^\w\s'’\-.,]|(?<=[a-zа-яα-ω])[A-ZА-ЯΑ-Ω])(?=[^\W\d_])"
+)
+IMPLAUSIBLE_CATEGORIES = frozenset({"Cn", "Co", "Cs", "Cc"})
+MAX_IMPLAUSIBLE_SHARE = 0.01
+# Not chardet's number: the share of real BOM-less UTF-16 our own check accepts is higher
+# than what it says of random bytes, but a BOM or valid UTF-8 is better evidence still.
+BOMLESS_UTF16_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +126,13 @@ def find_declared_charset(data: bytes) -> str:
         return ""
 
 
+def _without_declaration(data: bytes) -> bytes:
+    match = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
+    if not match:
+        return data
+    return data[: match.start()] + b" " * (match.end() - match.start()) + data[match.end() :]
+
+
 def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     """Decode ``data`` by the best evidence; ``encoding`` forces a codec.
 
@@ -115,14 +148,55 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     # NUL is valid UTF-8, but text with NULs is UTF-16/32 without a BOM, or binary.
     if utf8 is not None and "\x00" not in utf8 and not _looks_binary(utf8):
         return Decoded(utf8, "utf-8", 1.0, declared, "utf-8", 0)
-    detected, detected_confidence = _detect(data)
+    if utf8 is None and _mostly_utf8(data):
+        return _decode_with(data, "utf-8", 1.0, declared, "fallback")
+    # chardet reads <meta charset> itself; hide it to get an independent second opinion.
+    detected, detected_confidence = _detect(_without_declaration(data))
     if declared and declared != "utf-8":
         codec = browser_codec(declared)
         if _strict(data, codec) is not None and _declaration_plausible(data, codec, detected):
             return _decode_with(data, codec, 1.0, declared, "declared")
     if detected is None:
-        raise BinaryInputError("binary data, not a text document")
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
+            raise BinaryInputError("binary data, not a text document")
+        detected, detected_confidence = utf16, BOMLESS_UTF16_CONFIDENCE
     return _decode_with(data, detected, detected_confidence, declared, "chardet")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few stray bytes (a cp1252 footer pasted into a UTF-8 page)."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for char in text if char > "\x7f") - invalid
+    return valid >= MIN_VALID_UTF8_RATIO * invalid and valid > 0
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 without a BOM, which chardet misses for CJK text (it has no NUL bytes to see).
+
+    Random bytes read as UTF-16 hit private-use, unassigned or surrogate code points about
+    one time in seven, so near-zero of them is strong evidence of text.
+    """
+    if len(data) % 2:
+        return None
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = _strict(data, codec)
+        if text is not None and _implausible_share(text) <= MAX_IMPLAUSIBLE_SHARE:
+            return codec
+    return None
+
+
+def _implausible_share(text: str) -> float:
+    sample = text[:8192]
+    if not sample:
+        return 1.0
+    bad = sum(
+        1
+        for char in sample
+        if unicodedata.category(char) in IMPLAUSIBLE_CATEGORIES and char not in "\t\n\r"
+    )
+    return bad / len(sample)
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -134,15 +208,46 @@ def _strict(data: bytes, codec: str) -> str | None:
 
 def _detect(data: bytes) -> tuple[str | None, float]:
     """chardet's pick among the encodings of the web era, widened like a browser would."""
-    result = chardet.detect(
-        data, encoding_era=EncodingEra.MODERN_WEB, prefer_superset=True, compat_names=False
-    )
+    result = _chardet(data)
+    if result["encoding"] is None and _text_like_bytes(data):
+        # chardet sniffs file signatures first: text that starts with "BM" is a "bitmap".
+        result = _chardet(data[SIGNATURE_BYTES:])
     if result["encoding"] is None:
         return None, float(result["confidence"] or 0.0)
     try:
-        return browser_codec(result["encoding"]), float(result["confidence"])
+        codec = browser_codec(result["encoding"])
     except LookupError:
         return FALLBACK_ENCODING, 0.0
+    return _best_sibling(data, codec), float(result["confidence"])
+
+
+def _chardet(data: bytes) -> chardet.DetectionDict:
+    return chardet.detect(
+        data, encoding_era=DETECTION_ERAS, prefer_superset=True, compat_names=False
+    )
+
+
+def _text_like_bytes(data: bytes) -> bool:
+    sample = data[:65536]
+    return b"\x00" not in sample and len(CONTROL_BYTES.findall(sample)) <= 0.01 * len(sample)
+
+
+def _best_sibling(data: bytes, codec: str) -> str:
+    """Among single-byte code pages of one script, the decode that reads most like words.
+
+    chardet's statistics rarely tell ISO-8859-2 from cp1250 or ISO-8859-5 from cp1251: the
+    letters are the same, at other byte values. The wrong one puts symbols (``¶``, ``±``) or
+    capitals inside lower-case words. Ties go to the family's web code page.
+    """
+    family = next((f for f in SINGLE_BYTE_FAMILIES if codec in f), None)
+    if family is None:
+        return codec
+    scores = {}
+    for candidate in family:
+        text = _strict(data, candidate)
+        if text is not None:
+            scores[candidate] = len(WORD_INTERNAL_ODDITY.findall(text))
+    return min(scores, key=lambda c: scores[c]) if scores else codec
 
 
 def _declaration_plausible(data: bytes, declared: str, detected: str | None) -> bool:
@@ -150,7 +255,7 @@ def _declaration_plausible(data: bytes, declared: str, detected: str | None) -> 
     if detected is None or detected == declared:
         return True
     candidates = chardet.detect_all(
-        data,
+        _without_declaration(data),
         encoding_era=EncodingEra.ALL,
         include_encodings=[declared, detected],
         prefer_superset=True,
@@ -167,9 +272,7 @@ def _declaration_plausible(data: bytes, declared: str, detected: str | None) -> 
     return scores.get(declared, 0.0) >= DECLARED_MIN_RELATIVE_CONFIDENCE * best
 
 
-def _decode_with(
-    data: bytes, codec: str, confidence: float, declared: str, method: str
-) -> Decoded:
+def _decode_with(data: bytes, codec: str, confidence: float, declared: str, method: str) -> Decoded:
     text = data.decode(codec, errors="replace")
     replaced = text.count("\ufffd") - _strict_count_fffd(data, codec)
     if _looks_binary(text):

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -38,7 +38,9 @@ MAGIC_NUMBERS = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
-HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)", re.I | re.S)
+HTML_START = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)", re.I | re.S
+)
 # Bytes a raw document may not exceed: larger "documents" are dumps, not pages.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
@@ -346,33 +348,22 @@ def atomic_output(path: str) -> Iterator[IO[bytes]]:
             yield stream
         os.replace(temporary, path)
     except BaseException:
-        with _ignore_missing():
+        with suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
 
 
-@contextmanager
-def _ignore_missing() -> Iterator[None]:
-    try:
-        yield
-    except FileNotFoundError:
-        pass
+# Each wraps the output file without taking ownership of it. gzip gets mtime=0 and no file
+# name in its header, so the same records always give the same bytes.
+COMPRESSED_WRITERS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+    "gzip": lambda raw: gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0),  # type: ignore[dict-item]
+    "bz2": lambda raw: bz2.BZ2File(raw, mode="wb"),  # type: ignore[dict-item]
+    "xz": lambda raw: lzma.LZMAFile(raw, mode="wb"),  # type: ignore[dict-item]  # noqa: SIM115
+    "zstd": lambda raw: zstandard.ZstdCompressor().stream_writer(raw, closefd=False),  # type: ignore[dict-item]
+}
 
 
-@contextmanager
-def _compress(raw: IO[bytes], compression: str | None) -> Iterator[IO[bytes]]:
+def _compress(raw: IO[bytes], compression: str | None) -> AbstractContextManager[IO[bytes]]:
     if compression is None:
-        yield raw
-        return
-    stream: IO[bytes]
-    if compression == "gzip":
-        # mtime=0 and no file name in the header: the same records give the same bytes.
-        stream = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)  # type: ignore[assignment]
-    elif compression == "bz2":
-        stream = bz2.BZ2File(raw, mode="wb")  # type: ignore[assignment]
-    elif compression == "xz":
-        stream = lzma.LZMAFile(raw, mode="wb")  # type: ignore[assignment]
-    else:
-        stream = zstandard.ZstdCompressor().stream_writer(raw, closefd=False)  # type: ignore[assignment]
-    with stream:
-        yield stream
+        return nullcontext(raw)
+    return COMPRESSED_WRITERS[compression](raw)  # type: ignore[return-value]

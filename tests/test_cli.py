@@ -63,7 +63,9 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     assert "permission denied" in result.stderr
 
 
-def test_strict_stops_at_the_first_bad_input_and_leaves_the_old_output(mixed_inputs: Path, tmp_path: Path) -> None:
+def test_strict_stops_at_the_first_bad_input_and_leaves_the_old_output(
+    mixed_inputs: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "corpus.jsonl"
     out.write_text("the old corpus\n")
     result = run_ingest(["clean", "--strict", str(mixed_inputs), "-o", str(out)])
@@ -108,9 +110,13 @@ def test_two_runs_give_byte_identical_output(tmp_path: Path) -> None:
 
 def test_pipe_into_head_exits_quietly(tmp_path: Path) -> None:
     big = tmp_path / "big.jsonl"
-    big.write_text("".join(f'{{"id": "{i}", "text": "document number {i}"}}\n' for i in range(20000)))
+    big.write_text(
+        "".join(f'{{"id": "{i}", "text": "document number {i}"}}\n' for i in range(20000))
+    )
     shell = f"{sys.executable} -m ingest clean {big} | head -1"
-    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, timeout=120)
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell], capture_output=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1
     assert b"Traceback" not in result.stderr and b"BrokenPipe" not in result.stderr
@@ -128,7 +134,9 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_file(tmp_path: Path) -> N
     process.stdin.write(b'{"text": "a record"}\n' * 1000)
     process.stdin.flush()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not [p for p in os.listdir(tmp_path) if p.startswith(".ingest-")]:
+    while time.monotonic() < deadline and not [
+        p for p in os.listdir(tmp_path) if p.startswith(".ingest-")
+    ]:
         time.sleep(0.05)  # wait until the run has opened its temporary output
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)

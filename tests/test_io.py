@@ -113,14 +113,18 @@ def test_output_is_compressed_by_suffix(tmp_path: Path, suffix: str) -> None:
 
 
 def test_stdin_raw_document_and_stdin_jsonl() -> None:
-    raw = invoke(["clean", "-q", "-"], input="  just text\n".encode())
-    assert [(r["id"], r["text"]) for r in parse_jsonl(raw.stdout_bytes)] == [("<stdin>", "just text")]
+    raw = invoke(["clean", "-q", "-"], input=b"  just text\n")
+    assert [(r["id"], r["text"]) for r in parse_jsonl(raw.stdout_bytes)] == [
+        ("<stdin>", "just text")
+    ]
     records = invoke(["clean", "-q"], input=b"\n  " + jsonl({"text": "a"}, {"text": "b"}))
     assert [r["id"] for r in parse_jsonl(records.stdout_bytes)] == ["<stdin>:2", "<stdin>:3"]
 
 
 def test_every_record_has_the_same_keys_and_types(tmp_path: Path) -> None:
-    (tmp_path / "a.jsonl").write_bytes(jsonl({"text": "plain"}, {"id": "q", "text": "x", "extra": 1}))
+    (tmp_path / "a.jsonl").write_bytes(
+        jsonl({"text": "plain"}, {"id": "q", "text": "x", "extra": 1})
+    )
     (tmp_path / "b.txt").write_text("raw document")
     records = parse_jsonl(invoke(["clean", "-q", str(tmp_path)]).stdout_bytes)
     shapes = {
@@ -135,8 +139,15 @@ def test_repeated_ids_are_made_unique(tmp_path: Path) -> None:
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "index.txt").write_text(folder)
-    (tmp_path / "dup.jsonl").write_bytes(jsonl({"id": "same", "text": "1"}, {"id": "same", "text": "2"}))
-    ids = [r.id for r in read_records([str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "dup.jsonl")])]
+    (tmp_path / "dup.jsonl").write_bytes(
+        jsonl({"id": "same", "text": "1"}, {"id": "same", "text": "2"})
+    )
+    ids = [
+        r.id
+        for r in read_records(
+            [str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "dup.jsonl")]
+        )
+    ]
     assert len(ids) == len(set(ids)) == 4
     assert ids[:2] == ["index.txt", str(tmp_path / "b" / "index.txt")]
 

@@ -92,7 +92,9 @@ def normalize_whitespace(text: str) -> str:
     return text.strip("\n ")
 
 
-def normalize_text(text: str, *, repair: bool = True, entities: bool = True) -> tuple[str, list[str]]:
+def normalize_text(
+    text: str, *, repair: bool = True, entities: bool = True
+) -> tuple[str, list[str]]:
     """Repair, NFC-normalize and tidy ``text``; idempotent: ``normalize_text`` of the result
     returns it unchanged. Returns the text and the repairs applied."""
     repairs: list[str] = []

@@ -1,0 +1,135 @@
+"""``ingest clean`` part 1: mojibake repair, normalization, idempotence."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import CleanConfig, Record, clean_records, read_records
+from ingest.clean.normalize import normalize_text
+
+from .conftest import SAMPLES, invoke, parse_jsonl
+
+TEXTS: dict[str, str] = json.loads(
+    (Path(__file__).parent / "data" / "multilingual.json").read_text()
+)
+
+
+def mojibake(text: str, wrong: str = "sloppy-windows-1252") -> str:
+    """What a page looks like after a browser decoded its UTF-8 bytes as ``wrong``."""
+    return text.encode("utf-8").decode(wrong)
+
+
+@pytest.mark.parametrize("key", ["fr", "de", "es", "ru", "el", "zh", "ja", "tr"])
+def test_correct_text_is_untouched(key: str) -> None:
+    text = TEXTS[key]
+    cleaned, repairs = normalize_text(text)
+    assert cleaned == unicodedata.normalize("NFC", text)
+    assert repairs == []
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed"),
+    [
+        ("The countryâ€™s â€œbestâ€\x9d friend", "The country’s “best” friend"),
+        (mojibake(TEXTS["fr"]), TEXTS["fr"]),
+        (mojibake(TEXTS["de"], "latin-1"), TEXTS["de"]),
+        (mojibake(TEXTS["ru"]), TEXTS["ru"]),
+    ],
+)
+def test_mojibake_is_repaired_and_recorded(broken: str, fixed: str) -> None:
+    (record,) = clean_records([Record(id="m", text=broken)])
+    assert record.text == fixed
+    assert record.metadata["repairs"] and record.metadata["repairs"][0].startswith("mojibake:")
+
+
+def test_mojibake_file_through_the_cli_and_no_repair_option(tmp_path: Path) -> None:
+    path = tmp_path / "moji.txt"
+    path.write_text(mojibake(TEXTS["es"]), encoding="utf-8")
+    repaired = parse_jsonl(invoke(["clean", "-q", str(path)]).stdout_bytes)[0]
+    assert repaired["text"] == TEXTS["es"]
+    kept = parse_jsonl(invoke(["clean", "-q", "--no-repair", str(path)]).stdout_bytes)[0]
+    assert kept["text"] == normalize_text(mojibake(TEXTS["es"]), repair=False)[0]
+    assert "seÃ±alaron" in kept["text"] and kept["metadata"]["repairs"] == []
+
+
+def test_normalization_steps() -> None:
+    raw = (
+        "  Title\r\n\r\n\r\n\r\nLine\u00a0one\u200b\u00ad here\x07\r\n"
+        "nai\u0308ve  caf&eacute; &amp;amp; co\u3000end\t\n"
+    )
+    text, _ = normalize_text(raw)
+    assert text == "Title\n\nLine one here\nnaïve café & co end"
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_entities_are_kept_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "e.txt"
+    path.write_text("AT&amp;T")
+    out = parse_jsonl(invoke(["clean", "-q", "--keep-entities", str(path)]).stdout_bytes)
+    assert out[0]["text"] == "AT&amp;T"
+
+
+def test_zero_width_joiners_in_emoji_and_persian_are_kept() -> None:
+    text = "family 👨\u200d👩\u200d👧 and می\u200cخواهم"
+    assert normalize_text(text)[0] == text
+
+
+def test_samples_come_out_normalized() -> None:
+    records = list(clean_records(read_records([str(SAMPLES)]), CleanConfig()))
+    assert len(records) == 5
+    for record in records:
+        assert (
+            "\r" not in record.text and "\u00a0" not in record.text and "\n\n\n" not in record.text
+        )
+        assert record.text == record.text.strip()
+        assert record.metadata["repairs"] == []  # the samples are correct UTF-8
+
+
+def test_cleaning_the_output_again_changes_nothing() -> None:
+    once = invoke(["clean", "-q", str(SAMPLES)]).stdout_bytes
+    twice = invoke(["clean", "-q"], input=once).stdout_bytes
+    assert [r["text"] for r in parse_jsonl(once)] == [r["text"] for r in parse_jsonl(twice)]
+    assert parse_jsonl(once) == [{**r, "metadata": {**r["metadata"]}} for r in parse_jsonl(twice)]
+
+
+TEXTISH = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    max_size=300,
+) | st.lists(
+    st.sampled_from(
+        [
+            "â€™",
+            "Ã©",
+            "&amp;",
+            "&lt;",
+            "\r\n",
+            "\n\n\n",
+            "\u00a0",
+            "\u200b",
+            "e\u0301",
+            " ",
+            "中文",
+            "Москва",
+            "&#x41;",
+            "\x85",
+            "\ufeff",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTISH)
+def test_clean_is_idempotent_on_arbitrary_text(text: str) -> None:
+    (once,) = clean_records([Record(id="x", text=text)])
+    (twice,) = clean_records([Record(id="x", text=once.text, metadata=dict(once.metadata))])
+    assert twice.text == once.text
+    assert twice.metadata == once.metadata
