@@ -14,8 +14,10 @@ __all__ = [
     "IngestError",
     "InputError",
     "Record",
+    "SplitConfig",
     "__version__",
     "clean_records",
     "read_records",
+    "split_records",
     "write_records",
 ]

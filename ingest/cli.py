@@ -17,6 +17,7 @@ from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
 from .io import read_records, write_records
 from .record import Record
+from .split import SplitConfig, split_records
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
@@ -172,16 +173,82 @@ def cli() -> None:
     "--no-repair", is_flag=True, help="Do not repair mojibake (text decoded wrongly before)."
 )
 @click.option("--keep-entities", is_flag=True, help="Leave HTML entities (&amp;) in plain text.")
-def clean(run: RunOptions, no_repair: bool, keep_entities: bool) -> None:
-    """Decode documents in any encoding, repair and normalize the text.
+@click.option(
+    "--no-boilerplate", is_flag=True, help="Keep breadcrumbs, footers, bylines... in the text."
+)
+@click.option(
+    "--repeated-lines",
+    type=click.IntRange(min=2),
+    metavar="N",
+    help="Also remove lines found in N or more documents of the same source (reads twice).",
+)
+@click.option(
+    "--min-items",
+    type=click.IntRange(min=2),
+    default=2,
+    show_default=True,
+    help="Stories a page needs to be recorded as a digest (for ingest split).",
+)
+@click.option(
+    "--explain", is_flag=True, help="List what was removed, and why, in metadata.removed."
+)
+def clean(
+    run: RunOptions,
+    no_repair: bool,
+    keep_entities: bool,
+    no_boilerplate: bool,
+    repeated_lines: int | None,
+    min_items: int,
+    explain: bool,
+) -> None:
+    """Decode documents in any encoding, repair and normalize the text, and strip the site's
+    boilerplate (HTML pages: main content; text pages: breadcrumbs, "more" links, footers),
+    moving title, date, author and URL into metadata.
 
     \b
     Example:
       ingest clean samples/ -o clean.jsonl
-      ingest clean --encoding gb18030 old-pages/ > clean.jsonl
+      ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
+      ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
-    config = CleanConfig(repair_mojibake=not no_repair, unescape_entities=not keep_entities)
+    config = CleanConfig(
+        repair_mojibake=not no_repair,
+        unescape_entities=not keep_entities,
+        strip_boilerplate=not no_boilerplate,
+        min_items=min_items,
+        explain=explain,
+        repeated_lines=repeated_lines or 0,
+    )
     execute("clean", functools.partial(clean_records, config=config), run)
+
+
+@cli.command()
+@common_options
+@click.option(
+    "--min-items",
+    type=click.IntRange(min=2),
+    default=2,
+    show_default=True,
+    help="Stories a page needs to be split.",
+)
+@click.option(
+    "--no-intro", is_flag=True, help="Drop the introduction (text before the first story)."
+)
+@click.option(
+    "--keep-parent", is_flag=True, help="Also write the digest page itself, before its stories."
+)
+def split(run: RunOptions, min_items: int, no_intro: bool, keep_parent: bool) -> None:
+    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) into
+    one record per story: id <page id>#<n>, metadata.title, .parent_id, .part, .role
+    ("introduction", "story"), .url. Other documents pass through unchanged.
+
+    \b
+    Example:
+      ingest clean samples/ | ingest split > stories.jsonl
+      ingest split --no-intro digest-pages/ -o stories.jsonl
+    """
+    config = SplitConfig(min_items=min_items, keep_intro=not no_intro, keep_parent=keep_parent)
+    execute("split", functools.partial(split_records, config=config), run)
 
 
 def main() -> None:

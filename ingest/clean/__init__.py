@@ -6,8 +6,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..digest import locate_stories
 from ..record import Record
-from .normalize import normalize_text
+from .boilerplate import Cleaned, clean_text_page
+from .html import HtmlPage, extract_html
+from .normalize import normalize_text, normalize_whitespace
+from .repeated import remove_repeated_lines
 
 # Keys every cleaned record carries, with their defaults for records that arrive as JSONL
 # (already decoded by whoever wrote them), so that every output line has the same shape.
@@ -19,6 +23,9 @@ DECODE_DEFAULTS: dict[str, Any] = {
     "decode_method": "",
     "replaced_bytes": 0,
 }
+PAGE_KEYS = ("title", "date", "author", "publisher", "url", "dateline")
+# Boilerplate removal can uncover more (a footer above a footer): run it to a fixed point.
+MAX_ROUNDS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +35,20 @@ class CleanConfig:
     Attributes:
         repair_mojibake: undo text decoded with the wrong codec before it reached us (ftfy).
         unescape_entities: decode HTML entities (``&amp;``) left in plain-text documents.
+        strip_boilerplate: remove breadcrumbs, "more" links, footers...; move title, date and
+            byline into metadata.
+        min_items: stories a page needs to be taken for a digest (see ``ingest split``).
+        explain: list what was removed, and by which rule, in ``metadata.removed``.
+        repeated_lines: remove lines found in this many documents of one source (0: off);
+            reads the input twice, through a temporary file.
     """
 
     repair_mojibake: bool = True
     unescape_entities: bool = True
+    strip_boilerplate: bool = True
+    min_items: int = 2
+    explain: bool = False
+    repeated_lines: int = 0
 
 
 def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
@@ -39,12 +56,64 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     metadata = record.metadata
     for key, default in DECODE_DEFAULTS.items():
         metadata.setdefault(key, default)
+    for key in PAGE_KEYS:
+        metadata.setdefault(key, "")
+    metadata.setdefault("items", [])
+    removed: list[dict[str, str]] = []
+    stories: list[tuple[str, str, str]] = []
+    text = record.text
+    if metadata["content_type"] == "html":
+        page = extract_html(text, config.min_items)
+        _take_page_metadata(metadata, page)
+        text = _html_text(page)
+        stories = [(i.title, i.teaser, i.url) for i in page.items]
+        metadata["content_type"] = "text"  # what the record now holds
     text, repairs = normalize_text(
-        record.text, repair=config.repair_mojibake, entities=config.unescape_entities
+        text, repair=config.repair_mojibake, entities=config.unescape_entities
     )
+    if config.strip_boilerplate:
+        text, found = _strip_boilerplate(text, metadata, removed)
+        stories = stories or found
     record.text = text
     metadata["repairs"] = _merge(metadata.get("repairs"), repairs)
+    located = locate_stories(text, [(t, normalize_whitespace(s), u) for t, s, u in stories])
+    if located or not metadata["items"]:
+        metadata["items"] = located
+    if config.explain:
+        metadata["removed"] = removed
     return record
+
+
+def _html_text(page: HtmlPage) -> str:
+    if not page.items:
+        return page.text
+    blocks = [page.intro] if page.intro else []
+    for item in page.items:
+        blocks += [item.title, item.teaser]
+    return "\n\n".join(blocks)
+
+
+def _take_page_metadata(metadata: dict[str, Any], found: HtmlPage | Cleaned) -> None:
+    for key in PAGE_KEYS:
+        value = getattr(found, key, "")
+        if value and not metadata.get(key):
+            metadata[key] = value
+
+
+def _strip_boilerplate(
+    text: str, metadata: dict[str, Any], removed: list[dict[str, str]]
+) -> tuple[str, list[tuple[str, str, str]]]:
+    stories: list[tuple[str, str, str]] = []
+    for _ in range(MAX_ROUNDS):
+        cleaned = clean_text_page(text, find_title=not metadata["title"])
+        _take_page_metadata(metadata, cleaned)
+        removed.extend(cleaned.removed)
+        stories = stories or [(title, teaser, "") for title, teaser in cleaned.stories]
+        new_text = normalize_whitespace(cleaned.text)
+        if new_text == text:
+            break
+        text = new_text
+    return text, stories
 
 
 def _merge(previous: Any, repairs: list[str]) -> list[str]:
@@ -57,5 +126,8 @@ def clean_records(
     records: Iterable[Record], config: CleanConfig = CleanConfig()
 ) -> Iterator[Record]:
     """The clean stage: one cleaned record for each record in."""
-    for record in records:
-        yield clean_record(record, config)
+    cleaned = (clean_record(record, config) for record in records)
+    if config.repeated_lines:
+        yield from remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
+    else:
+        yield from cleaned

@@ -1,0 +1,234 @@
+"""Removing a site's boilerplate from plain-text pages, and moving metadata out of the text.
+
+Each rule is a named predicate over one line, so that ``--explain`` can say which rule took
+what. Rules are written for the shapes sites share (breadcrumbs, share bars, "more" links,
+copyright and cookie lines, footers of short link lines), not for one site's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..digest import LINK_MARKER, find_items, is_title_like, split_blocks, strip_marker
+from .metadata import parse_meta_line, split_dateline
+
+BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
+MAX_BREADCRUMB_SEGMENT_WORDS = 5
+MAX_NAV_CHARS = 160
+COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|版权所有", re.I)
+COOKIE = re.compile(r"\bcookies?\b.*\b(?:accept|consent|agree|policy|use|settings)\b", re.I)
+SHARE_WORDS = frozenset(
+    [
+        "share",
+        "shares",
+        "sharing",
+        "tweet",
+        "facebook",
+        "twitter",
+        "x",
+        "whatsapp",
+        "email",
+        "e-mail",
+        "print",
+        "linkedin",
+        "weibo",
+        "wechat",
+        "reddit",
+        "telegram",
+        "pinterest",
+        "copy",
+        "link",
+        "this",
+        "article",
+        "on",
+        "via",
+        "comment",
+        "comments",
+        "save",
+        "subscribe",
+        "follow",
+        "us",
+    ]
+)
+# Labels of widgets and link lists that sites put around a story.
+WIDGET = re.compile(
+    r"^(?:related(?:\s+(?:news|stories|articles|links|reading|content))?|tags?|keywords?|"
+    r"editor(?:'s picks)?|recommended|most (?:read|popular|viewed)|latest news|trending|"
+    r"advertisement|sponsored|skip to (?:main )?content|back to top|top of page|"
+    r"[\w ]{0,30}dictionary|follow us on [\w ]+|sign up for [\w ]+|newsletter)\s*[:：]?\s*$",
+    re.I,
+)
+EDITOR_LINE = re.compile(r"^(?:\(?\s*editor|responsible editor|编辑|责任编辑)\s*[:：]", re.I)
+LINK_LIST_END = re.compile(r"(?:>>|»|›)\s*$")
+ORPHAN_PUNCTUATION = re.compile(r"^[\s,;:.)\]}>|\-–—]+(?=\w)")
+SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’)\]]?$""")
+MAX_FOOTER_LINE_WORDS = 12
+HEAD_LINES_FOR_METADATA = 4
+
+
+@dataclass
+class Cleaned:
+    """Text after boilerplate removal, what was found, and what was removed (for --explain)."""
+
+    text: str
+    title: str = ""
+    date: str = ""
+    author: str = ""
+    publisher: str = ""
+    dateline: str = ""
+    stories: list[tuple[str, str]] = field(default_factory=list)  # (title, teaser) of a digest
+    removed: list[dict[str, str]] = field(default_factory=list)
+
+    def remove(self, rule: str, text: str) -> None:
+        self.removed.append({"rule": rule, "text": text})
+
+
+def is_breadcrumb(line: str) -> bool:
+    """``Home > CSHRS > NEWS >``, ``Home | World | Asia``: short segments between arrows."""
+    if len(line) > MAX_NAV_CHARS:
+        return False
+    parts = BREADCRUMB_SEPARATORS.split(line.strip())
+    separators = len(BREADCRUMB_SEPARATORS.findall(line))
+    segments = [p for p in parts if p]
+    return (
+        separators >= 2
+        and len(segments) >= 2
+        and all(len(s.split()) <= MAX_BREADCRUMB_SEGMENT_WORDS for s in segments)
+        and not any(SENTENCE_END.search(s) for s in segments)
+    )
+
+
+def is_share_bar(line: str) -> bool:
+    words = re.findall(r"[\w-]+", line.lower())
+    return bool(words) and all(w in SHARE_WORDS for w in words)
+
+
+def is_marker_only(line: str) -> bool:
+    return bool(line.strip()) and not strip_marker(line).strip()
+
+
+LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("breadcrumb", is_breadcrumb),
+    ("share-bar", is_share_bar),
+    ("more-link", is_marker_only),
+    ("copyright", lambda line: bool(COPYRIGHT.search(line)) and len(line.split()) <= 30),
+    ("cookie-notice", lambda line: bool(COOKIE.search(line)) and len(line.split()) <= 40),
+    ("widget", lambda line: bool(WIDGET.match(line))),
+    ("editor-line", lambda line: bool(EDITOR_LINE.match(line)) and len(line.split()) <= 8),
+)
+
+
+def boilerplate_rule(line: str) -> str:
+    """The name of the rule that calls ``line`` boilerplate, or ``""``."""
+    stripped = line.strip()
+    if not stripped:
+        return ""
+    return next((name for name, rule in LINE_RULES if rule(stripped)), "")
+
+
+def is_footer_line(line: str) -> bool:
+    """At the end of a page: a short line that ends no sentence, or a ``>>`` link."""
+    stripped = strip_marker(line.strip())
+    if LINK_LIST_END.search(line) or stripped.endswith((":", "：")):
+        return True
+    return len(stripped.split()) <= MAX_FOOTER_LINE_WORDS and not SENTENCE_END.search(stripped)
+
+
+def clean_text_page(text: str, find_title: bool = True) -> Cleaned:
+    """Boilerplate out, metadata found, markers stripped; ``text`` is already normalized."""
+    result = Cleaned(text="")
+    lines = text.split("\n")
+    lines = _drop_rule_lines(lines, result)
+    digest_titles = {item.title for item in find_items("\n".join(lines))}
+    lines = _take_head_metadata(lines, result, find_title, digest_titles)
+    lines = _trim_footer(lines, result)
+    body = "\n".join(lines).strip()
+    body = _trim_orphan_punctuation(body, result)
+    body = _take_dateline(body, result)
+    result.stories = [
+        (item.title, _strip_markers(body[item.teaser_start : item.teaser_end], Cleaned("")))
+        for item in find_items(body)
+    ]
+    result.text = _strip_markers(body, result)
+    return result
+
+
+def _drop_rule_lines(lines: list[str], result: Cleaned) -> list[str]:
+    kept = []
+    for line in lines:
+        rule = boilerplate_rule(line)
+        if rule:
+            result.remove(rule, line.strip())
+        else:
+            kept.append(line)
+    return kept
+
+
+def _take_head_metadata(
+    lines: list[str], result: Cleaned, find_title: bool, digest_titles: set[str]
+) -> list[str]:
+    """Title, date and byline lines among the first lines of the page."""
+    head = [i for i, line in enumerate(lines) if line.strip()][:HEAD_LINES_FOR_METADATA]
+    taken: set[int] = set()
+    for position, index in enumerate(head):
+        line = lines[index].strip()
+        meta = parse_meta_line(line)
+        if meta is not None:
+            result.date = result.date or meta.date
+            result.author = result.author or meta.author
+            result.publisher = result.publisher or meta.publisher
+            result.remove("date-byline", line)
+            taken.add(index)
+        elif position == 0 and find_title and _is_page_title(lines, index, digest_titles):
+            result.title = line
+            result.remove("title", line)
+            taken.add(index)
+    return [line for i, line in enumerate(lines) if i not in taken]
+
+
+def _is_page_title(lines: list[str], index: int, digest_titles: set[str]) -> bool:
+    """The first line is the page's title when it reads as one and a story follows it."""
+    line = lines[index].strip()
+    if line in digest_titles or not is_title_like(line):
+        return False
+    rest = "\n".join(lines[index + 1 :])
+    return any(len(b.text.split()) >= 2 * len(line.split()) for b in split_blocks(rest))
+
+
+def _trim_footer(lines: list[str], result: Cleaned) -> list[str]:
+    """Short link lines after the story's last sentence; a page of short lines keeps them."""
+    content = [i for i, line in enumerate(lines) if line.strip() and not is_footer_line(line)]
+    if not content:
+        return lines
+    for line in lines[content[-1] + 1 :]:
+        if line.strip():
+            result.remove("footer", line.strip())
+    return lines[: content[-1] + 1]
+
+
+def _trim_orphan_punctuation(body: str, result: Cleaned) -> str:
+    """A page cut mid-dateline starts ", Geneva, ...": keep the words, lose the comma."""
+    match = ORPHAN_PUNCTUATION.match(body)
+    if not match:
+        return body
+    result.remove("orphan-punctuation", match.group(0).strip())
+    return body[match.end() :]
+
+
+def _take_dateline(body: str, result: Cleaned) -> str:
+    dateline, rest = split_dateline(body)
+    if not dateline:
+        return body
+    result.dateline = dateline
+    result.remove("dateline", dateline)
+    return rest
+
+
+def _strip_markers(body: str, result: Cleaned) -> str:
+    def strip(match: re.Match[str]) -> str:
+        result.remove("more-link", match.group(0).strip())
+        return ""
+
+    return "\n".join(LINK_MARKER.sub(strip, line) for line in body.split("\n"))

@@ -1,0 +1,189 @@
+"""HTML pages: the article through trafilatura, listings (digest pages) through bs4.
+
+trafilatura leads the public article-extraction benchmarks and ours (benchmarks/
+bench_extract.py), but it keeps one story of a listing page and drops the item boundaries.
+A listing is found in the page structure instead: a container whose repeated children each
+hold a linked title and a teaser.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import trafilatura
+from bs4 import BeautifulSoup, Tag
+
+from ..digest import MIN_TEASER_WORDS, strip_marker
+
+LOGGER = logging.getLogger(__name__)
+# Regions that hold a site's navigation, never its stories.
+CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
+CHROME_HINT = re.compile(
+    r"\b(?:nav|menu|footer|header|sidebar|breadcrumb|cookie|share|social|related)", re.I
+)
+ITEM_TAGS = ("li", "article", "div", "section", "tr", "dd")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+MIN_TITLE_WORDS = 2
+MAX_TITLE_WORDS = 40
+
+
+@dataclass
+class ListingItem:
+    title: str
+    teaser: str
+    url: str
+
+
+@dataclass
+class HtmlPage:
+    """What was taken out of one HTML page."""
+
+    text: str = ""
+    title: str = ""
+    date: str = ""
+    author: str = ""
+    publisher: str = ""
+    url: str = ""
+    intro: str = ""
+    items: list[ListingItem] = field(default_factory=list)
+
+
+def extract_html(html: str, min_items: int = 2) -> HtmlPage:
+    """The article text and metadata of ``html``; its items when it is a listing page."""
+    page = _article(html)
+    soup = BeautifulSoup(html, "lxml")
+    page.url = page.url or _canonical_url(soup)
+    items = _find_listing(soup, page.url)
+    if len(items) >= min_items:
+        page.items = items
+        page.intro = _listing_intro(soup, items)
+    return page
+
+
+def _article(html: str) -> HtmlPage:
+    try:
+        document = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=True
+        )
+    except Exception as error:  # trafilatura raises assorted errors on broken markup
+        LOGGER.debug("trafilatura failed: %s", error)
+        document = None
+    if document is None:
+        return HtmlPage()
+    title = (document.title or "").strip()
+    paragraphs = [line.strip() for line in (document.text or "").split("\n") if line.strip()]
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return HtmlPage(
+        text="\n\n".join(paragraphs),
+        title=title,
+        date=document.date or "",
+        author=document.author or "",
+        publisher=document.sitename or "",
+        url=document.url or "",
+    )
+
+
+def _canonical_url(soup: BeautifulSoup) -> str:
+    link = soup.find("link", rel="canonical")
+    if isinstance(link, Tag) and link.get("href"):
+        return str(link["href"])
+    meta = soup.find("meta", property="og:url")
+    return str(meta["content"]) if isinstance(meta, Tag) and meta.get("content") else ""
+
+
+def _in_chrome(tag: Tag) -> bool:
+    for parent in [tag, *tag.parents]:
+        if not isinstance(parent, Tag):
+            continue
+        if parent.name in CHROME_TAGS:
+            return True
+        hint = " ".join([*parent.get("class", []), str(parent.get("id", ""))])
+        if hint and CHROME_HINT.search(hint):
+            return True
+    return False
+
+
+def _find_listing(soup: BeautifulSoup, base_url: str) -> list[ListingItem]:
+    """The largest run of sibling blocks that each read as title + teaser."""
+    best: list[ListingItem] = []
+    for container in soup.find_all(True):
+        if _in_chrome(container):
+            continue
+        groups: dict[tuple[str, str], list[Tag]] = defaultdict(list)
+        for child in container.find_all(ITEM_TAGS, recursive=False):
+            groups[(child.name, " ".join(child.get("class", [])))].append(child)
+        for children in groups.values():
+            items = [item for child in children if (item := _listing_item(child, base_url))]
+            # Most of the siblings must be items: one teaser among a menu is not a listing.
+            if len(items) > len(best) and len(items) * 2 > len(children):
+                best = items
+    return best
+
+
+def _listing_item(block: Tag, base_url: str) -> ListingItem | None:
+    title_tag, url = _item_title(block)
+    if title_tag is None:
+        return None
+    title = _text(title_tag)
+    if not MIN_TITLE_WORDS <= len(title.split()) <= MAX_TITLE_WORDS:
+        return None
+    teaser = _teaser(block, title_tag)
+    if len(teaser.split()) < MIN_TEASER_WORDS:
+        return None
+    return ListingItem(title, teaser, urljoin(base_url, url) if url else "")
+
+
+def _item_title(block: Tag) -> tuple[Tag | None, str]:
+    """A heading (its link, if any), else the first link that is not a "more" link."""
+    heading = block.find(HEADINGS)
+    if isinstance(heading, Tag):
+        link = heading.find("a", href=True)
+        return heading, str(link["href"]) if isinstance(link, Tag) else _marker_href(block)
+    for link in block.find_all("a", href=True):
+        if strip_marker(_text(link)):
+            return link, str(link["href"])
+    return None, ""
+
+
+def _marker_href(block: Tag) -> str:
+    for link in block.find_all("a", href=True):
+        if not strip_marker(_text(link)):
+            return str(link["href"])
+    return ""
+
+
+def _teaser(block: Tag, title_tag: Tag) -> str:
+    """The block's text without its title and its "more" links, paragraphs kept apart."""
+    parts: list[str] = []
+    for node in block.find_all(string=True):
+        if node.find_parent(lambda t: t is title_tag) or node.parent.name in CHROME_TAGS:
+            continue
+        link = node.find_parent("a")
+        if link is not None and not strip_marker(_text(link)):
+            continue
+        parts.append(str(node))
+    text = re.sub(r"[ \t\r\f\v]+", " ", "".join(parts))
+    paragraphs = [strip_marker(p.strip()) for p in re.split(r"\n\s*\n|\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _listing_intro(soup: BeautifulSoup, items: list[ListingItem]) -> str:
+    """Paragraphs of the page before its first story (outside navigation)."""
+    first = items[0].title
+    intro: list[str] = []
+    for paragraph in soup.find_all(["p", *HEADINGS]):
+        text = _text(paragraph)
+        if text == first or text in (items[0].teaser, ""):
+            break
+        if not _in_chrome(paragraph) and not paragraph.find_parent(ITEM_TAGS[:2]):
+            intro.append(text)
+    return "\n\n".join(intro)
+
+
+def _text(tag: Tag) -> str:
+    return re.sub(r"\s+", " ", tag.get_text(" ")).strip()

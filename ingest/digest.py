@@ -1,0 +1,189 @@
+"""Finding the stories of a digest page in its text: shared by ``clean`` and ``split``.
+
+A digest is an introduction, then items: a title line and a teaser paragraph, the teaser
+usually ending in a "more" marker. ``clean`` finds the items while the markers are still
+there and records where they start (``metadata.items``); ``split`` cuts there, or finds the
+items itself in text that was never cleaned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# "More" links at the end of a teaser, in the variants sites use. The bracketed ones and
+# the arrows are link text, not prose: they are removed. A trailing ellipsis marks a
+# truncated teaser too, but it is part of the text and stays.
+LINK_MARKER = re.compile(
+    r"""\s*(?:
+        [\[(]\s*(?:more|read\ more|full\ story|continued?|details)\s*(?:\.{2,}|…)?\s*[\])]
+      | (?:read\ more|more|full\ story|continue\ reading|details)\s*(?:>>|»|›|→|\.{3}|…)
+      | (?:read\ more|continue\ reading|full\ story)
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+ELLIPSIS_END = re.compile(r"(?:\.{3}|…)\s*$")
+BLANK_LINES = re.compile(r"\n[ \t]*\n")
+SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’)\]]?$""")
+# "the U.S." ends a headline in sample 002: an abbreviation, not a sentence.
+ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St|Dr)\.)$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪◦]|\d{1,3}[.)])\s+")
+MAX_TITLE_CHARS = 300
+MAX_TITLE_WORDS = 40
+MIN_TEASER_WORDS = 6
+# Without markers, a digest must show its shape more often before we believe it.
+MIN_ITEMS_WITHOUT_MARKERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph of the text and where it lies."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One story of a digest: offsets into the text it was found in."""
+
+    title: str
+    title_start: int
+    teaser_start: int
+    teaser_end: int
+    marker: str  # the marker text that ended the teaser, "" if none
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Paragraphs separated by blank lines; lines, when the text has no blank line at all."""
+    separator = BLANK_LINES if BLANK_LINES.search(text) else re.compile(r"\n")
+    blocks, position = [], 0
+    for match in [*separator.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[position:end]
+        stripped = chunk.strip()
+        if stripped:
+            offset = position + chunk.index(stripped)
+            blocks.append(Block(stripped, offset, offset + len(stripped)))
+        position = match.end() if match else len(text)
+    return blocks
+
+
+def find_marker(block: str) -> str:
+    """The "more" marker that ends ``block``, or ``""``.
+
+    >>> find_marker("The seminar was held online.[more..]"), find_marker("No marker.")
+    ('[more..]', '')
+    """
+    match = LINK_MARKER.search(block) or ELLIPSIS_END.search(block)
+    return match.group(0).strip() if match else ""
+
+
+def strip_marker(block: str) -> str:
+    """``block`` without a trailing link marker (an ellipsis is text and stays)."""
+    return LINK_MARKER.sub("", block).rstrip()
+
+
+def strip_markers(text: str) -> str:
+    """``text`` with the link marker at the end of any line removed."""
+    return "\n".join(LINK_MARKER.sub("", line) for line in text.split("\n"))
+
+
+def is_title_like(block: str) -> bool:
+    """A headline: one short line that does not end a sentence, and is not a list item."""
+    if "\n" in block or len(block) > MAX_TITLE_CHARS or LIST_ITEM.match(block):
+        return False
+    words = block.split()
+    if not words or len(words) > MAX_TITLE_WORDS:
+        return False
+    if block.endswith((",", ";", ":")):
+        return False
+    return not SENTENCE_END.search(block) or bool(ABBREVIATION_END.search(block))
+
+
+def is_teaser_like(block: str) -> bool:
+    return len(block.split()) >= MIN_TEASER_WORDS and not is_title_like(strip_marker(block))
+
+
+def find_items(text: str, min_items: int = 2) -> list[Item]:
+    """The items of a digest page, or ``[]`` when ``text`` is not one.
+
+    With markers: a title line followed by a teaser that ends in a marker, at least
+    ``min_items`` times. Without: a strict alternation of title lines and teasers, at least
+    ``max(min_items, 3)`` times, running to the end of the page.
+    """
+    blocks = split_blocks(text)
+    items = _items_with_markers(blocks)
+    if len(items) >= min_items:
+        return items
+    items = _items_by_alternation(blocks)
+    return items if len(items) >= max(min_items, MIN_ITEMS_WITHOUT_MARKERS) else []
+
+
+def _items_with_markers(blocks: list[Block]) -> list[Item]:
+    marked = [i for i, b in enumerate(blocks) if i > 0 and LINK_MARKER.search(b.text)]
+    if len(marked) < 2:
+        marked = [i for i, b in enumerate(blocks) if i > 0 and find_marker(b.text)]
+    items: list[Item] = []
+    previous_end = -1
+    for index in marked:
+        title_index = _title_before(blocks, index) if not items else previous_end + 1
+        if title_index is None or title_index >= index:
+            continue  # two markers in a row: a teaser of two paragraphs
+        title = blocks[title_index]
+        if not is_title_like(title.text):
+            continue
+        teaser_start = blocks[title_index + 1].start
+        items.append(
+            Item(
+                title.text,
+                title.start,
+                teaser_start,
+                blocks[index].end,
+                find_marker(blocks[index].text),
+            )
+        )
+        previous_end = index
+    return items
+
+
+def _title_before(blocks: list[Block], index: int, reach: int = 3) -> int | None:
+    """The nearest title line above the first marked teaser (which may have paragraphs)."""
+    for candidate in range(index - 1, max(-1, index - 1 - reach), -1):
+        if is_title_like(blocks[candidate].text):
+            return candidate
+    return None
+
+
+def _items_by_alternation(blocks: list[Block]) -> list[Item]:
+    """Title/teaser pairs that run, strictly alternating, from some block to the last."""
+    items: list[Item] = []
+    index = len(blocks) - 2
+    while (
+        index >= 0 and is_title_like(blocks[index].text) and is_teaser_like(blocks[index + 1].text)
+    ):
+        title, teaser = blocks[index], blocks[index + 1]
+        items.append(Item(title.text, title.start, teaser.start, teaser.end, ""))
+        index -= 2
+    items.reverse()
+    return items
+
+
+def locate_stories(text: str, stories: list[tuple[str, str, str]]) -> list[dict[str, object]]:
+    """``metadata.items`` for ``text``: where each (title, teaser, url) story lies in it.
+
+    Offsets are in characters (Python ``str`` indices): ``start`` is where the title begins,
+    ``end`` where the teaser ends. Returns ``[]`` unless every story is found, in order.
+    """
+    located: list[dict[str, object]] = []
+    position = 0
+    for title, teaser, url in stories:
+        start = text.find(title, position)
+        teaser_at = text.find(teaser, start + len(title)) if start >= 0 else -1
+        if start < 0 or teaser_at < 0:
+            return []
+        end = teaser_at + len(teaser)
+        located.append({"title": title, "start": start, "end": end, "url": url})
+        position = end
+    return located

@@ -1,0 +1,116 @@
+"""``ingest split``: digest pages -> one record per story; other documents pass through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .clean.html import extract_html
+from .digest import find_items, strip_markers
+from .record import Record
+
+# Every record split writes carries these, so that stories and whole documents share a shape.
+SPLIT_DEFAULTS: dict[str, Any] = {"parent_id": "", "part": -1, "role": "document"}
+
+
+@dataclass(frozen=True, slots=True)
+class SplitConfig:
+    """Options of the split stage.
+
+    Attributes:
+        min_items: stories a page needs to be taken for a digest.
+        keep_intro: write the introduction (the text before the first story) as a record.
+        keep_parent: write the digest page itself too, before its stories.
+    """
+
+    min_items: int = 2
+    keep_intro: bool = True
+    keep_parent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A story of a page: where its title starts and its teaser ends in the page's text."""
+
+    title: str
+    start: int
+    end: int
+    url: str
+
+
+def find_spans(record: Record, min_items: int) -> tuple[str, list[Span]]:
+    """The text to cut and where its stories lie: from ``clean``'s ``metadata.items`` when
+    they fit the text, else found in the text (or raw HTML) itself."""
+    items = _recorded_spans(record)
+    if len(items) >= min_items:
+        return record.text, items
+    if record.metadata.get("content_type") == "html":
+        return _html_spans(record.text, min_items)
+    found = find_items(record.text, min_items)
+    return record.text, [Span(i.title, i.title_start, i.teaser_end, "") for i in found]
+
+
+def _recorded_spans(record: Record) -> list[Span]:
+    spans = []
+    for item in record.metadata.get("items") or []:
+        try:
+            span = Span(
+                str(item["title"]), int(item["start"]), int(item["end"]), str(item.get("url", ""))
+            )
+        except (KeyError, TypeError, ValueError):
+            return []
+        if record.text[span.start : span.start + len(span.title)] != span.title:
+            return []  # the text changed after clean recorded the items: find them anew
+        spans.append(span)
+    return spans
+
+
+def _html_spans(html: str, min_items: int) -> tuple[str, list[Span]]:
+    page = extract_html(html, min_items)
+    if len(page.items) < min_items:
+        return html, []
+    parts, spans = ([page.intro] if page.intro else []), []
+    position = len(page.intro) + 2 if page.intro else 0
+    for item in page.items:
+        block = f"{item.title}\n\n{item.teaser}"
+        spans.append(Span(item.title, position, position + len(block), item.url))
+        parts.append(block)
+        position += len(block) + 2
+    return "\n\n".join(parts), spans
+
+
+def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterator[Record]:
+    """The stories of ``record`` when it is a digest, else ``record`` itself."""
+    for key, default in SPLIT_DEFAULTS.items():
+        record.metadata.setdefault(key, default)
+    text, spans = find_spans(record, config.min_items)
+    if not spans:
+        yield record
+        return
+    if config.keep_parent:
+        yield Record(record.id, record.text, record.source, {**record.metadata, "role": "digest"})
+    intro = text[: spans[0].start].strip()
+    if intro and config.keep_intro:
+        yield _child(record, intro, "introduction", 0, record.metadata.get("title", ""), "")
+    for part, (span, following) in enumerate(zip(spans, [*spans[1:], None], strict=True), start=1):
+        # Text between two stories, or after the last, belongs to the story before it.
+        end = following.start if following else len(text)
+        teaser = strip_markers(text[span.start + len(span.title) : end]).strip()
+        yield _child(record, teaser, "story", part, span.title, span.url)
+
+
+def _child(parent: Record, text: str, role: str, part: int, title: str, url: str) -> Record:
+    metadata = {**parent.metadata, "title": title, "items": []}
+    metadata.update(parent_id=parent.id, part=part, role=role)
+    if url:
+        metadata["url"] = url
+    return Record(id=f"{parent.id}#{part}", text=text, source=parent.source, metadata=metadata)
+
+
+def split_records(
+    records: Iterable[Record], config: SplitConfig = SplitConfig()
+) -> Iterator[Record]:
+    """The split stage."""
+    for record in records:
+        yield from split_record(record, config)
