@@ -8,6 +8,7 @@ from .clean import CleanConfig, clean_records
 from .errors import IngestError, InputError
 from .io import read_records, write_records
 from .record import Record
+from .split import SplitConfig, split_records
 
 __all__ = [
     "CleanConfig",

@@ -90,7 +90,7 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
         return
     if config.keep_parent:
         yield Record(record.id, record.text, record.source, {**record.metadata, "role": "digest"})
-    intro = text[: spans[0].start].strip()
+    intro = strip_markers(text[: spans[0].start]).strip()
     if intro and config.keep_intro:
         yield _child(record, intro, "introduction", 0, record.metadata.get("title", ""), "")
     for part, (span, following) in enumerate(zip(spans, [*spans[1:], None], strict=True), start=1):

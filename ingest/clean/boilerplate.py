@@ -130,8 +130,9 @@ def boilerplate_rule(line: str) -> str:
 
 def is_footer_line(line: str) -> bool:
     """At the end of a page: a short line that ends no sentence, or a ``>>`` link."""
+    # A teaser ending in "More>>" is a story, not a footer link: judge it without its marker.
     stripped = strip_marker(line.strip())
-    if LINK_LIST_END.search(line) or stripped.endswith((":", "：")):
+    if LINK_LIST_END.search(stripped) or stripped.endswith((":", "：")):
         return True
     return len(stripped.split()) <= MAX_FOOTER_LINE_WORDS and not SENTENCE_END.search(stripped)
 

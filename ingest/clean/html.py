@@ -27,6 +27,10 @@ CHROME_HINT = re.compile(
 )
 ITEM_TAGS = ("li", "article", "div", "section", "tr", "dd")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+DATE_PARAMS = {"extensive_search": False, "original_date": True}
+SENTENCE_PUNCTUATION = re.compile(r"[.!?。！？]")
+MIN_ARTICLE_WORDS = 8
+MIN_ARTICLE_CHARS = 20  # unspaced scripts: 20 characters of Chinese are a sentence
 MIN_TITLE_WORDS = 2
 MAX_TITLE_WORDS = 40
 
@@ -60,14 +64,20 @@ def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     items = _find_listing(soup, page.url)
     if len(items) >= min_items:
         page.items = items
-        page.intro = _listing_intro(soup, items)
+        page.intro = _listing_intro(soup, items, page.title)
     return page
 
 
 def _article(html: str) -> HtmlPage:
     try:
         document = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            # Dates from the page's own metadata only: the extensive search guesses
+            # "2021-01-01" from a "/2021/" in some link of a listing page.
+            date_extraction_params=DATE_PARAMS,
         )
     except Exception as error:  # trafilatura raises assorted errors on broken markup
         LOGGER.debug("trafilatura failed: %s", error)
@@ -78,6 +88,8 @@ def _article(html: str) -> HtmlPage:
     paragraphs = [line.strip() for line in (document.text or "").split("\n") if line.strip()]
     if paragraphs and title and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
+    if not any(_is_substantive(p) for p in paragraphs):
+        paragraphs = []  # menus and link lists: the page has no article
     return HtmlPage(
         text="\n\n".join(paragraphs),
         title=title,
@@ -86,6 +98,14 @@ def _article(html: str) -> HtmlPage:
         publisher=document.sitename or "",
         url=document.url or "",
     )
+
+
+def _is_substantive(paragraph: str) -> bool:
+    """A sentence of some length, in spaced or unspaced scripts; not a menu entry."""
+    long_enough = len(paragraph.split()) >= MIN_ARTICLE_WORDS or (
+        len(paragraph) >= MIN_ARTICLE_CHARS and " " not in paragraph
+    )
+    return long_enough and bool(SENTENCE_PUNCTUATION.search(paragraph))
 
 
 def _canonical_url(soup: BeautifulSoup) -> str:
@@ -172,15 +192,16 @@ def _teaser(block: Tag, title_tag: Tag) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _listing_intro(soup: BeautifulSoup, items: list[ListingItem]) -> str:
-    """Paragraphs of the page before its first story (outside navigation)."""
+def _listing_intro(soup: BeautifulSoup, items: list[ListingItem], title: str) -> str:
+    """Paragraphs of the page before its first story (outside navigation), but its title."""
     first = items[0].title
     intro: list[str] = []
     for paragraph in soup.find_all(["p", *HEADINGS]):
         text = _text(paragraph)
-        if text == first or text in (items[0].teaser, ""):
+        if text in (first, items[0].teaser):
             break
-        if not _in_chrome(paragraph) and not paragraph.find_parent(ITEM_TAGS[:2]):
+        in_item = paragraph.find_parent(ITEM_TAGS[:2]) is not None
+        if text and text != title and not in_item and not _in_chrome(paragraph):
             intro.append(text)
     return "\n\n".join(intro)
 

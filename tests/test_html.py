@@ -1,0 +1,104 @@
+"""``ingest clean`` part 2 on HTML pages: main content, metadata, listings (#4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import invoke, parse_jsonl
+
+HTML = Path(__file__).parent / "data" / "html"
+CHROME = [
+    "cookies",
+    "Accept all",
+    "World China Business",
+    "Home",
+    "Related stories",
+    "Copyright",
+    "Tweet",
+]
+
+
+def clean_page(name: str) -> dict:
+    result = invoke(["clean", "-q", str(HTML / name)])
+    assert result.exit_code == 0, result.stderr
+    (record,) = parse_jsonl(result.stdout_bytes)
+    return record
+
+
+def test_article_keeps_the_story_and_moves_metadata_out() -> None:
+    record = clean_page("article.html")
+    metadata = record["metadata"]
+    assert metadata["title"] == "Geneva forum discusses NGO role in human rights"
+    assert metadata["date"] == "2023-03-15"
+    assert metadata["author"] == "Li Wen"
+    assert metadata["url"] == "https://news.example.com/world/2023/03/15/geneva-forum.html"
+    assert metadata["content_type"] == "text"
+    paragraphs = record["text"].split("\n\n")
+    assert len(paragraphs) == 3
+    assert paragraphs[0].startswith("Representatives from international")
+    assert paragraphs[2].endswith("earthquakes in Turkiye and Syria.")
+    for chrome in CHROME:
+        assert chrome not in record["text"], chrome
+    assert not record["text"].startswith(metadata["title"])
+
+
+def test_listing_keeps_every_title_and_teaser_in_order_with_boundaries() -> None:
+    record = clean_page("listing.html")
+    items = record["metadata"]["items"]
+    assert [i["title"] for i in items] == [
+        "Western countries should stop double standards on human rights",
+        "Experts discuss Xinjiang employment, labor rights at seminar",
+        "Virtual seminar focuses on human rights cooperation under Belt and Road",
+    ]
+    assert [i["url"] for i in items] == [
+        "https://society.example.org/news/2021/commentary.html",
+        "https://society.example.org/news/2021/seminar-xinjiang.html",
+        "https://society.example.org/news/2021/belt-road.html",
+    ]
+    text = record["text"]
+    for item in items:
+        assert text[item["start"] :].startswith(item["title"])
+    assert text.startswith("The 46th session of the UN Human Rights Council opened")
+    assert "Over 20 Chinese and foreign scholars" in text[items[2]["start"] : items[2]["end"]]
+    assert "[more..]" not in text and "Read more" not in text and "More>>" not in text
+    assert record["metadata"]["date"] == ""  # no date on the page: none guessed from links
+
+
+def test_page_without_an_article_gives_empty_text() -> None:
+    record = clean_page("no_article.html")
+    assert record["text"] == ""
+    assert record["metadata"]["title"] == "Sitemap"
+
+
+def test_article_with_a_list_keeps_the_list_and_loses_the_link() -> None:
+    record = clean_page("article_with_list.html")
+    assert "- Spending on public hospitals rises by six percent over last year." in record["text"]
+    assert record["text"].endswith("lagged behind the cities for a decade.")
+    assert record["metadata"]["items"] == []
+
+
+def test_gbk_page_with_true_meta_charset(tmp_path: Path) -> None:
+    story = "联合国人权理事会第四十八届会议九月十三日在日内瓦开幕。十多个中国社会组织通过视频方式参加了讨论。"
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        f"<title>人权理事会开幕</title></head><body><nav>首页 | 新闻</nav><article><h1>人权理事会开幕</h1>"
+        f"<p>{story}</p><p>{story}</p></article><footer>版权所有</footer></body></html>"
+    )
+    (tmp_path / "zh.htm").write_bytes(page.encode("gbk"))
+    record = parse_jsonl(invoke(["clean", "-q", str(tmp_path / "zh.htm")]).stdout_bytes)[0]
+    assert record["metadata"]["encoding"] == "gb18030"
+    assert record["metadata"]["declared_encoding"] == "gb2312"
+    assert record["metadata"]["title"] == "人权理事会开幕"
+    assert record["text"] == f"{story}\n\n{story}"
+
+
+def test_html_in_jsonl_input_is_extracted_too(tmp_path: Path) -> None:
+    import json
+
+    html = (HTML / "article.html").read_text()
+    (tmp_path / "pages.jsonl").write_text(
+        json.dumps({"id": "p1", "text": html, "content_type": "html"}) + "\n"
+    )
+    record = parse_jsonl(invoke(["clean", "-q", str(tmp_path / "pages.jsonl")]).stdout_bytes)[0]
+    assert record["metadata"]["title"] == "Geneva forum discusses NGO role in human rights"
+    assert "<p>" not in record["text"]
