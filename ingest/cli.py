@@ -8,11 +8,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
 from . import __version__
 from .clean import CleanConfig, clean_records
+from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
+from .dedupe.shingles import MODES
 from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
 from .io import read_records, write_records
@@ -151,7 +154,170 @@ def _summary(name: str, stats: RunStats, seconds: float) -> str:
     return f"ingest {name}: {', '.join(p for p in parts if p)} in {seconds:.2f}s"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def options(
+    *decorators: Callable[[Callable[..., None]], Callable[..., None]],
+) -> Callable[..., Any]:
+    """Apply a group of click options, shared by a stage's command and ``ingest run``."""
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+DEDUPE_DEFAULTS = DedupeConfig()
+MIN_ITEMS = click.option(
+    "--min-items",
+    type=click.IntRange(min=2),
+    default=2,
+    show_default=True,
+    help="Stories a page needs to be taken for a digest.",
+)
+clean_options = options(
+    click.option(
+        "--no-repair", is_flag=True, help="Do not repair mojibake (text decoded wrongly before)."
+    ),
+    click.option(
+        "--keep-entities", is_flag=True, help="Leave HTML entities (&amp;) in plain text."
+    ),
+    click.option(
+        "--no-boilerplate", is_flag=True, help="Keep breadcrumbs, footers, bylines... in the text."
+    ),
+    click.option(
+        "--repeated-lines",
+        type=click.IntRange(min=2),
+        metavar="N",
+        help="Also remove lines found in N or more documents of the same source (reads twice).",
+    ),
+    click.option(
+        "--explain", is_flag=True, help="List what was removed, and why, in metadata.removed."
+    ),
+)
+split_options = options(
+    click.option(
+        "--no-intro", is_flag=True, help="Drop the introduction (text before the first story)."
+    ),
+    click.option(
+        "--keep-parent", is_flag=True, help="Also write the digest page itself, before its stories."
+    ),
+)
+dedupe_options = options(
+    click.option(
+        "--threshold",
+        type=click.FloatRange(0.05, 1.0),
+        default=DEDUPE_DEFAULTS.threshold,
+        show_default=True,
+        help="Similarity at which two documents are copies (see README: how it was chosen).",
+    ),
+    click.option(
+        "--num-perm",
+        type=click.IntRange(min=16),
+        default=DEDUPE_DEFAULTS.num_perm,
+        show_default=True,
+        help="MinHash permutations.",
+    ),
+    click.option(
+        "--ngram",
+        type=click.IntRange(min=1),
+        default=DEDUPE_DEFAULTS.ngram,
+        show_default=True,
+        help="Words (characters in CJK/Thai text) per shingle.",
+    ),
+    click.option(
+        "--shingle",
+        type=click.Choice(MODES),
+        default=DEDUPE_DEFAULTS.shingle,
+        show_default=True,
+        help="Shingle by word or character; auto picks per document.",
+    ),
+    click.option(
+        "--seed",
+        type=int,
+        default=DEDUPE_DEFAULTS.seed,
+        show_default=True,
+        help="Seed of the MinHash permutations.",
+    ),
+    click.option(
+        "--keep",
+        type=click.Choice(KEEP_RULES),
+        default=DEDUPE_DEFAULTS.keep,
+        show_default=True,
+        help="Which copy is kept: first in input order, longest text, most metadata; ties by id.",
+    ),
+    click.option(
+        "--common-lines",
+        type=int,
+        default=DEDUPE_DEFAULTS.common_lines,
+        show_default=True,
+        metavar="N",
+        help="Ignore lines found in N+ documents of one source (site headers, footers); 0: off.",
+    ),
+    click.option(
+        "--mark",
+        is_flag=True,
+        help="Keep every record, marked in metadata.dedupe, instead of dropping copies.",
+    ),
+    click.option(
+        "--clusters", metavar="FILE", help="Write a JSONL report: one line per cluster of copies."
+    ),
+    click.option(
+        "--index",
+        metavar="PATH",
+        help="Also drop copies of what an earlier run kept; save what this run keeps.",
+    ),
+)
+
+
+def clean_config(option: dict[str, Any]) -> CleanConfig:
+    return CleanConfig(
+        repair_mojibake=not option["no_repair"],
+        unescape_entities=not option["keep_entities"],
+        strip_boilerplate=not option["no_boilerplate"],
+        min_items=option["min_items"],
+        explain=option["explain"],
+        repeated_lines=option["repeated_lines"] or 0,
+    )
+
+
+def split_config(option: dict[str, Any]) -> SplitConfig:
+    return SplitConfig(
+        min_items=option["min_items"],
+        keep_intro=not option["no_intro"],
+        keep_parent=option["keep_parent"],
+    )
+
+
+def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
+    """The dedupe stage as the CLI runs it: with its clusters report and its summary."""
+    try:
+        config = DedupeConfig(
+            threshold=option["threshold"],
+            num_perm=option["num_perm"],
+            ngram=option["ngram"],
+            shingle=option["shingle"],
+            seed=option["seed"],
+            keep=option["keep"],
+            common_lines=option["common_lines"],
+            mark=option["mark"],
+        )
+        deduplicator = Deduplicator(config, index_path=option["index"])
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    except IngestError as error:
+        click.echo(f"ingest: error: {error}", err=True)
+        sys.exit(1)
+
+    def stage(records: Iterable[Record]) -> Iterator[Record]:
+        yield from deduplicator.run(records)
+        if option["clusters"]:
+            write_clusters(deduplicator, option["clusters"])
+
+    return stage, deduplicator.stats.summary
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ingest")
 def cli() -> None:
     """Turn messy document dumps into a clean, deduplicated JSONL corpus.
@@ -169,38 +335,9 @@ def cli() -> None:
 
 @cli.command()
 @common_options
-@click.option(
-    "--no-repair", is_flag=True, help="Do not repair mojibake (text decoded wrongly before)."
-)
-@click.option("--keep-entities", is_flag=True, help="Leave HTML entities (&amp;) in plain text.")
-@click.option(
-    "--no-boilerplate", is_flag=True, help="Keep breadcrumbs, footers, bylines... in the text."
-)
-@click.option(
-    "--repeated-lines",
-    type=click.IntRange(min=2),
-    metavar="N",
-    help="Also remove lines found in N or more documents of the same source (reads twice).",
-)
-@click.option(
-    "--min-items",
-    type=click.IntRange(min=2),
-    default=2,
-    show_default=True,
-    help="Stories a page needs to be recorded as a digest (for ingest split).",
-)
-@click.option(
-    "--explain", is_flag=True, help="List what was removed, and why, in metadata.removed."
-)
-def clean(
-    run: RunOptions,
-    no_repair: bool,
-    keep_entities: bool,
-    no_boilerplate: bool,
-    repeated_lines: int | None,
-    min_items: int,
-    explain: bool,
-) -> None:
+@clean_options
+@MIN_ITEMS
+def clean(run: RunOptions, **option: Any) -> None:
     """Decode documents in any encoding, repair and normalize the text, and strip the site's
     boilerplate (HTML pages: main content; text pages: breadcrumbs, "more" links, footers),
     moving title, date, author and URL into metadata.
@@ -211,33 +348,14 @@ def clean(
       ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
       ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
-    config = CleanConfig(
-        repair_mojibake=not no_repair,
-        unescape_entities=not keep_entities,
-        strip_boilerplate=not no_boilerplate,
-        min_items=min_items,
-        explain=explain,
-        repeated_lines=repeated_lines or 0,
-    )
-    execute("clean", functools.partial(clean_records, config=config), run)
+    execute("clean", functools.partial(clean_records, config=clean_config(option)), run)
 
 
 @cli.command()
 @common_options
-@click.option(
-    "--min-items",
-    type=click.IntRange(min=2),
-    default=2,
-    show_default=True,
-    help="Stories a page needs to be split.",
-)
-@click.option(
-    "--no-intro", is_flag=True, help="Drop the introduction (text before the first story)."
-)
-@click.option(
-    "--keep-parent", is_flag=True, help="Also write the digest page itself, before its stories."
-)
-def split(run: RunOptions, min_items: int, no_intro: bool, keep_parent: bool) -> None:
+@split_options
+@MIN_ITEMS
+def split(run: RunOptions, **option: Any) -> None:
     """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) into
     one record per story: id <page id>#<n>, metadata.title, .parent_id, .part, .role
     ("introduction", "story"), .url. Other documents pass through unchanged.
@@ -247,8 +365,47 @@ def split(run: RunOptions, min_items: int, no_intro: bool, keep_parent: bool) ->
       ingest clean samples/ | ingest split > stories.jsonl
       ingest split --no-intro digest-pages/ -o stories.jsonl
     """
-    config = SplitConfig(min_items=min_items, keep_intro=not no_intro, keep_parent=keep_parent)
-    execute("split", functools.partial(split_records, config=config), run)
+    execute("split", functools.partial(split_records, config=split_config(option)), run)
+
+
+@cli.command()
+@common_options
+@dedupe_options
+def dedupe(run: RunOptions, **option: Any) -> None:
+    """Remove exact and near-duplicate documents (MinHash LSH), across all sources, keeping
+    one record per story in input order.
+
+    \b
+    Example:
+      ingest clean pages/ | ingest split | ingest dedupe > corpus.jsonl
+      ingest dedupe --mark --clusters clusters.jsonl stories.jsonl -o marked.jsonl
+      ingest dedupe --index archive.idx today.jsonl -o new-stories.jsonl
+    """
+    stage, summary = dedupe_stage(option)
+    execute("dedupe", stage, run, details=summary)
+
+
+@cli.command("run")
+@common_options
+@clean_options
+@MIN_ITEMS
+@split_options
+@dedupe_options
+def run_all(run: RunOptions, **option: Any) -> None:
+    """The whole chain in one process: clean, split, dedupe (each stage's options apply).
+
+    \b
+    Example:
+      ingest run samples/
+      ingest run pages/ --keep longest --clusters clusters.jsonl -o corpus.jsonl.gz
+    """
+    dedupe, summary = dedupe_stage(option)
+    cleaning, splitting = clean_config(option), split_config(option)
+
+    def chain(records: Iterable[Record]) -> Iterator[Record]:
+        return dedupe(split_records(clean_records(records, cleaning), splitting))
+
+    execute("run", chain, run, details=summary)
 
 
 def main() -> None:

@@ -9,30 +9,15 @@ counts, not the texts.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlparse
 
 import xxhash
 
 from ..digest import locate_stories
-from ..io import encode_line
-from ..record import Record
+from ..record import Record, source_group
+from ..spool import Spool
 from .normalize import normalize_whitespace
-
-
-def source_group(record: Record) -> str:
-    """Which site a record comes from: its URL's host, else the folder of its file."""
-    url = record.metadata.get("url")
-    if isinstance(url, str) and url:
-        host = urlparse(url).hostname
-        if host:
-            return host
-    folder = os.path.dirname(record.source)
-    return folder or record.source
 
 
 def _line_key(group: str, line: str) -> int:
@@ -51,15 +36,12 @@ def remove_repeated_lines(
     if min_documents < 2:
         raise ValueError("min_documents must be at least 2")
     counts: Counter[int] = Counter()
-    with tempfile.TemporaryFile() as spool:
-        for record in records:
+    with Spool() as spool:
+        for record in spool.extend(records):
             counts.update(_document_lines(record))
-            spool.write(encode_line(record))
-        spool.seek(0)
         repeated = {key for key, count in counts.items() if count >= min_documents}
         del counts
-        for line in spool:
-            record = Record.from_dict(json.loads(line), "", "")
+        for record in spool:
             yield _without_repeated(record, repeated, explain)
 
 

@@ -1,0 +1,193 @@
+"""Dedupe quality on the labeled development set, and speed and memory at scale.
+
+Quality (benchmarks/dedupe_devset.py): stories lost (every copy of a story removed as a copy
+of another story: must be 0), recall per kind of copy, pairwise precision / recall / F1 of
+the clusters, for ``ingest`` and for a hand-written datasketch baseline (word 5-grams,
+MinHashLSH at 0.8, keep first).
+
+Scale (--scale N): N documents made by editing the development set at random, through the
+whole ``ingest dedupe`` stage and through the baseline, each in its own process: docs/s and
+peak RSS.
+
+    python benchmarks/bench_dedupe.py [--scale 100000] [--threshold 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing
+import random
+import time
+from collections import defaultdict
+
+from _common import peak_rss_mb, table
+from datasketch import MinHash, MinHashLSH
+from dedupe_devset import HEAVY, KINDS, LIGHT, Document, as_records, build
+
+from ingest.dedupe import DedupeConfig, Deduplicator
+
+
+def ingest_clusters(documents: list[Document], config: DedupeConfig) -> dict[str, str]:
+    """doc id -> id of the record kept for its cluster."""
+    deduplicator = Deduplicator(config)
+    records = deduplicator.run(as_records(documents))
+    return {r.id: r.metadata["dedupe"]["cluster"] for r in records}
+
+
+def baseline_clusters(documents: list[Document]) -> dict[str, str]:
+    """The script a user would write first: word 5-grams, MinHashLSH(0.8), keep first."""
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    clusters: dict[str, str] = {}
+    for document in documents:
+        words = document.text.lower().split()
+        minhash = MinHash(num_perm=128)
+        minhash.update_batch(
+            " ".join(words[i : i + 5]).encode() for i in range(max(1, len(words) - 4))
+        )
+        found = lsh.query(minhash)
+        if found:
+            clusters[document.id] = sorted(found, key=list(clusters).index)[0]
+        else:
+            lsh.insert(document.id, minhash)
+            clusters[document.id] = document.id
+    return clusters
+
+
+def evaluate(documents: list[Document], clusters: dict[str, str]) -> dict[str, float]:
+    story = {d.id: d.story for d in documents}
+    kept_stories = {story[d.id] for d in documents if clusters[d.id] == d.id}
+    lost = len({d.story for d in documents} - kept_stories)
+    scores: dict[str, float] = {"lost stories": lost}
+    original = {d.story: d.id for d in documents if d.kind == "original"}
+    for kind in KINDS:
+        # Found: in the same cluster as the story's original, whichever of them was kept.
+        copies = [d for d in documents if d.kind == kind]
+        found = [d for d in copies if clusters[d.id] == clusters[original[d.story]]]
+        scores[kind] = len(found) / len(copies) if copies else float("nan")
+    wrong = [d for d in documents if clusters[d.id] != d.id and story[clusters[d.id]] != d.story]
+    scores["wrongly removed"] = len(wrong)
+    predicted, truth = defaultdict(set), defaultdict(set)
+    for d in documents:
+        predicted[clusters[d.id]].add(d.id)
+        truth[d.story].add(d.id)
+    predicted_pairs = {
+        frozenset(p) for group in predicted.values() for p in itertools.combinations(group, 2)
+    }
+    true_pairs = {
+        frozenset(p) for group in truth.values() for p in itertools.combinations(group, 2)
+    }
+    hits = len(predicted_pairs & true_pairs)
+    precision = hits / len(predicted_pairs) if predicted_pairs else 1.0
+    recall = hits / len(true_pairs)
+    scores.update(
+        precision=precision, recall=recall, f1=2 * precision * recall / (precision + recall or 1)
+    )
+    return scores
+
+
+def quality(threshold: float) -> None:
+    documents = build()
+    config = DedupeConfig(threshold=threshold, mark=True)
+    runs = {
+        f"ingest (threshold {threshold})": ingest_clusters(documents, config),
+        "datasketch baseline (5-grams, LSH 0.8)": baseline_clusters(documents),
+    }
+    rows = []
+    for name, clusters in runs.items():
+        s = evaluate(documents, clusters)
+        light = min(s[k] for k in LIGHT)
+        heavy = min(s[k] for k in HEAVY)
+        rows.append(
+            [
+                name,
+                int(s["lost stories"]),
+                int(s["wrongly removed"]),
+                f"{light:.2f}",
+                f"{heavy:.2f}",
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
+            ]
+        )
+    print(
+        f"development set: {len(documents)} documents, "
+        f"{len({d.story for d in documents})} stories\n"
+    )
+    print(
+        table(
+            rows,
+            ["run", "lost", "wrong", "light recall (min)", "heavy recall (min)", "P", "R", "F1"],
+        )
+    )
+    kinds = [
+        [name, *(f"{evaluate(documents, c)[k]:.2f}" for k in KINDS)] for name, c in runs.items()
+    ]
+    print()
+    print(table(kinds, ["recall by kind", *KINDS]))
+
+
+def scaled_documents(count: int, seed: int = 3) -> list[Document]:
+    """``count`` documents: the development set, its words edited at random (a copy in ten
+    stays near its source), so that most are distinct and some are copies."""
+    rng = random.Random(seed)
+    base = build()
+    out = []
+    for n in range(count):
+        source = base[n % len(base)]
+        words = source.text.split(" ")
+        share = 0.02 if rng.random() < 0.1 else 0.6
+        for _ in range(int(len(words) * share)):
+            words[rng.randrange(len(words))] = f"w{rng.randrange(10**6)}"
+        out.append(Document(f"{n}", " ".join(words), source.story, "scaled", source.language))
+    return out
+
+
+def _timed_run(name: str, count: int, queue: multiprocessing.Queue) -> None:
+    documents = scaled_documents(count)
+    size = sum(len(d.text.encode()) for d in documents)
+    started = time.perf_counter()
+    if name == "ingest":
+        kept = sum(1 for _ in Deduplicator(DedupeConfig()).run(as_records(documents)))
+    else:
+        kept = sum(1 for d, c in baseline_clusters(documents).items() if d == c)
+    seconds = time.perf_counter() - started
+    queue.put(
+        [
+            name,
+            count,
+            kept,
+            f"{seconds:.1f}",
+            f"{count / seconds:,.0f}",
+            f"{size / seconds / 1e6:.2f}",
+            f"{peak_rss_mb():.0f}",
+        ]
+    )
+
+
+def scale(count: int) -> None:
+    rows = []
+    for name in ("ingest", "datasketch baseline"):
+        queue: multiprocessing.Queue = multiprocessing.Queue()
+        process = multiprocessing.Process(target=_timed_run, args=(name, count, queue))
+        process.start()
+        rows.append(queue.get())
+        process.join()
+    print(f"\nscale: {count:,} documents (peak RSS includes the generated input held in memory)\n")
+    print(table(rows, ["run", "docs", "kept", "seconds", "docs/s", "MB/s", "peak RSS MB"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threshold", type=float, default=DedupeConfig().threshold)
+    parser.add_argument(
+        "--scale", type=int, default=20000, help="documents for the speed run (0: skip)"
+    )
+    args = parser.parse_args()
+    quality(args.threshold)
+    if args.scale:
+        scale(args.scale)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""From signatures to clusters: LSH candidates, verification, union-find, chain guard."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .minhash import jaccard
+
+# Documents sharing a band key beyond this many are compared with their neighbours in the
+# bucket only, not all pairs: a bucket that large is a template, and pairs would explode.
+MAX_BUCKET_ALL_PAIRS = 64
+BUCKET_WINDOW = 8
+PAIR_CHUNK = 1 << 16
+# Members of a cluster a newcomer is compared with, when it does not resemble the kept one.
+MAJORITY_SAMPLE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """How two documents compare: estimated Jaccard, and overlap of the smaller in the larger."""
+
+    jaccard: float
+    overlap: float
+
+    def score(self, threshold: float) -> float:
+        """The similarity a duplicate is judged by (0.0 when below ``threshold``).
+
+        Jaccard catches edited copies; overlap catches copies with added or removed text (a
+        new header, a trimmed paragraph), as long as they still share half their shingles.
+        """
+        if self.jaccard >= threshold:
+            return self.jaccard
+        if self.overlap >= threshold and self.jaccard >= threshold / 2:
+            return self.overlap
+        return 0.0
+
+
+def similarity(
+    signatures: np.ndarray, sizes: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> list[Similarity]:
+    """Similarities of pairs (i[k], j[k]) from their signatures and shingle counts."""
+    estimated = jaccard(signatures[i], signatures[j])
+    a, b = sizes[i].astype(np.float64), sizes[j].astype(np.float64)
+    common = estimated * (a + b) / (1.0 + estimated)
+    overlap = np.divide(
+        common, np.minimum(a, b), out=np.zeros_like(common), where=np.minimum(a, b) > 0
+    )
+    return [
+        Similarity(float(x), float(min(y, 1.0))) for x, y in zip(estimated, overlap, strict=True)
+    ]
+
+
+def candidate_pairs(keys: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Pairs (i < j) of active documents that share a band key, as an (n, 2) array."""
+    found: list[np.ndarray] = []
+    members = np.flatnonzero(active)
+    for band in range(keys.shape[1]):
+        column = keys[members, band]
+        order = np.argsort(column, kind="stable")
+        sorted_keys = column[order]
+        boundaries = np.flatnonzero(np.diff(sorted_keys)) + 1
+        for run in np.split(members[order], boundaries):
+            if len(run) > 1:
+                found.append(_bucket_pairs(np.sort(run)))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(found), axis=0)
+
+
+def _bucket_pairs(run: np.ndarray) -> np.ndarray:
+    if len(run) <= MAX_BUCKET_ALL_PAIRS:
+        i, j = np.triu_indices(len(run), k=1)
+    else:
+        offsets = np.arange(1, BUCKET_WINDOW + 1)
+        i = np.repeat(np.arange(len(run)), len(offsets))
+        j = i + np.tile(offsets, len(run))
+        keep = j < len(run)
+        i, j = i[keep], j[keep]
+    return np.stack([run[i], run[j]], axis=1).astype(np.int64)
+
+
+def verified_edges(
+    pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarray, threshold: float
+) -> Iterator[tuple[int, int]]:
+    """Candidate pairs whose re-estimated similarity passes: LSH's false positives drop out."""
+    for start in range(0, len(pairs), PAIR_CHUNK):
+        chunk = pairs[start : start + PAIR_CHUNK]
+        scores = similarity(signatures, sizes, chunk[:, 0], chunk[:, 1])
+        for (i, j), score in zip(chunk, scores, strict=True):
+            if score.score(threshold) > 0:
+                yield int(i), int(j)
+
+
+class UnionFind:
+    """Components of the similarity graph (path halving, union by size)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        self.size.setdefault(x, 1)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return
+        if self.size[root_a] < self.size[root_b]:
+            root_a, root_b = root_b, root_a
+        self.parent[root_b] = root_a
+        self.size[root_a] += self.size[root_b]
+
+    def components(self) -> list[list[int]]:
+        groups: dict[int, list[int]] = defaultdict(list)
+        for node in self.parent:
+            groups[self.find(node)].append(node)
+        return [sorted(group) for group in groups.values() if len(group) > 1]
+
+
+def assign_centres(
+    component: list[int],
+    priority: Callable[[int], tuple],
+    score: Callable[[int, int], float],
+    similarity_to: Callable[[int, int], float],
+) -> dict[int, tuple[int, float]]:
+    """Duplicates of a component: member -> (kept member, similarity to it).
+
+    Members are taken best first. Each joins the cluster whose kept member it resembles
+    most, or else a cluster most of whose members it resembles (the kept one may be a
+    heavily edited copy); failing both, it is kept. A chain A~B~C therefore never makes C a
+    copy of an A it does not resemble, which union-find alone would.
+    """
+    clusters: dict[int, list[int]] = {}
+    duplicates: dict[int, tuple[int, float]] = {}
+    for member in sorted(component, key=priority):
+        centre = _best_cluster(member, clusters, score)
+        if centre is None:
+            clusters[member] = [member]
+        else:
+            clusters[centre].append(member)
+            duplicates[member] = (centre, similarity_to(member, centre))
+    return duplicates
+
+
+def _best_cluster(
+    member: int, clusters: dict[int, list[int]], score: Callable[[int, int], float]
+) -> int | None:
+    by_centre = [(score(member, centre), centre) for centre in clusters]
+    best_score, best_centre = max(by_centre, default=(0.0, -1), key=lambda pair: pair[0])
+    if best_score > 0:
+        return best_centre
+    for centre, members in clusters.items():
+        sample = members[:MAJORITY_SAMPLE]
+        if sum(1 for other in sample if score(member, other) > 0) * 2 > len(sample):
+            return centre
+    return None

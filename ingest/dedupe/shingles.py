@@ -1,0 +1,81 @@
+"""Shingles: the n-grams two documents are compared by, in any script."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import xxhash
+
+# Punctuation and symbols of every script (Unicode categories P* and S*) fold to a space.
+PUNCTUATION = re.compile(r"[^\w\s]|_")
+# Scripts written without spaces between words: Han, Hiragana, Katakana, Thai, Lao, Khmer,
+# Myanmar. (Hangul is written with spaces and shingles by word.)
+UNSPACED = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff"
+    r"\u1780-\u17ff\u1000-\u109f\U00020000-\U0002fa1f]"
+)
+# Above this share of unspaced letters, words are not what spaces separate.
+UNSPACED_SHARE = 0.3
+MODES = ("auto", "word", "char")
+
+
+def normalize_for_shingles(text: str) -> str:
+    """NFKC, case-folded, punctuation and runs of whitespace folded to one space.
+
+    >>> normalize_for_shingles("GENEVA, Sept. 14 (Xinhua) --  China’s  ＵＮ envoy")
+    'geneva sept 14 xinhua china s un envoy'
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(PUNCTUATION.sub(" ", text).split())
+
+
+def is_unspaced(normalized: str) -> bool:
+    letters = sum(1 for char in normalized if not char.isspace())
+    return letters > 0 and len(UNSPACED.findall(normalized)) > UNSPACED_SHARE * letters
+
+
+def shingle_unit(normalized: str, mode: str) -> str:
+    """``word`` or ``char``: what the n-grams of this document are made of."""
+    if mode != "auto":
+        return mode
+    return "char" if is_unspaced(normalized) else "word"
+
+
+def shingles(normalized: str, ngram: int, unit: str) -> set[bytes]:
+    """The distinct ``ngram``-grams of words or characters; a shorter text is one shingle.
+
+    >>> sorted(shingles("a b c d", 3, "word"))
+    [b'a b c', b'b c d']
+    >>> sorted(s.decode() for s in shingles("人权理事会", 4, "char"))
+    ['人权理事', '权理事会']
+    """
+    if unit == "char":
+        # In unspaced scripts a space is folded punctuation, not a word boundary.
+        tokens = [char for char in normalized if not char.isspace()]
+        joiner = ""
+    else:
+        tokens = normalized.split()
+        joiner = " "
+    if not tokens:
+        return set()
+    if len(tokens) <= ngram:
+        return {joiner.join(tokens).encode("utf-8")}
+    return {
+        joiner.join(tokens[i : i + ngram]).encode("utf-8") for i in range(len(tokens) - ngram + 1)
+    }
+
+
+def line_key(group: str, normalized_line: str) -> int:
+    return xxhash.xxh3_64_intdigest(f"{group}\0{normalized_line}".encode("utf-8", "surrogatepass"))
+
+
+def line_keys(text: str, group: str) -> dict[str, int]:
+    """Each distinct normalized line of a document, with its key within its site ``group``:
+    to count in how many of a site's documents a line appears (its headers and footers)."""
+    keys = {}
+    for line in text.split("\n"):
+        normalized = normalize_for_shingles(line)
+        if normalized and normalized not in keys:
+            keys[normalized] = line_key(group, normalized)
+    return keys

@@ -1,0 +1,313 @@
+"""``ingest dedupe`` (#6): exact and near copies, CJK, chains, keep rules, outputs, index."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import Record
+from ingest.dedupe import DedupeConfig, Deduplicator, dedupe_records
+
+from .conftest import ROOT, SAMPLES, invoke, parse_jsonl, run_ingest
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from dedupe_devset import CHROME_KINDS, KINDS, base_stories, make_copy
+
+STORIES = {story: (text, language) for story, text, language in base_stories()}
+LONG_EN = "000_7ff7f7698b103f4f.txt"
+SHORT_EN = "002_33de37058f0cd80a.txt#1"
+ZH = "zh-council-opens"
+
+
+def kept_ids(records: list[Record], config: DedupeConfig | None = None) -> list[str]:
+    return [r.id for r in dedupe_records(records, config or DedupeConfig())]
+
+
+def test_samples_after_clean_and_split_lose_nothing() -> None:
+    stories = invoke(["split", "-q"], input=invoke(["clean", "-q", str(SAMPLES)]).stdout_bytes)
+    result = invoke(["dedupe"], input=stories.stdout_bytes)
+    assert result.exit_code == 0
+    assert len(parse_jsonl(result.stdout_bytes)) == 39
+    assert "39 in, 39 out, 0 errors, 0 exact and 0 near duplicates removed" in result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("story", [LONG_EN, SHORT_EN, ZH])
+def test_each_kind_of_copy_is_found(story: str, kind: str) -> None:
+    text, language = STORIES[story]
+    rng = random.Random(1)
+    site = "daily.example" if kind in CHROME_KINDS else "wire.example"
+    copy = make_copy(text, language, kind, site, rng)
+    records = [
+        Record(id="original", text=text, metadata={"url": "https://origin.example/1"}),
+        Record(id="copy", text=copy, metadata={"url": f"https://{site}/1"}),
+    ]
+    if kind in CHROME_KINDS:  # a site's template is on all its pages: give it a few more
+        for n, other in enumerate(
+            ["zh-tibet-culture", "003_b354eb1718a7a74f.txt", "002_33de37058f0cd80a.txt#5"]
+        ):
+            other_text, other_language = STORIES[other]
+            other_copy = make_copy(other_text, other_language, "header_footer", site, rng)
+            records.append(
+                Record(id=f"other{n}", text=other_copy, metadata={"url": f"https://{site}/o{n}"})
+            )
+    assert kept_ids(records)[0] == "original"
+    assert "copy" not in kept_ids(records)
+
+
+def test_different_stories_on_one_topic_are_kept() -> None:
+    records = [Record(id=story, text=text) for story, (text, _) in STORIES.items()]
+    assert kept_ids(records) == [r.id for r in records]
+
+
+def test_same_long_footer_around_different_short_stories_is_not_a_copy() -> None:
+    footer = " ".join(
+        ["This site publishes news and commentary on human rights and development."] * 6
+    )
+    shorts = [s for s, (t, lang) in STORIES.items() if lang == "en" and len(t.split()) < 40][:8]
+    records = [
+        Record(
+            id=s,
+            text=f"{STORIES[s][0]}\n\n{footer}",
+            metadata={"url": f"https://observer.example/{n}"},
+        )
+        for n, s in enumerate(shorts)
+    ]
+    assert kept_ids(records) == shorts
+
+
+def test_chinese_copy_with_edited_characters_is_found_by_character_shingles() -> None:
+    text = STORIES[ZH][0]
+    edited = text.replace("举行", "召开").replace("代表", "人士").replace("国际社会", "世界各国")
+    records = [Record(id="a", text=text), Record(id="b", text=edited)]
+    assert kept_ids(records) == ["a"]
+    assert kept_ids(records, DedupeConfig(shingle="word")) == ["a", "b"]  # no spaces: one "word"
+
+
+def sentences(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    vocabulary = [f"{a}{b}" for a in "bcdfghklmnprstvz" for b in ("ao", "ei", "iu", "ou", "an")]
+    return [" ".join(rng.choice(vocabulary) for _ in range(12)) + "." for _ in range(n)]
+
+
+def test_chains_do_not_merge_unrelated_documents() -> None:
+    s = sentences(12, seed=5)
+    a, b, c = " ".join(s[0:8]), " ".join(s[2:10]), " ".join(s[4:12])  # a~b, b~c, a !~ c
+    records = [Record(id="a", text=a), Record(id="b", text=b), Record(id="c", text=c)]
+    deduplicator = Deduplicator(DedupeConfig(threshold=0.55, mark=True))
+    marks = {r.id: r.metadata["dedupe"] for r in deduplicator.run(records)}
+    assert marks["b"]["duplicate_of"] == "a"
+    assert marks["c"]["duplicate_of"] == ""
+
+
+def copies_of(story: str) -> list[Record]:
+    text, language = STORIES[story]
+    rng = random.Random(2)
+    return [
+        Record(
+            id="b-trimmed",
+            text=make_copy(text, language, "trim_last", "x", rng),
+            metadata={"url": "u"},
+        ),
+        Record(id="a-original", text=text),
+        Record(
+            id="c-headline",
+            text=make_copy(text, language, "headline", "x", rng),
+            metadata={"url": "u", "author": "z"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("keep", "kept"),
+    [("first", "b-trimmed"), ("longest", "c-headline"), ("metadata", "c-headline")],
+)
+def test_keep_rules(keep: str, kept: str) -> None:
+    assert kept_ids(copies_of(LONG_EN), DedupeConfig(keep=keep)) == [kept]
+
+
+def test_keep_ties_are_broken_by_id() -> None:
+    text = STORIES[LONG_EN][0]
+    records = [
+        Record(id="z", text=text),
+        Record(id="m", text=text.upper()),
+        Record(id="q", text=text),
+    ]
+    assert kept_ids(records, DedupeConfig(keep="longest")) == ["m"]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n, (story, kind) in enumerate(
+        [
+            (LONG_EN, "exact"),
+            ("004_687f5bdfc5dfbd6b.txt", "edit_words"),
+            (ZH, "dateline"),
+            (SHORT_EN, "exact"),
+        ]
+    ):
+        text, language = STORIES[story]
+        (folder / f"{n}-a-original.txt").write_text(text)
+        (folder / f"{n}-b-copy.txt").write_text(
+            make_copy(text, language, kind, "x", random.Random(n))
+        )
+    (folder / "9-unique.txt").write_text(STORIES["003_b354eb1718a7a74f.txt"][0])
+    return folder
+
+
+def test_mark_and_clusters_outputs(corpus: Path, tmp_path: Path) -> None:
+    clusters = tmp_path / "clusters.jsonl"
+    result = invoke(["dedupe", "--mark", "--clusters", str(clusters), str(corpus)])
+    assert result.exit_code == 0, result.stderr
+    records = parse_jsonl(result.stdout_bytes)
+    assert len(records) == 9
+    marks = {r["id"]: r["metadata"]["dedupe"] for r in records}
+    assert all(set(m) == {"cluster", "duplicate_of", "similarity"} for m in marks.values())
+    assert marks["0-b-copy.txt"] == {
+        "cluster": "0-a-original.txt",
+        "duplicate_of": "0-a-original.txt",
+        "similarity": 1.0,
+    }
+    assert marks["1-b-copy.txt"]["duplicate_of"] == "1-a-original.txt"
+    assert 0.5 <= marks["1-b-copy.txt"]["similarity"] < 1.0
+    assert marks["9-unique.txt"] == {
+        "cluster": "9-unique.txt",
+        "duplicate_of": "",
+        "similarity": 1.0,
+    }
+    reports = parse_jsonl(clusters.read_bytes())
+    assert [c["cluster"] for c in reports] == [
+        "0-a-original.txt",
+        "1-a-original.txt",
+        "2-a-original.txt",
+        "3-a-original.txt",
+    ]
+    assert (
+        reports[2]["members"][1]["kind"] == "near" and reports[0]["members"][1]["kind"] == "exact"
+    )
+    assert "2 exact and 2 near duplicates removed" in result.stderr
+    plain = parse_jsonl(invoke(["dedupe", "-q", str(corpus)]).stdout_bytes)
+    assert [r["id"] for r in plain] == [
+        "0-a-original.txt",
+        "1-a-original.txt",
+        "2-a-original.txt",
+        "3-a-original.txt",
+        "9-unique.txt",
+    ]
+
+
+def test_output_is_deterministic_and_independent_of_file_order_under_keep_longest(
+    corpus: Path,
+) -> None:
+    files = sorted(str(p) for p in corpus.iterdir())
+    first = run_ingest(["dedupe", "-q", "--keep", "longest", *files]).stdout
+    assert first == run_ingest(["dedupe", "-q", "--keep", "longest", *files]).stdout
+    shuffled = parse_jsonl(
+        run_ingest(["dedupe", "-q", "--keep", "longest", *reversed(files)]).stdout
+    )
+    assert sorted(r["id"] for r in shuffled) == sorted(r["id"] for r in parse_jsonl(first))
+
+
+def test_stdin_is_spooled(corpus: Path) -> None:
+    lines = invoke(["clean", "-q", str(corpus)]).stdout_bytes
+    result = run_ingest(["dedupe", "-q"], input=lines)
+    assert len(parse_jsonl(result.stdout)) == 5
+
+
+def test_index_round_trip_against_an_archive(tmp_path: Path) -> None:
+    index = tmp_path / "archive.idx"
+    day1 = [Record(id=s, text=STORIES[s][0]) for s in (LONG_EN, ZH)]
+    first = Deduplicator(DedupeConfig(), index_path=str(index))
+    assert [r.id for r in first.run(day1)] == [LONG_EN, ZH]
+    assert index.exists()
+    text, language = STORIES[ZH]
+    day2 = [
+        Record(id="today-copy", text=make_copy(text, language, "dateline", "x", random.Random(0))),
+        Record(id="today-new", text=STORIES[SHORT_EN][0]),
+    ]
+    second = Deduplicator(DedupeConfig(mark=True), index_path=str(index))
+    marks = {r.id: r.metadata["dedupe"] for r in second.run(day2)}
+    assert marks["today-copy"]["duplicate_of"] == ZH
+    assert marks["today-new"]["duplicate_of"] == ""
+    assert second.stats.against_index == 1
+    third = Deduplicator(DedupeConfig(), index_path=str(index))
+    assert [r.id for r in third.run([Record(id="again", text=STORIES[SHORT_EN][0])])] == []
+
+
+def test_index_errors_are_clear_and_leave_no_output(tmp_path: Path) -> None:
+    index, out = tmp_path / "archive.idx", tmp_path / "out.jsonl"
+    index.write_bytes(b"PK\x03\x04 this is not a real index")
+    result = run_ingest(["dedupe", "--index", str(index), str(SAMPLES), "-o", str(out)])
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith(f"ingest: error: {index}: not a readable dedupe index")
+    assert b"Traceback" not in result.stderr and not out.exists()
+    index.unlink()
+    assert invoke(["dedupe", "-q", "--index", str(index), str(SAMPLES)]).exit_code == 0
+    mismatch = invoke(["dedupe", "--num-perm", "64", "--index", str(index), str(SAMPLES)])
+    assert mismatch.exit_code == 1
+    assert "index was built with num_perm=128 (this run: 64)" in mismatch.stderr
+
+
+def test_bad_options_are_usage_errors() -> None:
+    assert invoke(["dedupe", "--threshold", "1.5"]).exit_code == 2
+    assert invoke(["dedupe", "--keep", "oldest"]).exit_code == 2
+    assert invoke(["dedupe", "--common-lines", "1"], input=b"").exit_code == 2
+
+
+def test_run_chains_the_stages_on_the_samples(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl.gz"
+    result = invoke(["run", str(SAMPLES), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    import gzip
+
+    records = parse_jsonl(gzip.decompress(out.read_bytes()))
+    assert len(records) == 39
+    assert {"encoding", "title", "parent_id", "dedupe"} <= set(records[0]["metadata"])
+    assert (
+        "ingest run: 5 in, 39 out, 0 errors, 0 exact and 0 near duplicates removed" in result.stderr
+    )
+
+
+POOL = [text for text, _ in list(STORIES.values())[:6]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(POOL) - 1), st.sampled_from(["same", "upper", "cut"])),
+        max_size=12,
+    )
+)
+def test_output_is_a_subset_of_the_input_in_input_order(picks: list[tuple[int, str]]) -> None:
+    records = []
+    for n, (index, change) in enumerate(picks):
+        text = POOL[index]
+        text = (
+            text.upper()
+            if change == "upper"
+            else text[: len(text) * 3 // 4]
+            if change == "cut"
+            else text
+        )
+        records.append(Record(id=f"r{n}", text=text))
+    ids = [r.id for r in records]
+    kept = kept_ids(records)
+    assert kept == [i for i in ids if i in set(kept)]
+    assert len({picks[int(i[1:])][0] for i in kept}) == len({p[0] for p in picks})  # no story lost
+
+
+def test_library_and_cli_agree(corpus: Path) -> None:
+    from ingest import read_records
+
+    library = [r.id for r in dedupe_records(read_records([str(corpus)]))]
+    cli = [r["id"] for r in parse_jsonl(invoke(["dedupe", "-q", str(corpus)]).stdout_bytes)]
+    assert library == cli
+    assert json.loads(json.dumps(DedupeConfig().threshold)) == 0.5
