@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -98,59 +98,46 @@ class DedupeStats:
         return text
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """What became of one document."""
+    """A duplicate: the record kept for its cluster (a global index), and how alike."""
 
-    kept: int  # global index of the record kept for its cluster (itself if kept)
+    kept: int
     similarity: float
     exact: bool
 
 
-@dataclass
+COLUMNS = ("signatures", "keys", "sizes", "exact", "lengths", "richness")
+
+
 class _Table:
-    """Per-document numbers, in numpy arrays that grow: what dedupe remembers."""
+    """Per-document numbers in numpy arrays that grow by doubling: all dedupe remembers."""
 
-    num_perm: int
-    signatures: np.ndarray = field(init=False)
-    sizes: np.ndarray = field(init=False)
-    exact: np.ndarray = field(init=False)
-    lengths: np.ndarray = field(init=False)
-    richness: np.ndarray = field(init=False)
-    ids: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.signatures = np.zeros((GROWTH, self.num_perm), dtype=np.uint32)
+    def __init__(self, num_perm: int, bands: int) -> None:
+        self.signatures = np.zeros((GROWTH, num_perm), dtype=np.uint32)
+        self.keys = np.zeros((GROWTH, bands), dtype=np.uint64)
         self.sizes = np.zeros(GROWTH, dtype=np.int32)
         self.exact = np.zeros(GROWTH, dtype=np.uint64)
         self.lengths = np.zeros(GROWTH, dtype=np.int64)
         self.richness = np.zeros(GROWTH, dtype=np.int32)
+        self.ids: list[str] = []
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(
-        self,
-        record_id: str,
-        signature: np.ndarray,
-        size: int,
-        exact: int,
-        length: int,
-        richness: int,
-    ) -> None:
+    def add(self, record_id: str, values: dict[str, Any]) -> None:
         n = len(self.ids)
         if n == len(self.sizes):
-            for name in ("signatures", "sizes", "exact", "lengths", "richness"):
+            for name in COLUMNS:
                 array = getattr(self, name)
                 setattr(self, name, np.resize(array, (2 * len(array), *array.shape[1:])))
-        self.signatures[n], self.sizes[n], self.exact[n] = signature, size, exact
-        self.lengths[n], self.richness[n] = length, richness
+        for name, value in values.items():
+            getattr(self, name)[n] = value
         self.ids.append(record_id)
 
-    def trimmed(self) -> None:
-        n = len(self.ids)
-        for name in ("signatures", "sizes", "exact", "lengths", "richness"):
-            setattr(self, name, getattr(self, name)[:n])
+    def trim(self) -> None:
+        for name in COLUMNS:
+            setattr(self, name, getattr(self, name)[: len(self.ids)])
 
 
 class Deduplicator:
@@ -162,6 +149,9 @@ class Deduplicator:
         for record in deduplicator.run(read_records(["corpus/"])):
             ...
         print(deduplicator.stats.summary())
+
+    Documents are numbered globally: first the entries of the ``--index`` archive, then the
+    input in order (``position`` below is an input document's number among the input).
     """
 
     def __init__(
@@ -177,8 +167,8 @@ class Deduplicator:
         self.archive = IndexEntries.empty(config.num_perm)
         if index_path:
             self.archive = load_index(index_path, self._index_parameters())
-        self.decisions: list[Decision] = []
-        self._table = _Table(config.num_perm)
+        self.duplicates: dict[int, Decision] = {}  # input position -> decision
+        self._table = _Table(config.num_perm, self.bands)
 
     def _index_parameters(self) -> dict[str, Any]:
         c = self.config
@@ -196,7 +186,7 @@ class Deduplicator:
             common = self._common_lines(spool, records)
             for record in spool:
                 self._sign(record, common)
-            self._table.trimmed()
+            self._table.trim()
             self._decide()
             yield from self._emit(spool)
         if self.index_path:
@@ -205,7 +195,7 @@ class Deduplicator:
     # -- pass 1 and 2 -------------------------------------------------------------------
 
     def _common_lines(self, spool: Spool, records: Iterable[Record]) -> np.ndarray:
-        """Sorted hashes of lines found in ``common_lines`` documents or more."""
+        """Sorted keys of the lines found in ``common_lines`` documents of a site or more."""
         keys: list[np.ndarray] = []
         for record in spool.extend(records):
             site = url_host(record)
@@ -220,41 +210,58 @@ class Deduplicator:
     def _sign(self, record: Record, common: np.ndarray) -> None:
         normalized = normalize_for_shingles(record.text)
         site = url_host(record)
-        core = (
-            _without_common_lines(record.text, site, common) if len(common) and site else normalized
-        )
+        core = _without_common_lines(record.text, site, common) if len(common) and site else ""
         unit = shingle_unit(normalized, self.config.shingle)
         grams = shingles(core or normalized, self.config.ngram, unit)
-        exact = xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
-        richness = sum(
-            1 for value in record.metadata.values() if value not in ("", None, [], {}, -1)
-        )
+        signature = self.signer.signature(grams)
+        richness = sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
         self._table.add(
-            record.id, self.signer.signature(grams), len(grams), exact, len(record.text), richness
+            record.id,
+            {
+                "signatures": signature,
+                "keys": band_keys(signature, self.bands, self.rows),
+                "sizes": len(grams),
+                "exact": xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")),
+                "lengths": len(record.text),
+                "richness": richness,
+            },
         )
 
     # -- clustering ---------------------------------------------------------------------
 
-    def _decide(self) -> None:
-        archive, table = self.archive, self._table
-        offset = len(archive)
-        signatures = np.concatenate([archive.signatures, table.signatures])
-        sizes = np.concatenate([archive.sizes, table.sizes])
-        exact = np.concatenate([archive.exact, table.exact])
-        total = len(sizes)
-        keep_rule = self.config.keep
+    def _column(self, name: str) -> np.ndarray:
+        """A column over all documents, archive first (no copy when there is no archive)."""
+        ours = getattr(self._table, name)
+        if not len(self.archive):
+            return ours
+        if name == "keys":
+            theirs = np.stack(
+                [band_keys(s, self.bands, self.rows) for s in self.archive.signatures]
+            )
+        else:
+            theirs = getattr(self.archive, name)
+        return np.concatenate([theirs, ours])
 
-        def priority(index: int) -> tuple:
-            if index < offset:
-                return (0, index, "")
-            i = index - offset
-            rule = {
-                "first": 0,
-                "longest": -int(table.lengths[i]),
-                "metadata": -int(table.richness[i]),
-            }[keep_rule]
-            tie = table.ids[i] if keep_rule != "first" else ""
-            return (1, rule, tie, i)
+    def _priority(self, index: int) -> tuple:
+        """Sort key of the keep rule: archive entries first, then by the rule, then by id."""
+        offset = len(self.archive)
+        if index < offset:
+            return (0, index)
+        i, table = index - offset, self._table
+        rule = {
+            "first": 0,
+            "longest": -int(table.lengths[i]),
+            "metadata": -int(table.richness[i]),
+        }[self.config.keep]
+        tie = table.ids[i] if self.config.keep != "first" else ""
+        return (1, rule, tie, i)
+
+    def _decide(self) -> None:
+        signatures, sizes, exact = (
+            self._column("signatures"),
+            self._column("sizes"),
+            self._column("exact"),
+        )
 
         def estimate(a: int, b: int) -> Similarity:
             if exact[a] == exact[b]:
@@ -269,41 +276,37 @@ class Deduplicator:
             return pair.score(self.config.threshold) or max(pair.jaccard, pair.overlap)
 
         union = UnionFind()
-        for group in _exact_groups(exact):
-            for member in group[1:]:
-                union.union(group[0], member)
-        representatives = np.ones(total, dtype=bool)
-        for group in _exact_groups(exact):
-            best = min(group, key=priority)
-            representatives[[m for m in group if m != best]] = False
-        active = representatives & (sizes > 0)
-        keys = (
-            np.stack([band_keys(s, self.bands, self.rows) for s in signatures])
-            if total
-            else np.zeros((0, self.bands), dtype=np.uint64)
-        )
-        pairs = candidate_pairs(keys, active)
+        active = self._union_exact_groups(union, exact) & (sizes > 0)
+        pairs = candidate_pairs(self._column("keys"), active)
         for a, b in verified_edges(pairs, signatures, sizes, self.config.threshold):
             union.union(a, b)
-        kept = {index: Decision(index, 1.0, False) for index in range(total)}
+        offset = len(self.archive)
         for component in union.components():
-            for member, (centre, value) in assign_centres(
-                component, priority, score, similarity_to
-            ).items():
-                kept[member] = Decision(centre, value, bool(exact[member] == exact[centre]))
-        self.decisions = [kept[offset + i] for i in range(len(table))]
-        self._count(offset)
+            decided = assign_centres(component, self._priority, score, similarity_to)
+            for member, (centre, value) in decided.items():
+                if member >= offset:
+                    exact_copy = bool(exact[member] == exact[centre])
+                    self.duplicates[member - offset] = Decision(centre, value, exact_copy)
+        self._count()
 
-    def _count(self, offset: int) -> None:
-        self.stats.records = len(self.decisions)
-        for position, decision in enumerate(self.decisions):
-            if decision.kept == offset + position:
-                continue
+    def _union_exact_groups(self, union: UnionFind, exact: np.ndarray) -> np.ndarray:
+        """Join exact copies; returns which documents stand for their group in the LSH."""
+        representatives = np.ones(len(exact), dtype=bool)
+        for group in _exact_groups(exact):
+            best = min(group, key=self._priority)
+            for member in group:
+                union.union(best, member)
+                representatives[member] = member == best
+        return representatives
+
+    def _count(self) -> None:
+        self.stats.records = len(self._table)
+        for decision in self.duplicates.values():
             if decision.exact:
                 self.stats.exact += 1
             else:
                 self.stats.near += 1
-            if decision.kept < offset:
+            if decision.kept < len(self.archive):
                 self.stats.against_index += 1
 
     # -- output -------------------------------------------------------------------------
@@ -315,37 +318,31 @@ class Deduplicator:
     def _emit(self, spool: Spool) -> Iterator[Record]:
         offset = len(self.archive)
         for position, record in enumerate(spool):
-            decision = self.decisions[position]
-            is_kept = decision.kept == offset + position
-            if not is_kept and not self.config.mark:
+            decision = self.duplicates.get(position)
+            if decision is not None and not self.config.mark:
                 continue
+            kept = decision.kept if decision else offset + position
             record.metadata["dedupe"] = {
-                "cluster": self.record_id(decision.kept),
-                "duplicate_of": "" if is_kept else self.record_id(decision.kept),
-                "similarity": round(decision.similarity, 4),
+                "cluster": self.record_id(kept),
+                "duplicate_of": self.record_id(kept) if decision else "",
+                "similarity": round(decision.similarity, 4) if decision else 1.0,
             }
             yield record
 
     def clusters(self) -> Iterator[dict[str, Any]]:
         """One entry per cluster that has duplicates: the kept record first, then copies."""
-        offset = len(self.archive)
         members: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for position, decision in enumerate(self.decisions):
-            if decision.kept != offset + position:
-                kind = "exact" if decision.exact else "near"
-                members[decision.kept].append(
-                    {
-                        "id": self._table.ids[position],
-                        "similarity": round(decision.similarity, 4),
-                        "kind": kind,
-                    }
-                )
+        for position, decision in sorted(self.duplicates.items()):
+            members[decision.kept].append(
+                {
+                    "id": self._table.ids[position],
+                    "similarity": round(decision.similarity, 4),
+                    "kind": "exact" if decision.exact else "near",
+                }
+            )
         for kept in sorted(members):
-            head = {
-                "id": self.record_id(kept),
-                "similarity": 1.0,
-                "kind": "indexed" if kept < offset else "kept",
-            }
+            kind = "indexed" if kept < len(self.archive) else "kept"
+            head = {"id": self.record_id(kept), "similarity": 1.0, "kind": kind}
             yield {
                 "cluster": head["id"],
                 "size": 1 + len(members[kept]),
@@ -353,9 +350,9 @@ class Deduplicator:
             }
 
     def _kept_entries(self) -> IndexEntries:
-        offset = len(self.archive)
-        kept = np.array([d.kept == offset + i for i, d in enumerate(self.decisions)], dtype=bool)
         table = self._table
+        kept = np.ones(len(table), dtype=bool)
+        kept[list(self.duplicates)] = False
         return IndexEntries(
             ids=[*self.archive.ids, *(i for i, k in zip(table.ids, kept, strict=True) if k)],
             signatures=np.concatenate([self.archive.signatures, table.signatures[kept]]),

@@ -61,11 +61,12 @@ def candidate_pairs(keys: np.ndarray, active: np.ndarray) -> np.ndarray:
     for band in range(keys.shape[1]):
         column = keys[members, band]
         order = np.argsort(column, kind="stable")
-        sorted_keys = column[order]
-        boundaries = np.flatnonzero(np.diff(sorted_keys)) + 1
-        for run in np.split(members[order], boundaries):
-            if len(run) > 1:
-                found.append(_bucket_pairs(np.sort(run)))
+        ordered = members[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(column[order]) != 0])
+        lengths = np.diff(np.r_[starts, len(ordered)])
+        # Most buckets hold one document: only the others can give pairs.
+        for start, length in zip(starts[lengths > 1], lengths[lengths > 1], strict=True):
+            found.append(_bucket_pairs(np.sort(ordered[start : start + length])))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(found), axis=0)

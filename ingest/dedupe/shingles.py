@@ -17,6 +17,7 @@ UNSPACED = re.compile(
 )
 # Above this share of unspaced letters, words are not what spaces separate.
 UNSPACED_SHARE = 0.3
+SCRIPT_SAMPLE = 4096
 MODES = ("auto", "word", "char")
 
 
@@ -31,8 +32,10 @@ def normalize_for_shingles(text: str) -> str:
 
 
 def is_unspaced(normalized: str) -> bool:
-    letters = sum(1 for char in normalized if not char.isspace())
-    return letters > 0 and len(UNSPACED.findall(normalized)) > UNSPACED_SHARE * letters
+    """Mostly written without spaces (judged on the first few thousand characters)."""
+    sample = normalized[:SCRIPT_SAMPLE]
+    letters = len(sample) - sample.count(" ")  # normalized text has single spaces only
+    return letters > 0 and len(UNSPACED.findall(sample)) > UNSPACED_SHARE * letters
 
 
 def shingle_unit(normalized: str, mode: str) -> str:
