@@ -7,7 +7,8 @@ copies of the kinds in ``KINDS``; the label of a document is the story it tells.
 negatives come for free (the samples share topics and phrases, and so do the Chinese stories)
 and on purpose: one site wraps twelve different short stories in the same long footer.
 
-    python benchmarks/dedupe_devset.py > devset.jsonl    # to look at it
+    python benchmarks/dedupe_devset.py > devset.jsonl    # records, labels in metadata
+    ingest dedupe devset.jsonl --clusters clusters.jsonl > deduped.jsonl
 """
 
 from __future__ import annotations
@@ -236,5 +237,6 @@ def as_records(documents: list[Document]) -> list[Record]:
 
 
 if __name__ == "__main__":
-    for document in build():
-        print(json.dumps(document.__dict__, ensure_ascii=False))
+    for document, record in zip(documents := build(), as_records(documents), strict=True):
+        record.metadata.update(story=document.story, kind=document.kind)
+        print(record.to_json())
