@@ -1,5 +1,5 @@
-"""A temporary JSONL file of records, read back in order or one by one: the second pass of
-stages that must see the whole input before they write (repeated lines, dedupe)."""
+"""A temporary JSONL file of records, read back in order: the second pass of stages that
+must see the whole input before they write (repeated lines, dedupe)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,16 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
-import numpy as np
-
 from .io import encode_line
 from .record import Record
 
-OFFSETS_CHUNK = 65536
-
 
 class Spool:
-    """Records written once, then read back any number of times; deleted on close."""
+    """Records written once, then read back in order any number of times; deleted on close."""
 
     def __init__(self) -> None:
         # Owned by the spool, which closes it in close() (and so in __exit__).
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
-        self._offsets = np.zeros(OFFSETS_CHUNK, dtype=np.int64)
         self._count = 0
 
     def __enter__(self) -> Spool:
@@ -43,9 +38,7 @@ class Spool:
         self._file.close()
 
     def append(self, record: Record) -> None:
-        if self._count == len(self._offsets):
-            self._offsets = np.resize(self._offsets, 2 * len(self._offsets))
-        self._offsets[self._count] = self._file.seek(0, 2)
+        self._file.seek(0, 2)
         self._file.write(encode_line(record))
         self._count += 1
 
@@ -59,10 +52,6 @@ class Spool:
         self._file.seek(0)
         for _ in range(self._count):
             yield _parse(self._file.readline())
-
-    def __getitem__(self, index: int) -> Record:
-        self._file.seek(int(self._offsets[index]))
-        return _parse(self._file.readline())
 
 
 def _parse(line: bytes) -> Record:

@@ -11,7 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..digest import LINK_MARKER, find_items, is_title_like, split_blocks, strip_marker
+from ..digest import (
+    LINK_MARKER,
+    find_items,
+    is_title_like,
+    split_blocks,
+    strip_marker,
+    strip_markers,
+)
 from .metadata import parse_meta_line, split_dateline
 
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
@@ -149,7 +156,7 @@ def clean_text_page(text: str, find_title: bool = True) -> Cleaned:
     body = _trim_orphan_punctuation(body, result)
     body = _take_dateline(body, result)
     result.stories = [
-        (item.title, _strip_markers(body[item.teaser_start : item.teaser_end], Cleaned("")))
+        (item.title, strip_markers(body[item.teaser_start : item.teaser_end]))
         for item in find_items(body)
     ]
     result.text = _strip_markers(body, result)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from ..io import atomic_output
 from ..record import Record, url_host
 from ..spool import Spool
 from .cluster import (
@@ -388,8 +389,6 @@ def dedupe_records(
 
 def write_clusters(deduplicator: Deduplicator, path: str) -> None:
     """The clusters report as JSONL, written atomically."""
-    from ..io import atomic_output
-
     with atomic_output(path) as stream:
         for cluster in deduplicator.clusters():
             stream.write(json.dumps(cluster, ensure_ascii=False).encode("utf-8") + b"\n")
