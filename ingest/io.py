@@ -213,6 +213,8 @@ def _read_file(item: InputFile, encoding: str | None, on_error: ErrorHandler) ->
         with open_input(item.path) as stream:
             if item.path == STDIN:
                 head, stream = _sniff(stream, 4096)
+                if not head:
+                    return  # nothing piped in: no document, not an empty one
                 is_jsonl = head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{")
             else:
                 is_jsonl = _stem_suffix(item.path) in JSONL_SUFFIXES
@@ -344,6 +346,8 @@ def atomic_output(path: str) -> Iterator[IO[bytes]]:
         raise IngestError(f"{path}: the folder for the output does not exist")
     fd, temporary = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes a private file; the output gets the mode a new file would have.
+        os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as raw, _compress(raw, compression_of(path)) as stream:
             yield stream
         os.replace(temporary, path)
@@ -351,6 +355,12 @@ def atomic_output(path: str) -> Iterator[IO[bytes]]:
         with suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # Each wraps the output file without taking ownership of it. gzip gets mtime=0 and no file

@@ -85,6 +85,23 @@ def test_output_file_is_replaced_only_on_success(tmp_path: Path) -> None:
     assert len(parse_jsonl(out.read_bytes())) == 5
 
 
+def test_output_file_has_the_mode_of_a_new_file(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    previous = os.umask(0o022)
+    try:
+        assert invoke(["clean", "-q", str(SAMPLES), "-o", str(out)]).exit_code == 0
+    finally:
+        os.umask(previous)
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_empty_stdin_gives_no_records_and_an_empty_file_an_empty_document(tmp_path: Path) -> None:
+    assert invoke(["clean"], input=b"").stdout == ""
+    (tmp_path / "empty.txt").write_bytes(b"")
+    records = parse_jsonl(invoke(["clean", "-q", str(tmp_path / "empty.txt")]).stdout_bytes)
+    assert [(r["id"], r["text"]) for r in records] == [("empty.txt", "")]
+
+
 def test_output_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = invoke(["clean", str(SAMPLES), "-o", str(tmp_path / "nope" / "out.jsonl")])
     assert result.exit_code == 1
