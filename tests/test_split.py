@@ -227,3 +227,39 @@ def test_split_never_loses_or_duplicates_text(blocks: list[str]) -> None:
     joined = " ".join(r.text for r in records)
     assert joined.split() == words_outside_markers_and_titles(text)
     assert titles == [i.title for i in find_items(text)]
+
+
+def html_listing(marker: str, layout: str) -> str:
+    blocks = []
+    for n, (title, teaser) in enumerate(STORIES):
+        link = f' <a href="/s/{n}">{marker}</a>' if marker else ""
+        if layout == "div":
+            blocks.append(
+                f'<div class="item"><a class="title" href="/s/{n}">{title}</a><div class="summary">{teaser}{link}</div></div>'
+            )
+        else:
+            blocks.append(
+                f'<article><h2><a href="/s/{n}">{title}</a></h2><p>{teaser}{link}</p></article>'
+            )
+    inner = "".join(blocks)
+    body = f'<div class="list">{inner}</div>' if layout == "div" else f"<main>{inner}</main>"
+    return f"<html><head><title>News</title></head><body><nav><a href='/'>Home</a></nav><p>{INTRO}</p>{body}</body></html>"
+
+
+@pytest.mark.parametrize("layout", ["div", "article"])
+@pytest.mark.parametrize("marker", [*MARKERS, ""])
+def test_html_listings_with_each_marker_and_none(tmp_path: Path, marker: str, layout: str) -> None:
+    path = tmp_path / "listing.html"
+    path.write_text(html_listing(marker, layout))
+    for records in (
+        parse_jsonl(invoke(["split", "-q", str(path)]).stdout_bytes),
+        parse_jsonl(
+            invoke(
+                ["split", "-q"], input=invoke(["clean", "-q", str(path)]).stdout_bytes
+            ).stdout_bytes
+        ),
+    ):
+        assert [r["metadata"]["title"] for r in records[1:]] == [t for t, _ in STORIES]
+        assert [r["text"] for r in records[1:]] == [s for _, s in STORIES]
+        assert [r["metadata"]["url"] for r in records[1:]] == ["/s/0", "/s/1", "/s/2"]
+        assert records[0]["text"] == INTRO
