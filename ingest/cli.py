@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .clean import CleanConfig, clean_records
 from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
+from .dedupe.config import DEFAULT_CONFIG
 from .dedupe.shingles import MODES
 from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
@@ -167,7 +168,6 @@ def options(
     return apply
 
 
-DEDUPE_DEFAULTS = DedupeConfig()
 MIN_ITEMS = click.option(
     "--min-items",
     type=click.IntRange(min=2),
@@ -207,49 +207,49 @@ dedupe_options = options(
     click.option(
         "--threshold",
         type=click.FloatRange(0.05, 1.0),
-        default=DEDUPE_DEFAULTS.threshold,
+        default=DEFAULT_CONFIG.threshold,
         show_default=True,
         help="Similarity at which two documents are copies (see README: how it was chosen).",
     ),
     click.option(
         "--num-perm",
         type=click.IntRange(min=16),
-        default=DEDUPE_DEFAULTS.num_perm,
+        default=DEFAULT_CONFIG.num_perm,
         show_default=True,
         help="MinHash permutations.",
     ),
     click.option(
         "--ngram",
         type=click.IntRange(min=1),
-        default=DEDUPE_DEFAULTS.ngram,
+        default=DEFAULT_CONFIG.ngram,
         show_default=True,
         help="Words (characters in CJK/Thai text) per shingle.",
     ),
     click.option(
         "--shingle",
         type=click.Choice(MODES),
-        default=DEDUPE_DEFAULTS.shingle,
+        default=DEFAULT_CONFIG.shingle,
         show_default=True,
         help="Shingle by word or character; auto picks per document.",
     ),
     click.option(
         "--seed",
         type=int,
-        default=DEDUPE_DEFAULTS.seed,
+        default=DEFAULT_CONFIG.seed,
         show_default=True,
         help="Seed of the MinHash permutations.",
     ),
     click.option(
         "--keep",
         type=click.Choice(KEEP_RULES),
-        default=DEDUPE_DEFAULTS.keep,
+        default=DEFAULT_CONFIG.keep,
         show_default=True,
         help="Which copy is kept: first in input order, longest text, most metadata; ties by id.",
     ),
     click.option(
         "--common-lines",
         type=int,
-        default=DEDUPE_DEFAULTS.common_lines,
+        default=DEFAULT_CONFIG.common_lines,
         show_default=True,
         metavar="N",
         help="Ignore lines found in N+ documents of one source (site headers, footers); 0: off.",

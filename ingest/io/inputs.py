@@ -1,5 +1,4 @@
-"""Reading inputs (files, folders, globs, stdin; raw documents or JSONL; compressed or not)
-and writing JSONL atomically."""
+"""Reading inputs: files, folders, globs and stdin; raw documents or JSONL; compressed or not."""
 
 from __future__ import annotations
 
@@ -12,10 +11,9 @@ import lzma
 import os
 import re
 import sys
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -23,9 +21,9 @@ from typing import IO, BinaryIO
 import xxhash
 import zstandard
 
-from .encoding import decode_bytes
-from .errors import BinaryInputError, IngestError, InputError
-from .record import Record
+from ..encoding import decode_bytes
+from ..errors import BinaryInputError, InputError
+from ..record import Record
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -301,79 +299,3 @@ class _SeenIds:
             return False
         self._hashes.add(key)
         return True
-
-
-# --- writing ---------------------------------------------------------------------------
-
-SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
-def encode_line(record: Record) -> bytes:
-    """One JSONL line; lone surrogates (from JSON ``\\ud800`` escapes) become U+FFFD."""
-    line = record.to_json()
-    try:
-        return line.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:
-        return SURROGATES.sub("\ufffd", line).encode("utf-8") + b"\n"
-
-
-def write_records(records: Iterable[Record], output: str | None = None) -> int:
-    """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``); returns the count.
-
-    A file is written to a temporary file beside it and renamed into place only when every
-    record was written, so a failed run never leaves half a corpus or truncates an old one.
-    """
-    if output is None or output == STDIN:
-        return _write_stream(records, sys.stdout.buffer)
-    with atomic_output(output) as stream:
-        return _write_stream(records, stream)
-
-
-def _write_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
-    count = 0
-    for record in records:
-        stream.write(encode_line(record))
-        count += 1
-    stream.flush()
-    return count
-
-
-@contextmanager
-def atomic_output(path: str) -> Iterator[IO[bytes]]:
-    """A binary stream (compressed by ``path``'s suffix) that replaces ``path`` on success."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise IngestError(f"{path}: the folder for the output does not exist")
-    fd, temporary = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp makes a private file; the output gets the mode a new file would have.
-        os.chmod(temporary, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as raw, _compress(raw, compression_of(path)) as stream:
-            yield stream
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# Each wraps the output file without taking ownership of it. gzip gets mtime=0 and no file
-# name in its header, so the same records always give the same bytes.
-COMPRESSED_WRITERS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    "gzip": lambda raw: gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0),  # type: ignore[dict-item]
-    "bz2": lambda raw: bz2.BZ2File(raw, mode="wb"),  # type: ignore[dict-item]
-    "xz": lambda raw: lzma.LZMAFile(raw, mode="wb"),  # type: ignore[dict-item]  # noqa: SIM115
-    "zstd": lambda raw: zstandard.ZstdCompressor().stream_writer(raw, closefd=False),  # type: ignore[dict-item]
-}
-
-
-def _compress(raw: IO[bytes], compression: str | None) -> AbstractContextManager[IO[bytes]]:
-    if compression is None:
-        return nullcontext(raw)
-    return COMPRESSED_WRITERS[compression](raw)  # type: ignore[return-value]

@@ -1,0 +1,71 @@
+"""Options and numbers of the dedupe stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .shingles import MODES
+
+KEEP_RULES = ("first", "longest", "metadata")
+
+
+# LSH is tuned below the threshold and towards recall: verification removes what it lets in.
+@dataclass(frozen=True, slots=True)
+class DedupeConfig:
+    """Options of the dedupe stage.
+
+    Attributes:
+        threshold: similarity (Jaccard, or overlap for copies with text added or cut) at
+            which two documents are copies; see the README for how 0.5 was chosen.
+        num_perm: MinHash permutations (signature length).
+        ngram: words (or characters, in unspaced scripts) per shingle.
+        shingle: ``auto`` (characters for Chinese, Japanese, Thai...; words otherwise),
+            ``word`` or ``char``.
+        seed: seed of the MinHash permutations.
+        keep: which copy is kept: ``first`` in input order, ``longest`` text, or the one with
+            most ``metadata``; ties by id.
+        common_lines: lines found in this many documents of one site or more (its headers
+            and footers) are left out of the comparison; 0 compares every line. Sites are
+            told apart by ``metadata.url``: records without one are compared on every line,
+            since a folder or a stream may hold many copies of one story.
+        mark: keep duplicates in the output, marked in ``metadata.dedupe``.
+    """
+
+    threshold: float = 0.5
+    num_perm: int = 128
+    ngram: int = 5
+    shingle: str = "auto"
+    seed: int = 1
+    keep: str = "first"
+    common_lines: int = 3
+    mark: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        if self.ngram < 1:
+            raise ValueError("ngram must be at least 1")
+        if self.shingle not in MODES:
+            raise ValueError(f"shingle must be one of {', '.join(MODES)}")
+        if self.keep not in KEEP_RULES:
+            raise ValueError(f"keep must be one of {', '.join(KEEP_RULES)}")
+        if self.common_lines == 1 or self.common_lines < 0:
+            raise ValueError("common_lines must be 0 (off) or at least 2")
+
+
+@dataclass
+class DedupeStats:
+    records: int = 0
+    exact: int = 0
+    near: int = 0
+    against_index: int = 0
+
+    def summary(self) -> str:
+        text = f"{self.exact} exact and {self.near} near duplicates removed"
+        if self.against_index:
+            text += f" ({self.against_index} of them already in the index)"
+        return text
+
+
+#: The defaults, as one shared (immutable) instance.
+DEFAULT_CONFIG = DedupeConfig()

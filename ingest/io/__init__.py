@@ -1,0 +1,25 @@
+"""Inputs and outputs of every command: ``read_records`` and ``write_records``."""
+
+from .inputs import (
+    STDIN,
+    ErrorHandler,
+    InputFile,
+    expand_inputs,
+    open_input,
+    raise_error,
+    read_records,
+)
+from .outputs import atomic_output, encode_line, write_records
+
+__all__ = [
+    "STDIN",
+    "ErrorHandler",
+    "InputFile",
+    "atomic_output",
+    "encode_line",
+    "expand_inputs",
+    "open_input",
+    "raise_error",
+    "read_records",
+    "write_records",
+]
