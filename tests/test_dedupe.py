@@ -311,3 +311,16 @@ def test_library_and_cli_agree(corpus: Path) -> None:
     cli = [r["id"] for r in parse_jsonl(invoke(["dedupe", "-q", str(corpus)]).stdout_bytes)]
     assert library == cli
     assert json.loads(json.dumps(DedupeConfig().threshold)) == 0.5
+
+
+def test_band_keys_are_equal_for_equal_bands_and_spread_otherwise() -> None:
+    import numpy as np
+
+    from ingest.dedupe.minhash import band_column
+
+    signatures = np.random.default_rng(0).integers(0, 2**32, (2000, 12), dtype=np.uint32)
+    signatures[7, 3:6] = signatures[5, 3:6]  # same band 1 (rows 3..5), other bands differ
+    keys = band_column(signatures, 1, 3)
+    assert keys[5] == keys[7]
+    assert len(np.unique(keys)) == 1999
+    assert band_column(signatures, 0, 3)[5] != band_column(signatures, 0, 3)[7]

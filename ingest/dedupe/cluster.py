@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .minhash import jaccard
+from .minhash import band_column, jaccard
 
 # Documents sharing a band key beyond this many are compared with their neighbours in the
 # bucket only, not all pairs: a bucket that large is a template, and pairs would explode.
@@ -54,12 +54,15 @@ def similarity(
     ]
 
 
-def candidate_pairs(keys: np.ndarray, active: np.ndarray) -> np.ndarray:
+def candidate_pairs(
+    signatures: np.ndarray, active: np.ndarray, bands: int, rows: int
+) -> np.ndarray:
     """Pairs (i < j) of active documents that share a band key, as an (n, 2) array."""
     found: list[np.ndarray] = []
     members = np.flatnonzero(active)
-    for band in range(keys.shape[1]):
-        column = keys[members, band]
+    chosen = signatures[members]
+    for band in range(bands):
+        column = band_column(chosen, band, rows)
         order = np.argsort(column, kind="stable")
         ordered = members[order]
         starts = np.flatnonzero(np.r_[True, np.diff(column[order]) != 0])

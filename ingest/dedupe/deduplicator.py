@@ -31,7 +31,7 @@ from .cluster import (
 )
 from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
-from .minhash import Signer, band_keys, optimal_bands
+from .minhash import Signer, optimal_bands
 from .shingles import line_keys, normalize_for_shingles, shingle_unit, shingles
 
 LSH_THRESHOLD_FACTOR = 0.6
@@ -48,15 +48,14 @@ class Decision:
     exact: bool
 
 
-COLUMNS = ("signatures", "keys", "sizes", "exact", "lengths", "richness")
+COLUMNS = ("signatures", "sizes", "exact", "lengths", "richness")
 
 
 class _Table:
     """Per-document numbers in numpy arrays that grow by doubling: all dedupe remembers."""
 
-    def __init__(self, num_perm: int, bands: int) -> None:
+    def __init__(self, num_perm: int) -> None:
         self.signatures = np.zeros((GROWTH, num_perm), dtype=np.uint32)
-        self.keys = np.zeros((GROWTH, bands), dtype=np.uint64)
         self.sizes = np.zeros(GROWTH, dtype=np.int32)
         self.exact = np.zeros(GROWTH, dtype=np.uint64)
         self.lengths = np.zeros(GROWTH, dtype=np.int64)
@@ -109,7 +108,7 @@ class Deduplicator:
         if index_path:
             self.archive = load_index(index_path, self._index_parameters())
         self.duplicates: dict[int, Decision] = {}  # input position -> decision
-        self._table = _Table(config.num_perm, self.bands)
+        self._table = _Table(config.num_perm)
 
     def _index_parameters(self) -> dict[str, Any]:
         c = self.config
@@ -154,13 +153,11 @@ class Deduplicator:
         core = _without_common_lines(record.text, site, common) if len(common) and site else ""
         unit = shingle_unit(normalized, self.config.shingle)
         grams = shingles(core or normalized, self.config.ngram, unit)
-        signature = self.signer.signature(grams)
         richness = sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
         self._table.add(
             record.id,
             {
-                "signatures": signature,
-                "keys": band_keys(signature, self.bands, self.rows),
+                "signatures": self.signer.signature(grams),
                 "sizes": len(grams),
                 "exact": xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")),
                 "lengths": len(record.text),
@@ -175,13 +172,7 @@ class Deduplicator:
         ours = getattr(self._table, name)
         if not len(self.archive):
             return ours
-        if name == "keys":
-            theirs = np.stack(
-                [band_keys(s, self.bands, self.rows) for s in self.archive.signatures]
-            )
-        else:
-            theirs = getattr(self.archive, name)
-        return np.concatenate([theirs, ours])
+        return np.concatenate([getattr(self.archive, name), ours])
 
     def _priority(self, index: int) -> tuple:
         """Sort key of the keep rule: archive entries first, then by the rule, then by id."""
@@ -218,7 +209,7 @@ class Deduplicator:
 
         union = UnionFind()
         active = self._union_exact_groups(union, exact) & (sizes > 0)
-        pairs = candidate_pairs(self._column("keys"), active)
+        pairs = candidate_pairs(signatures, active, self.bands, self.rows)
         for a, b in verified_edges(pairs, signatures, sizes, self.config.threshold):
             union.union(a, b)
         offset = len(self.archive)

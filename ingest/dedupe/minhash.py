@@ -62,12 +62,31 @@ def optimal_bands(
     return best
 
 
-def band_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per band: two documents sharing a key are LSH candidates."""
-    data = signature[: bands * rows].reshape(bands, rows)
-    return np.fromiter(
-        (xxhash.xxh3_64_intdigest(band.tobytes()) for band in data), dtype=np.uint64, count=bands
-    )
+def band_column(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """The 64-bit key of one band for every signature: documents sharing it are candidates.
+
+    Equal bands always get equal keys; two different bands rarely do, and when they do the
+    pair is only a candidate, which verification drops. Vectorized: no key is stored.
+    """
+    block = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps around, as a hash wants
+        key = np.full(len(signatures), np.uint64(band) * _MIX_A, dtype=np.uint64)
+        for column in block.T:
+            key = _mix64((key ^ column) * _MIX_B)
+    return key
+
+
+_MIX_A = np.uint64(0x9E3779B97F4A7C15)
+_MIX_B = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_C = np.uint64(0x94D049BB133111EB)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit reaches every output bit."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * _MIX_B
+        x = (x ^ (x >> np.uint64(27))) * _MIX_C
+        return x ^ (x >> np.uint64(31))
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
