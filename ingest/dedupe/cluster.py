@@ -60,9 +60,9 @@ def candidate_pairs(
     """Pairs (i < j) of active documents that share a band key, as an (n, 2) array."""
     found: list[np.ndarray] = []
     members = np.flatnonzero(active)
-    chosen = signatures[members]
     for band in range(bands):
-        column = band_column(chosen, band, rows)
+        # Keys of all documents, then the active ones: no copy of the signature matrix.
+        column = band_column(signatures, band, rows)[members]
         order = np.argsort(column, kind="stable")
         ordered = members[order]
         starts = np.flatnonzero(np.r_[True, np.diff(column[order]) != 0])
