@@ -19,7 +19,7 @@ from .dedupe.config import DEFAULT_CONFIG
 from .dedupe.shingles import MODES
 from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
-from .io import read_records, write_records
+from .io import check_output_folder, read_records, write_records
 from .record import Record
 from .split import SplitConfig, split_records
 
@@ -302,6 +302,9 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
             common_lines=option["common_lines"],
             mark=option["mark"],
         )
+        for path in (option["clusters"], option["index"]):
+            if path:
+                check_output_folder(path)  # before the work, not after it
         deduplicator = Deduplicator(config, index_path=option["index"])
     except ValueError as error:
         raise click.UsageError(str(error)) from None

@@ -256,6 +256,14 @@ def test_index_errors_are_clear_and_leave_no_output(tmp_path: Path) -> None:
     assert "index was built with num_perm=128 (this run: 64)" in mismatch.stderr
 
 
+def test_report_and_index_in_missing_folders_fail_before_any_output(tmp_path: Path) -> None:
+    for option in ("--clusters", "--index"):
+        result = invoke(["dedupe", option, str(tmp_path / "nope" / "file"), str(SAMPLES)])
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert "the folder for the output does not exist" in result.stderr
+
+
 def test_bad_options_are_usage_errors() -> None:
     assert invoke(["dedupe", "--threshold", "1.5"]).exit_code == 2
     assert invoke(["dedupe", "--keep", "oldest"]).exit_code == 2

@@ -9,13 +9,14 @@ from .inputs import (
     raise_error,
     read_records,
 )
-from .outputs import atomic_output, encode_line, write_records
+from .outputs import atomic_output, check_output_folder, encode_line, write_records
 
 __all__ = [
     "STDIN",
     "ErrorHandler",
     "InputFile",
     "atomic_output",
+    "check_output_folder",
     "encode_line",
     "expand_inputs",
     "open_input",

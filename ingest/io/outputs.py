@@ -52,12 +52,18 @@ def _write_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
     return count
 
 
-@contextmanager
-def atomic_output(path: str) -> Iterator[IO[bytes]]:
-    """A binary stream (compressed by ``path``'s suffix) that replaces ``path`` on success."""
+def check_output_folder(path: str) -> str:
+    """The folder ``path`` will be written in; ``IngestError`` if there is none."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise IngestError(f"{path}: the folder for the output does not exist")
+    return folder
+
+
+@contextmanager
+def atomic_output(path: str) -> Iterator[IO[bytes]]:
+    """A binary stream (compressed by ``path``'s suffix) that replaces ``path`` on success."""
+    folder = check_output_folder(path)
     fd, temporary = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
     try:
         # mkstemp makes a private file; the output gets the mode a new file would have.
