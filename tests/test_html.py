@@ -102,3 +102,37 @@ def test_html_in_jsonl_input_is_extracted_too(tmp_path: Path) -> None:
     record = parse_jsonl(invoke(["clean", "-q", str(tmp_path / "pages.jsonl")]).stdout_bytes)[0]
     assert record["metadata"]["title"] == "Geneva forum discusses NGO role in human rights"
     assert "<p>" not in record["text"]
+
+
+def test_very_deep_page_keeps_its_text(tmp_path: Path) -> None:
+    sentence = "Deep text that is long enough to be a sentence of the article."
+    page = (
+        "<html><body>" + "<div>" * 5000 + f"<p>{sentence}</p>" + "</div>" * 5000 + "</body></html>"
+    )
+    (tmp_path / "deep.html").write_text(page)
+    result = invoke(["clean", "-q", str(tmp_path / "deep.html")])
+    assert result.exit_code == 0
+    assert parse_jsonl(result.stdout_bytes)[0]["text"] == sentence
+
+
+def test_html_file_without_tags_is_read_as_text(tmp_path: Path) -> None:
+    (tmp_path / "note.html").write_text("Just a short note, saved with the wrong suffix.")
+    record = parse_jsonl(invoke(["clean", "-q", str(tmp_path / "note.html")]).stdout_bytes)[0]
+    assert record["text"] == "Just a short note, saved with the wrong suffix."
+
+
+def test_malformed_pages_do_not_fail(tmp_path: Path) -> None:
+    pages = {
+        "empty.html": "<html></html>",
+        "scripts.html": "<html><script>var a = 1;</script></html>",
+        "unclosed.html": "<html><body><p>Unclosed <b>bold <div>text long enough to be a sentence here.</p>",
+        "binaryish.html": "<html>\x01\x02<body><p>Text between control characters, long enough to count.</p></body></html>",
+    }
+    for name, page in pages.items():
+        (tmp_path / name).write_text(page)
+    result = invoke(["clean", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    texts = {r["id"]: r["text"] for r in parse_jsonl(result.stdout_bytes)}
+    assert texts["empty.html"] == texts["scripts.html"] == ""
+    assert texts["unclosed.html"].startswith("Unclosed bold text long enough")
+    assert texts["binaryish.html"] == "Text between control characters, long enough to count."

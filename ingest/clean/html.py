@@ -26,6 +26,7 @@ CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "script", "style", "n
 CHROME_HINT = re.compile(
     r"\b(?:nav|menu|footer|header|sidebar|breadcrumb|cookie|share|social|related)", re.I
 )
+BLOCK_TAGS = ("p", "li", "td", "blockquote", "pre", "dd", "h1", "h2", "h3")
 ITEM_TAGS = ("li", "article", "div", "section", "tr", "dd")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 DATE_PARAMS = {"extensive_search": False, "original_date": True}
@@ -62,6 +63,8 @@ def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     page = _article(html)
     soup = BeautifulSoup(html, "lxml")
     page.url = page.url or _canonical_url(soup)
+    if not page.text:
+        page.text = _fallback_text(soup)
     items = _find_listing(soup, page.url)
     if len(items) >= min_items:
         page.items = items
@@ -119,6 +122,17 @@ def _is_substantive(paragraph: str) -> bool:
         len(paragraph) >= MIN_ARTICLE_CHARS and " " not in paragraph
     )
     return long_enough and bool(SENTENCE_PUNCTUATION.search(paragraph))
+
+
+def _fallback_text(soup: BeautifulSoup) -> str:
+    """The page's own paragraphs, when trafilatura gives up (it does on very deep trees)."""
+    blocks = []
+    for tag in soup.find_all(BLOCK_TAGS):
+        if tag.find(BLOCK_TAGS) is None and not _in_chrome(tag):
+            text = _text(tag)
+            if _is_substantive(text):
+                blocks.append(text)
+    return "\n\n".join(blocks)
 
 
 def _canonical_url(soup: BeautifulSoup) -> str:

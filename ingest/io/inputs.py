@@ -40,6 +40,7 @@ HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)", re.I | re.S
 )
 # Bytes a raw document may not exceed: larger "documents" are dumps, not pages.
+ANY_TAG = re.compile(rb"<(?:[a-zA-Z][a-zA-Z0-9]*[\s/>]|!--|!doctype)", re.I)
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
 
@@ -255,7 +256,10 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
 
 
 def _is_html(path: str, data: bytes) -> bool:
-    return _stem_suffix(path) in HTML_SUFFIXES or bool(HTML_START.match(data[:2048]))
+    """HTML by its start, or by its suffix when it has tags (a .html file may hold text)."""
+    if HTML_START.match(data[:2048]):
+        return True
+    return _stem_suffix(path) in HTML_SUFFIXES and bool(ANY_TAG.search(data[:65536]))
 
 
 def _read_jsonl(stream: BinaryIO, where: str, on_error: ErrorHandler) -> Iterator[Record]:
