@@ -26,6 +26,7 @@ from .split import SplitConfig, split_records
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
+BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
 
 
 @dataclass
@@ -117,9 +118,20 @@ def execute(
         # The reader downstream (head, less) has all it wants: stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except OSError as error:  # a full disk, a closed terminal
+        click.echo(f"ingest: error: cannot write: {error.strerror or error}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("ingest: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:
+        # A bug of ours or of a parser on some page: one line, not a traceback to decode.
+        if os.environ.get("INGEST_DEBUG"):
+            raise
+        click.echo(
+            f"ingest: error: unexpected {type(error).__name__}: {error} ({BUG_HINT})", err=True
+        )
+        sys.exit(1)
     if not run.quiet:
         click.echo(_summary(name, stats, time.perf_counter() - started), err=True)
     sys.exit(1 if stats.errors else 0)

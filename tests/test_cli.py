@@ -108,6 +108,35 @@ def test_output_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "the folder for the output does not exist" in result.stderr
 
 
+def test_a_full_disk_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest", "clean", str(SAMPLES)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"
+
+
+def test_an_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.cli
+
+    def broken(records, config):
+        for _ in records:
+            raise RuntimeError("parser exploded")
+        yield from ()
+
+    monkeypatch.setattr(ingest.cli, "clean_records", broken)
+    result = invoke(["clean", str(SAMPLES)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "ingest: error: unexpected RuntimeError: parser exploded "
+        "(please report it; INGEST_DEBUG=1 shows the traceback)"
+    )
+
+
 def test_usage_errors_exit_2() -> None:
     assert invoke(["clean", "--no-such-option"]).exit_code == 2
     bad = invoke(["clean", "--encoding", "klingon-8", str(SAMPLES)])
