@@ -216,3 +216,18 @@ def test_help_of_every_command_has_an_example() -> None:
         text = invoke([name, "--help"]).stdout
         assert "Example:" in text and f"ingest {name}" in text, name
         assert "--output" in text and "--strict" in text
+
+
+def test_run_output_has_one_schema_for_dataframe_loaders() -> None:
+    """datasets / pandas need every line to have the same keys with the same types."""
+    records = parse_jsonl(invoke(["run", "-q", "--mark", str(SAMPLES)]).stdout_bytes)
+
+    def shape(value: object) -> object:
+        if isinstance(value, dict):
+            return tuple((k, shape(v)) for k, v in value.items())
+        if isinstance(value, list):
+            return "list"
+        return type(value).__name__
+
+    shapes = {shape(record) for record in records}
+    assert len(records) == 39 and len(shapes) == 1
