@@ -332,3 +332,18 @@ def test_band_keys_are_equal_for_equal_bands_and_spread_otherwise() -> None:
     assert keys[5] == keys[7]
     assert len(np.unique(keys)) == 1999
     assert band_column(signatures, 0, 3)[5] != band_column(signatures, 0, 3)[7]
+
+
+def test_a_large_component_takes_the_linear_path_and_still_collapses() -> None:
+    from ingest.dedupe.cluster import EXHAUSTIVE_COMPONENT
+
+    words = STORIES[LONG_EN][0].split()
+    rng = random.Random(4)
+    records = []
+    for n in range(EXHAUSTIVE_COMPONENT + 100):
+        edited = list(words)
+        for _ in range(3):
+            edited[rng.randrange(len(edited))] = f"edit{n}"
+        records.append(Record(id=f"copy{n:04d}", text=" ".join(edited)))
+    records.append(Record(id="other", text=STORIES[ZH][0]))
+    assert kept_ids(records) == ["copy0000", "other"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,9 @@ BUCKET_WINDOW = 8
 PAIR_CHUNK = 1 << 16
 # Members of a cluster a newcomer is compared with, when it does not resemble the kept one.
 MAJORITY_SAMPLE = 32
+# Components up to this size compare each member with every cluster (quadratic, exact);
+# larger ones only with the clusters of its verified pairs (linear).
+EXHAUSTIVE_COMPONENT = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +38,34 @@ class Similarity:
         """
         if self.jaccard >= threshold:
             return self.jaccard
-        if self.overlap >= threshold and self.jaccard >= threshold / 2:
+        if passes(self.jaccard, self.overlap, threshold):
             return self.overlap
         return 0.0
 
 
-def similarity(
+def passes(jaccard: Any, overlap: Any, threshold: float) -> Any:
+    """Whether pairs are copies: for floats, or element-wise for numpy arrays."""
+    return (jaccard >= threshold) | ((overlap >= threshold) & (jaccard >= threshold / 2))
+
+
+def similarities(
     signatures: np.ndarray, sizes: np.ndarray, i: np.ndarray, j: np.ndarray
-) -> list[Similarity]:
-    """Similarities of pairs (i[k], j[k]) from their signatures and shingle counts."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimated Jaccard and overlap of pairs (i[k], j[k]), as two arrays."""
     estimated = jaccard(signatures[i], signatures[j])
     a, b = sizes[i].astype(np.float64), sizes[j].astype(np.float64)
     common = estimated * (a + b) / (1.0 + estimated)
-    overlap = np.divide(
-        common, np.minimum(a, b), out=np.zeros_like(common), where=np.minimum(a, b) > 0
-    )
-    return [
-        Similarity(float(x), float(min(y, 1.0))) for x, y in zip(estimated, overlap, strict=True)
-    ]
+    smaller = np.minimum(a, b)
+    overlap = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
+    return estimated, np.minimum(overlap, 1.0)
+
+
+def pair_similarity(signatures: np.ndarray, sizes: np.ndarray, a: int, b: int) -> Similarity:
+    """``similarity`` of one pair, without the overhead of the batched path."""
+    estimated = np.count_nonzero(signatures[a] == signatures[b]) / signatures.shape[1]
+    smaller = min(int(sizes[a]), int(sizes[b]))
+    common = estimated * (int(sizes[a]) + int(sizes[b])) / (1.0 + estimated)
+    return Similarity(estimated, min(common / smaller, 1.0) if smaller else 0.0)
 
 
 def candidate_pairs(
@@ -72,7 +86,11 @@ def candidate_pairs(
             found.append(_bucket_pairs(np.sort(ordered[start : start + length])))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found), axis=0)
+    # One int64 per pair: a flat unique is many times faster than unique rows.
+    total = np.int64(len(signatures))
+    pairs = np.concatenate(found)
+    codes = np.unique(pairs[:, 0] * total + pairs[:, 1])
+    return np.stack([codes // total, codes % total], axis=1)
 
 
 def _bucket_pairs(run: np.ndarray) -> np.ndarray:
@@ -93,18 +111,24 @@ def verified_edges(
     """Candidate pairs whose re-estimated similarity passes: LSH's false positives drop out."""
     for start in range(0, len(pairs), PAIR_CHUNK):
         chunk = pairs[start : start + PAIR_CHUNK]
-        scores = similarity(signatures, sizes, chunk[:, 0], chunk[:, 1])
-        for (i, j), score in zip(chunk, scores, strict=True):
-            if score.score(threshold) > 0:
-                yield int(i), int(j)
+        estimated, overlap = similarities(signatures, sizes, chunk[:, 0], chunk[:, 1])
+        for i, j in chunk[passes(estimated, overlap, threshold)].tolist():
+            yield i, j
 
 
 class UnionFind:
-    """Components of the similarity graph (path halving, union by size)."""
+    """The similarity graph: its edges, and its components (path halving, union by size)."""
 
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
         self.size: dict[int, int] = {}
+        self.neighbours: dict[int, list[int]] = defaultdict(list)
+
+    def link(self, a: int, b: int) -> None:
+        """An edge: ``a`` and ``b`` were found alike."""
+        self.neighbours[a].append(b)
+        self.neighbours[b].append(a)
+        self.union(a, b)
 
     def find(self, x: int) -> int:
         self.parent.setdefault(x, x)
@@ -135,6 +159,7 @@ def assign_centres(
     priority: Callable[[int], tuple],
     score: Callable[[int, int], float],
     similarity_to: Callable[[int, int], float],
+    neighbours: Mapping[int, list[int]],
 ) -> dict[int, tuple[int, float]]:
     """Duplicates of a component: member -> (kept member, similarity to it).
 
@@ -142,27 +167,41 @@ def assign_centres(
     most, or else a cluster most of whose members it resembles (the kept one may be a
     heavily edited copy); failing both, it is kept. A chain A~B~C therefore never makes C a
     copy of an A it does not resemble, which union-find alone would.
+
+    In a component of more than ``EXHAUSTIVE_COMPONENT`` members, only the clusters holding
+    one of the member's ``neighbours`` (its verified pairs) are looked at, so that the work
+    stays linear; smaller components look at every cluster, which also finds the pairs that
+    LSH missed.
     """
+    exhaustive = len(component) <= EXHAUSTIVE_COMPONENT
     clusters: dict[int, list[int]] = {}
+    cluster_of: dict[int, int] = {}
     duplicates: dict[int, tuple[int, float]] = {}
     for member in sorted(component, key=priority):
-        centre = _best_cluster(member, clusters, score)
+        if exhaustive:
+            candidates = list(clusters)  # in the order made: ties go to the best kept record
+        else:
+            reachable = {cluster_of[n] for n in neighbours.get(member, ()) if n in cluster_of}
+            candidates = sorted(reachable, key=priority)
+        centre = _best_cluster(member, [(c, clusters[c]) for c in candidates], score)
         if centre is None:
             clusters[member] = [member]
+            cluster_of[member] = member
         else:
             clusters[centre].append(member)
+            cluster_of[member] = centre
             duplicates[member] = (centre, similarity_to(member, centre))
     return duplicates
 
 
 def _best_cluster(
-    member: int, clusters: dict[int, list[int]], score: Callable[[int, int], float]
+    member: int, candidates: list[tuple[int, list[int]]], score: Callable[[int, int], float]
 ) -> int | None:
-    by_centre = [(score(member, centre), centre) for centre in clusters]
+    by_centre = [(score(member, centre), centre) for centre, _ in candidates]
     best_score, best_centre = max(by_centre, default=(0.0, -1), key=lambda pair: pair[0])
     if best_score > 0:
         return best_centre
-    for centre, members in clusters.items():
+    for centre, members in candidates:
         sample = members[:MAJORITY_SAMPLE]
         if sum(1 for other in sample if score(member, other) > 0) * 2 > len(sample):
             return centre

@@ -26,7 +26,7 @@ from .cluster import (
     UnionFind,
     assign_centres,
     candidate_pairs,
-    similarity,
+    pair_similarity,
     verified_edges,
 )
 from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
@@ -198,7 +198,7 @@ class Deduplicator:
         def estimate(a: int, b: int) -> Similarity:
             if exact[a] == exact[b]:
                 return Similarity(1.0, 1.0)
-            return similarity(signatures, sizes, np.array([a]), np.array([b]))[0]
+            return pair_similarity(signatures, sizes, a, b)
 
         def score(a: int, b: int) -> float:
             return estimate(a, b).score(self.config.threshold)
@@ -211,10 +211,12 @@ class Deduplicator:
         active = self._union_exact_groups(union, exact) & (sizes > 0)
         pairs = candidate_pairs(signatures, active, self.bands, self.rows)
         for a, b in verified_edges(pairs, signatures, sizes, self.config.threshold):
-            union.union(a, b)
+            union.link(a, b)
         offset = len(self.archive)
         for component in union.components():
-            decided = assign_centres(component, self._priority, score, similarity_to)
+            decided = assign_centres(
+                component, self._priority, score, similarity_to, union.neighbours
+            )
             for member, (centre, value) in decided.items():
                 if member >= offset:
                     exact_copy = bool(exact[member] == exact[centre])
@@ -227,8 +229,9 @@ class Deduplicator:
         for group in _exact_groups(exact):
             best = min(group, key=self._priority)
             for member in group:
-                union.union(best, member)
-                representatives[member] = member == best
+                if member != best:
+                    union.link(best, member)
+                    representatives[member] = False
         return representatives
 
     def _count(self) -> None:
