@@ -112,8 +112,7 @@ def verified_edges(
     for start in range(0, len(pairs), PAIR_CHUNK):
         chunk = pairs[start : start + PAIR_CHUNK]
         estimated, overlap = similarities(signatures, sizes, chunk[:, 0], chunk[:, 1])
-        for i, j in chunk[passes(estimated, overlap, threshold)].tolist():
-            yield i, j
+        yield from map(tuple, chunk[passes(estimated, overlap, threshold)].tolist())
 
 
 class UnionFind:
