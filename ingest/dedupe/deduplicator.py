@@ -1,12 +1,12 @@
 """The dedupe engine: exact and near-duplicate detection (MinHash LSH) across all sources.
 
-Passes over a spool of the input: (1) count in how many documents each line appears, so
-that site headers and footers do not make different stories look alike; (2) sign each
-document: an exact hash of its normalized text, a MinHash signature of the shingles of its
-other lines, LSH band keys; (3) cluster: exact groups, then LSH candidates verified by their
-re-estimated similarity, union-find, and each member assigned to a kept centre it resembles
-itself; (4) read the spool again and write the records in input order.
-Memory holds signatures and a few numbers per document in numpy arrays, never texts.
+Passes over a spool of the input: (1) count in how many of a site's documents each line
+appears, so that its headers and footers do not make different stories look alike; (2) sign
+each document: an exact hash of its normalized text and a MinHash signature of the shingles
+of its other lines; (3) cluster: exact groups, then LSH candidates (band keys computed a band
+at a time) verified by their re-estimated similarity, union-find, and each member assigned
+to a kept centre it resembles itself; (4) read the spool again and write the records in
+input order. Memory holds signatures and a few numbers per document in numpy arrays.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from .index import IndexEntries, load_index, save_index
 from .minhash import Signer, optimal_bands
 from .shingles import line_keys, normalize_for_shingles, shingle_unit, shingles
 
+# LSH is tuned below the threshold and towards recall (false negatives weigh four times
+# false positives): verification removes what it lets in, but cannot find what it misses.
 LSH_THRESHOLD_FACTOR = 0.6
 LSH_WEIGHTS = (0.2, 0.8)
 GROWTH = 4096
