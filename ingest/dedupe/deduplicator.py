@@ -11,6 +11,7 @@ input order. Memory holds signatures and a few numbers per document in numpy arr
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -138,15 +139,12 @@ class Deduplicator:
 
     def _common_lines(self, spool: Spool, records: Iterable[Record]) -> np.ndarray:
         """Sorted keys of the lines found in ``common_lines`` documents of a site or more."""
-        keys: list[np.ndarray] = []
+        keys = array("Q")  # 8 bytes a line, not a numpy array (and its header) a document
         for record in spool.extend(records):
             site = url_host(record)
             if self.config.common_lines and site:
-                lines = line_keys(record.text, site)
-                keys.append(np.fromiter(lines.values(), dtype=np.uint64, count=len(lines)))
-        if not keys:
-            return np.zeros(0, dtype=np.uint64)
-        values, counts = np.unique(np.concatenate(keys), return_counts=True)
+                keys.extend(line_keys(record.text, site).values())
+        values, counts = np.unique(np.frombuffer(keys, dtype=np.uint64), return_counts=True)
         return values[counts >= self.config.common_lines]
 
     def _sign(self, record: Record, common: np.ndarray) -> None:
@@ -309,8 +307,9 @@ def _without_common_lines(text: str, site: str, common: np.ndarray) -> str:
 
 
 def _exact_groups(exact: np.ndarray) -> Iterator[list[int]]:
+    """Documents with the same exact hash, two or more, in index order within a group."""
     order = np.argsort(exact, kind="stable")
-    boundaries = np.flatnonzero(np.diff(exact[order])) + 1
-    for group in np.split(order, boundaries):
-        if len(group) > 1:
-            yield [int(i) for i in group]
+    starts = np.flatnonzero(np.r_[True, np.diff(exact[order]) != 0])
+    lengths = np.diff(np.r_[starts, len(order)])
+    for start, length in zip(starts[lengths > 1], lengths[lengths > 1], strict=True):
+        yield order[start : start + length].tolist()
