@@ -136,3 +136,24 @@ def test_malformed_pages_do_not_fail(tmp_path: Path) -> None:
     assert texts["empty.html"] == texts["scripts.html"] == ""
     assert texts["unclosed.html"].startswith("Unclosed bold text long enough")
     assert texts["binaryish.html"] == "Text between control characters, long enough to count."
+
+
+def test_article_with_a_box_of_related_teasers_stays_an_article(tmp_path: Path) -> None:
+    story = [
+        "Representatives from international and non-governmental organizations attended a forum in Geneva on Tuesday to discuss the participation of civil society in human rights work.",
+        "The meeting was held on the sidelines of the 52nd session of the United Nations Human Rights Council, and was co-hosted by five organizations from China and Switzerland.",
+        "Delegates said that social organizations need to consider human rights protection from different perspectives, and offered to cooperate on relief work after the earthquakes.",
+        "Representatives of the network held in-depth discussions with participants on exchanges and mutual understanding between countries, and on cultural and development rights.",
+    ]
+    box = "".join(
+        f'<div class="teaser"><a href="/r{n}">Related story number {n} about the session</a><p>A short teaser of this related story, with a few words.</p></div>'
+        for n in range(3)
+    )
+    page = f"<html><head><title>Forum in Geneva</title></head><body><article><h1>Forum in Geneva</h1>{''.join(f'<p>{p}</p>' for p in story)}<div class='more-stories'>{box}</div></article></body></html>"
+    (tmp_path / "article.html").write_text(page)
+    record = parse_jsonl(invoke(["clean", "-q", str(tmp_path / "article.html")]).stdout_bytes)[0]
+    assert record["metadata"]["items"] == []
+    assert record["text"].startswith(story[0])
+    assert (
+        len(parse_jsonl(invoke(["split", "-q", str(tmp_path / "article.html")]).stdout_bytes)) == 1
+    )
