@@ -175,6 +175,9 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_file(tmp_path: Path) -> N
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # A job started in the background by a shell (as CI may be) inherits SIGINT ignored;
+        # a person at a terminal has it at its default: test what the person gets.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdin is not None
     process.stdin.write(b'{"text": "a record"}\n' * 1000)
