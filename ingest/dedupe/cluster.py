@@ -79,11 +79,8 @@ def candidate_pairs(
         column = band_column(signatures, band, rows)[members]
         order = np.argsort(column, kind="stable")
         ordered = members[order]
-        starts = np.flatnonzero(np.r_[True, np.diff(column[order]) != 0])
-        lengths = np.diff(np.r_[starts, len(ordered)])
-        # Most buckets hold one document: only the others can give pairs.
-        for start, length in zip(starts[lengths > 1], lengths[lengths > 1], strict=True):
-            found.append(_bucket_pairs(np.sort(ordered[start : start + length])))
+        for start, end in equal_runs(column[order]):
+            found.append(_bucket_pairs(np.sort(ordered[start:end])))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     # One int64 per pair: a flat unique is many times faster than unique rows.
@@ -91,6 +88,18 @@ def candidate_pairs(
     pairs = np.concatenate(found)
     codes = np.unique(pairs[:, 0] * total + pairs[:, 1])
     return np.stack([codes // total, codes % total], axis=1)
+
+
+def equal_runs(ordered: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of two or more equal values in a sorted array.
+
+    >>> list(equal_runs(np.array([1, 2, 2, 3, 5, 5, 5])))
+    [(1, 3), (4, 7)]
+    """
+    starts = np.flatnonzero(np.r_[True, np.diff(ordered) != 0])
+    ends = np.r_[starts[1:], len(ordered)]
+    repeated = ends - starts > 1  # most values stand alone: only runs can give pairs
+    yield from zip(starts[repeated].tolist(), ends[repeated].tolist(), strict=True)
 
 
 def _bucket_pairs(run: np.ndarray) -> np.ndarray:

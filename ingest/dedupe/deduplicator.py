@@ -27,6 +27,7 @@ from .cluster import (
     UnionFind,
     assign_centres,
     candidate_pairs,
+    equal_runs,
     pair_similarity,
     verified_edges,
 )
@@ -309,7 +310,5 @@ def _without_common_lines(text: str, site: str, common: np.ndarray) -> str:
 def _exact_groups(exact: np.ndarray) -> Iterator[list[int]]:
     """Documents with the same exact hash, two or more, in index order within a group."""
     order = np.argsort(exact, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(exact[order]) != 0])
-    lengths = np.diff(np.r_[starts, len(order)])
-    for start, length in zip(starts[lengths > 1], lengths[lengths > 1], strict=True):
-        yield order[start : start + length].tolist()
+    for start, end in equal_runs(exact[order]):
+        yield order[start:end].tolist()
