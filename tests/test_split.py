@@ -137,6 +137,18 @@ ARTICLES = {
         "The count ended late on Sunday night and the turnout was the highest in decades.\n\n"
         "The winner will take office in May, after the courts confirm the results."
     ),
+    "related-teasers": (
+        "Negotiators met again in Geneva on Monday after a break of two weeks, officials said, "
+        "and both sides reported progress on the questions of trade and of access to markets.\n\n"
+        "The talks are expected to last until Friday. A joint statement could follow if the "
+        "remaining questions on agriculture and on services are settled by the end of the week, "
+        "diplomats from both delegations told reporters outside the conference hall.\n\n"
+        "Trade ministers will meet in March to approve whatever the negotiators agree, and the "
+        "parliaments of both sides would then have to ratify the text before it can enter into force.\n\n"
+        "Related stories\n\n"
+        "Earlier round ends without a deal\n\nThe last round broke up in May over farm subsidies. [more..]\n\n"
+        "Exporters hope for lower tariffs\n\nBusiness groups said a deal would help small exporters. [more..]"
+    ),
     "subheadings": (
         "Markets rise\n\nShares rose on Monday in all the main markets of the region.\n\n"
         "Why it matters\n\nInvestors had feared a slowdown after weak factory data.\n\n"
