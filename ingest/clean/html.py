@@ -158,7 +158,7 @@ def _in_chrome(tag: Tag) -> bool:
             continue
         if parent.name in CHROME_TAGS:
             return True
-        hint = " ".join([*parent.get("class", []), str(parent.get("id", ""))])
+        hint = f"{_classes(parent)} {parent.get('id') or ''}".strip()
         if hint and CHROME_HINT.search(hint):
             return True
     return False
@@ -172,7 +172,7 @@ def _find_listing(soup: BeautifulSoup, base_url: str) -> list[ListingItem]:
             continue
         groups: dict[tuple[str, str], list[Tag]] = defaultdict(list)
         for child in container.find_all(ITEM_TAGS, recursive=False):
-            groups[(child.name, " ".join(child.get("class", [])))].append(child)
+            groups[(child.name, _classes(child))].append(child)
         for children in groups.values():
             items = [item for child in children if (item := _listing_item(child, base_url))]
             # Most of the siblings must be items: one teaser among a menu is not a listing.
@@ -217,7 +217,8 @@ def _teaser(block: Tag, title_tag: Tag) -> str:
     """The block's text without its title and its "more" links, paragraphs kept apart."""
     parts: list[str] = []
     for node in block.find_all(string=True):
-        if node.find_parent(lambda t: t is title_tag) or node.parent.name in CHROME_TAGS:
+        parent = node.parent
+        if node.find_parent(lambda t: t is title_tag) or (parent and parent.name in CHROME_TAGS):
             continue
         link = node.find_parent("a")
         if link is not None and not strip_marker(_text(link)):
@@ -240,6 +241,12 @@ def _listing_intro(soup: BeautifulSoup, items: list[ListingItem], title: str) ->
         if text and text != title and not in_item and not _in_chrome(paragraph):
             intro.append(text)
     return "\n\n".join(intro)
+
+
+def _classes(tag: Tag) -> str:
+    """The tag's class attribute as one string (bs4 gives a list, a string or nothing)."""
+    value = tag.get("class")
+    return " ".join(value) if isinstance(value, list) else str(value or "")
 
 
 def _text(tag: Tag) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 import re
 import unicodedata
 
@@ -52,7 +53,7 @@ def repair_mojibake(text: str) -> tuple[str, list[str]]:
     return fixed, [_describe(steps)]
 
 
-def _describe(steps: list[tuple[str, str]] | None) -> str:
+def _describe(steps: Sequence[tuple[str, str]] | None) -> str:
     encodes = [name for kind, name in steps or [] if kind == "encode"]
     decodes = [name for kind, name in steps or [] if kind == "decode"]
     if encodes and decodes:

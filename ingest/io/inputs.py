@@ -164,7 +164,7 @@ def _decompress(stream: BinaryIO, compression: str | None) -> BinaryIO:
         return lzma.LZMAFile(stream, mode="rb")  # type: ignore[return-value]
     if compression == "zstd":
         reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
-        return io.BufferedReader(reader)  # type: ignore[arg-type]
+        return io.BufferedReader(reader)
     return stream
 
 
@@ -177,7 +177,7 @@ def open_input(path: str) -> Iterator[BinaryIO]:
         yield _decompress(stream, compression)
         return
     with open(path, "rb") as raw:
-        yield _decompress(raw, compression_of(path))  # type: ignore[arg-type]
+        yield _decompress(raw, compression_of(path))
 
 
 def read_records(

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from typing import IO
+from typing import IO, Any
 
 import zstandard
 
@@ -85,15 +85,17 @@ def _umask() -> int:
 
 # Each wraps the output file without taking ownership of it. gzip gets mtime=0 and no file
 # name in its header, so the same records always give the same bytes.
-COMPRESSED_WRITERS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    "gzip": lambda raw: gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0),  # type: ignore[dict-item]
-    "bz2": lambda raw: bz2.BZ2File(raw, mode="wb"),  # type: ignore[dict-item]
-    "xz": lambda raw: lzma.LZMAFile(raw, mode="wb"),  # type: ignore[dict-item]  # noqa: SIM115
-    "zstd": lambda raw: zstandard.ZstdCompressor().stream_writer(raw, closefd=False),  # type: ignore[dict-item]
+# (Typed loosely: typeshed's GzipFile and zstandard's writer are not IO[bytes], though each
+# is a binary stream with write() and a context manager.)
+COMPRESSED_WRITERS: dict[str, Callable[[IO[bytes]], Any]] = {
+    "gzip": lambda raw: gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0),
+    "bz2": lambda raw: bz2.BZ2File(raw, mode="wb"),
+    "xz": lambda raw: lzma.LZMAFile(raw, mode="wb"),  # noqa: SIM115
+    "zstd": lambda raw: zstandard.ZstdCompressor().stream_writer(raw, closefd=False),
 }
 
 
 def _compress(raw: IO[bytes], compression: str | None) -> AbstractContextManager[IO[bytes]]:
     if compression is None:
         return nullcontext(raw)
-    return COMPRESSED_WRITERS[compression](raw)  # type: ignore[return-value]
+    return COMPRESSED_WRITERS[compression](raw)
