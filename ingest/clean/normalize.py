@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import ftfy
 from ftfy import TextFixerConfig
