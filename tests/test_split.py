@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import Record, SplitConfig, clean_records, read_records, split_records
+from ingest import Record, clean_records, read_records, split_records
 from ingest.digest import LINK_MARKER, find_items
 
 from .conftest import SAMPLES, invoke, parse_jsonl
@@ -207,7 +207,6 @@ def test_options_min_items_no_intro_keep_parent(tmp_path: Path) -> None:
     with_parent = parse_jsonl(invoke(["split", "-q", "--keep-parent", str(path)]).stdout_bytes)
     assert with_parent[0]["id"] == "digest.txt" and with_parent[0]["metadata"]["role"] == "digest"
     assert len(with_parent) == 5
-    assert SplitConfig().min_items == 2
 
 
 def words_outside_markers_and_titles(text: str) -> list[str]:
