@@ -168,12 +168,15 @@ def _find_listing(soup: BeautifulSoup, base_url: str) -> list[ListingItem]:
     """The largest run of sibling blocks that each read as title + teaser."""
     best: list[ListingItem] = []
     for container in soup.find_all(True):
-        if _in_chrome(container):
-            continue
         groups: dict[tuple[str, str], list[Tag]] = defaultdict(list)
-        for child in container.find_all(ITEM_TAGS, recursive=False):
-            groups[(child.name, _classes(child))].append(child)
-        for children in groups.values():
+        for child in container.children:
+            if isinstance(child, Tag) and child.name in ITEM_TAGS:
+                groups[(child.name, _classes(child))].append(child)
+        # Cheap tests first: most elements have no two like children, or sit in navigation.
+        repeated = [c for c in groups.values() if len(c) >= 2 and len(c) > len(best)]
+        if not repeated or _in_chrome(container):
+            continue
+        for children in repeated:
             items = [item for child in children if (item := _listing_item(child, base_url))]
             # Most of the siblings must be items: one teaser among a menu is not a listing.
             if len(items) > len(best) and len(items) * 2 > len(children):
