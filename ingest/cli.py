@@ -264,7 +264,7 @@ dedupe_options = options(
         default=DEFAULT_CONFIG.common_lines,
         show_default=True,
         metavar="N",
-        help="Ignore lines found in N+ documents of one source (site headers, footers); 0: off.",
+        help="Ignore lines in N+ pages of one site (metadata.url host): headers, footers. 0: off.",
     ),
     click.option(
         "--mark",
