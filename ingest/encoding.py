@@ -116,7 +116,10 @@ def browser_codec(label: str) -> str:
 
 def find_declared_charset(data: bytes) -> str:
     """The charset named in an HTML ``<meta>`` or XML declaration near the start, or ``""``."""
-    match = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
+    return _declared_name(DECLARED_CHARSET.search(data[:DECLARATION_WINDOW]))
+
+
+def _declared_name(match: re.Match[bytes] | None) -> str:
     if not match:
         return ""
     label = (match.group(1) or match.group(2)).decode("ascii", "replace")
@@ -126,8 +129,8 @@ def find_declared_charset(data: bytes) -> str:
         return ""
 
 
-def _without_declaration(data: bytes) -> bytes:
-    match = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
+def _blanked(data: bytes, match: re.Match[bytes] | None) -> bytes:
+    """``data`` with the declaration replaced by spaces, so chardet cannot read it."""
     if not match:
         return data
     return data[: match.start()] + b" " * (match.end() - match.start()) + data[match.end() :]
@@ -138,7 +141,8 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
 
     Raises ``BinaryInputError`` when the bytes are not text in any encoding.
     """
-    declared = find_declared_charset(data)
+    declaration = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
+    declared = _declared_name(declaration)
     if encoding:
         return _decode_with(data, browser_codec(encoding), 1.0, declared, "forced")
     for bom, codec in BOMS:
@@ -151,10 +155,11 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     if utf8 is None and _mostly_utf8(data):
         return _decode_with(data, "utf-8", 1.0, declared, "fallback")
     # chardet reads <meta charset> itself; hide it to get an independent second opinion.
-    detected, detected_confidence = _detect(_without_declaration(data))
+    hidden = _blanked(data, declaration)
+    detected, detected_confidence = _detect(hidden)
     if declared and declared != "utf-8":
         codec = browser_codec(declared)
-        if _strict(data, codec) is not None and _declaration_plausible(data, codec, detected):
+        if _strict(data, codec) is not None and _declaration_plausible(hidden, codec, detected):
             return _decode_with(data, codec, 1.0, declared, "declared")
     if detected is None:
         utf16 = _bomless_utf16(data)
@@ -168,7 +173,7 @@ def _mostly_utf8(data: bytes) -> bool:
     """UTF-8 with a few stray bytes (a cp1252 footer pasted into a UTF-8 page)."""
     text = data.decode("utf-8", errors="replace")
     invalid = text.count("\ufffd")
-    valid = sum(1 for char in text if char > "\x7f") - invalid
+    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid  # non-ASCII, decoded
     return valid >= MIN_VALID_UTF8_RATIO * invalid and valid > 0
 
 
@@ -250,12 +255,13 @@ def _best_sibling(data: bytes, codec: str) -> str:
     return min(scores, key=lambda c: scores[c]) if scores else codec
 
 
-def _declaration_plausible(data: bytes, declared: str, detected: str | None) -> bool:
-    """A declared charset is a claim: believe it unless chardet finds it far less likely."""
+def _declaration_plausible(hidden: bytes, declared: str, detected: str | None) -> bool:
+    """A declared charset is a claim: believe it unless chardet, shown the page without the
+    declaration (``hidden``), finds it far less likely than its own pick."""
     if detected is None or detected == declared:
         return True
     candidates = chardet.detect_all(
-        _without_declaration(data),
+        hidden,
         encoding_era=EncodingEra.ALL,
         include_encodings=[declared, detected],
         prefer_superset=True,
