@@ -53,6 +53,15 @@ def test_bad_inputs_are_reported_one_line_each_and_the_rest_processed(mixed_inpu
     assert stderr.splitlines()[-1].startswith("ingest clean: 3 in, 3 out, 6 errors in ")
 
 
+def test_a_missing_path_does_not_stop_the_arguments_after_it(tmp_path: Path) -> None:
+    result = invoke(
+        ["clean", "-q", str(tmp_path / "missing"), str(tmp_path / "*.nothing"), str(SAMPLES)]
+    )
+    assert result.exit_code == 1
+    assert len(parse_jsonl(result.stdout_bytes)) == 5
+    assert result.stderr.count("ingest: error:") == 2
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "secret.txt"

@@ -66,16 +66,24 @@ def expand_inputs(arguments: Iterable[str]) -> Iterator[InputFile]:
     Raises ``InputError`` (through the iterator) for an argument that names nothing.
     """
     for argument in arguments:
-        if argument == STDIN:
-            yield InputFile(STDIN, STDIN_NAME)
-        elif os.path.isdir(argument):
-            yield from _walk(argument)
-        elif os.path.exists(argument):
-            yield InputFile(argument, os.path.basename(argument))
-        elif glob.has_magic(argument):
-            yield from _expand_glob(argument)
-        else:
-            raise InputError(argument, "no such file or directory")
+        yield from expand_argument(argument)
+
+
+def expand_argument(argument: str) -> Iterator[InputFile]:
+    """The files one argument names; ``InputError`` at once if it names nothing.
+
+    The check comes before the iterator, so that a caller can report a bad argument and go
+    on with the next one (a generator that raises is over).
+    """
+    if argument == STDIN:
+        return iter([InputFile(STDIN, STDIN_NAME)])
+    if os.path.isdir(argument):
+        return _walk(argument)
+    if os.path.exists(argument):
+        return iter([InputFile(argument, os.path.basename(argument))])
+    if glob.has_magic(argument):
+        return _expand_glob(argument)
+    raise InputError(argument, "no such file or directory")
 
 
 def _walk(root: str) -> Iterator[InputFile]:
@@ -101,8 +109,7 @@ def _expand_glob(pattern: str) -> Iterator[InputFile]:
     if not matches:
         raise InputError(pattern, "no file matches this pattern")
     base = _static_prefix(pattern)
-    for path in matches:
-        yield InputFile(path, Path(os.path.relpath(path, base)).as_posix())
+    return (InputFile(path, Path(os.path.relpath(path, base)).as_posix()) for path in matches)
 
 
 def _static_prefix(pattern: str) -> str:
@@ -193,17 +200,15 @@ def read_records(
     JSONL line.
     """
     seen = _SeenIds()
-    files = expand_inputs(list(inputs) or [STDIN])
-    while True:
+    for argument in list(inputs) or [STDIN]:
         try:
-            item = next(files)
-        except StopIteration:
-            return
+            files = expand_argument(argument)
         except InputError as error:
             on_error(error)
             continue
-        for record in _read_file(item, encoding, on_error):
-            yield seen.unique(record)
+        for item in files:
+            for record in _read_file(item, encoding, on_error):
+                yield seen.unique(record)
 
 
 def _read_file(item: InputFile, encoding: str | None, on_error: ErrorHandler) -> Iterator[Record]:
