@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .clean.html import extract_html
-from .digest import find_items, strip_markers
+from .clean.html import extract_html, page_text
+from .digest import find_items, locate_stories, strip_markers
 from .record import Record
 
 # Every record split writes carries these, so that stories and whole documents share a shape.
@@ -42,7 +42,7 @@ class Span:
 def find_spans(record: Record, min_items: int) -> tuple[str, list[Span]]:
     """The text to cut and where its stories lie: from ``clean``'s ``metadata.items`` when
     they fit the text, else found in the text (or raw HTML) itself."""
-    items = _recorded_spans(record)
+    items = _spans(record.metadata.get("items") or [], record.text)
     if len(items) >= min_items:
         return record.text, items
     if record.metadata.get("content_type") == "html":
@@ -51,16 +51,17 @@ def find_spans(record: Record, min_items: int) -> tuple[str, list[Span]]:
     return record.text, [Span(i.title, i.title_start, i.teaser_end, "") for i in found]
 
 
-def _recorded_spans(record: Record) -> list[Span]:
+def _spans(items: list[Any], text: str) -> list[Span]:
+    """``metadata.items`` as spans, or ``[]`` if they do not fit ``text``."""
     spans = []
-    for item in record.metadata.get("items") or []:
+    for item in items:
         try:
             span = Span(
                 str(item["title"]), int(item["start"]), int(item["end"]), str(item.get("url", ""))
             )
         except (KeyError, TypeError, ValueError):
             return []
-        if record.text[span.start : span.start + len(span.title)] != span.title:
+        if text[span.start : span.start + len(span.title)] != span.title:
             return []  # the text changed after clean recorded the items: find them anew
         spans.append(span)
     return spans
@@ -70,14 +71,9 @@ def _html_spans(html: str, min_items: int) -> tuple[str, list[Span]]:
     page = extract_html(html, min_items)
     if len(page.items) < min_items:
         return html, []
-    parts, spans = ([page.intro] if page.intro else []), []
-    position = len(page.intro) + 2 if page.intro else 0
-    for item in page.items:
-        block = f"{item.title}\n\n{item.teaser}"
-        spans.append(Span(item.title, position, position + len(block), item.url))
-        parts.append(block)
-        position += len(block) + 2
-    return "\n\n".join(parts), spans
+    text = page_text(page)
+    located = locate_stories(text, [(i.title, i.teaser, i.url) for i in page.items])
+    return text, _spans(located, text)
 
 
 def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterator[Record]:

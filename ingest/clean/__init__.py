@@ -9,7 +9,7 @@ from typing import Any
 from ..digest import locate_stories
 from ..record import Record
 from .boilerplate import Cleaned, clean_text_page
-from .html import HtmlPage, extract_html
+from .html import HtmlPage, extract_html, page_text
 from .normalize import normalize_text, normalize_whitespace
 from .repeated import remove_repeated_lines
 
@@ -65,7 +65,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     if metadata["content_type"] == "html":
         page = extract_html(text, config.min_items)
         _take_page_metadata(metadata, page)
-        text = _html_text(page)
+        text = page_text(page)
         stories = [(i.title, i.teaser, i.url) for i in page.items]
         metadata["content_type"] = "text"  # what the record now holds
     text, repairs = normalize_text(
@@ -82,15 +82,6 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     if config.explain:
         metadata["removed"] = removed
     return record
-
-
-def _html_text(page: HtmlPage) -> str:
-    if not page.items:
-        return page.text
-    blocks = [page.intro] if page.intro else []
-    for item in page.items:
-        blocks += [item.title, item.teaser]
-    return "\n\n".join(blocks)
 
 
 def _take_page_metadata(metadata: dict[str, Any], found: HtmlPage | Cleaned) -> None:

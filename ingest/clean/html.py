@@ -75,6 +75,17 @@ def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     return page
 
 
+def page_text(page: HtmlPage) -> str:
+    """The text of a page: its article, or for a listing its introduction, then each item's
+    title and teaser, blank lines between (where ``digest.locate_stories`` finds them)."""
+    if not page.items:
+        return page.text
+    blocks = [page.intro] if page.intro else []
+    for item in page.items:
+        blocks += [item.title, item.teaser]
+    return "\n\n".join(blocks)
+
+
 def _is_mostly_listing(items: list[ListingItem], article: str) -> bool:
     """A listing page, not an article with a box of related stories in its body."""
     listed = sum(len(item.title) + len(item.teaser) for item in items)
