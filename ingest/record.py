@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+import xxhash
+
 #: Top-level keys of a serialized record, in the order they are written.
 RECORD_KEYS = ("id", "text", "source", "metadata")
 
@@ -73,3 +75,8 @@ def url_host(record: Record) -> str:
 def source_group(record: Record) -> str:
     """The site of a record: its URL's host, else the folder of its file (or its source)."""
     return url_host(record) or os.path.dirname(record.source) or record.source
+
+
+def site_line_key(site: str, line: str) -> int:
+    """A 64-bit key of a line within a site: to count on how many of its pages it appears."""
+    return xxhash.xxh3_64_intdigest(f"{site}\0{line}".encode("utf-8", "surrogatepass"))

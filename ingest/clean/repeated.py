@@ -12,21 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-import xxhash
-
 from ..digest import locate_stories
-from ..record import Record, source_group
+from ..record import Record, site_line_key, source_group
 from ..spool import Spool
 from .normalize import normalize_whitespace
 
 
-def _line_key(group: str, line: str) -> int:
-    return xxhash.xxh3_64_intdigest(f"{group}\0{line}".encode("utf-8", "surrogatepass"))
-
-
 def _document_lines(record: Record) -> set[int]:
     group = source_group(record)
-    return {_line_key(group, line.strip()) for line in record.text.split("\n") if line.strip()}
+    return {site_line_key(group, line.strip()) for line in record.text.split("\n") if line.strip()}
 
 
 def remove_repeated_lines(
@@ -49,7 +43,7 @@ def _without_repeated(record: Record, repeated: set[int], explain: bool) -> Reco
     group = source_group(record)
     kept, removed = [], []
     for line in record.text.split("\n"):
-        if line.strip() and _line_key(group, line.strip()) in repeated:
+        if line.strip() and site_line_key(group, line.strip()) in repeated:
             removed.append({"rule": "repeated-line", "text": line.strip()})
         else:
             kept.append(line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import xxhash
+from ..record import site_line_key
 
 # Punctuation and symbols of every script (Unicode categories P* and S*) fold to a space.
 PUNCTUATION = re.compile(r"[^\w\s]|_")
@@ -69,10 +69,6 @@ def shingles(normalized: str, ngram: int, unit: str) -> set[bytes]:
     }
 
 
-def line_key(group: str, normalized_line: str) -> int:
-    return xxhash.xxh3_64_intdigest(f"{group}\0{normalized_line}".encode("utf-8", "surrogatepass"))
-
-
 def line_keys(text: str, group: str) -> dict[str, int]:
     """Each distinct normalized line of a document, with its key within its site ``group``:
     to count in how many of a site's documents a line appears (its headers and footers)."""
@@ -80,5 +76,5 @@ def line_keys(text: str, group: str) -> dict[str, int]:
     for line in text.split("\n"):
         normalized = normalize_for_shingles(line)
         if normalized and normalized not in keys:
-            keys[normalized] = line_key(group, normalized)
+            keys[normalized] = site_line_key(group, normalized)
     return keys
