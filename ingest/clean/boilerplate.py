@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..digest import (
     LINK_MARKER,
+    SENTENCE_END,
     find_items,
     is_title_like,
     split_blocks,
@@ -70,7 +71,6 @@ WIDGET = re.compile(
 EDITOR_LINE = re.compile(r"^(?:\(?\s*editor|responsible editor|编辑|责任编辑)\s*[:：]", re.I)
 LINK_LIST_END = re.compile(r"(?:>>|»|›)\s*$")
 ORPHAN_PUNCTUATION = re.compile(r"^[\s,;:.)\]}>|\-–—]+(?=\w)")
-SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’)\]]?$""")
 MAX_FOOTER_LINE_WORDS = 12
 HEAD_LINES_FOR_METADATA = 4
 
