@@ -8,7 +8,7 @@ from typing import Any
 
 from ..digest import locate_stories
 from ..record import Record
-from .boilerplate import Cleaned, clean_text_page
+from .boilerplate import Cleaned, clean_text_page, strip_extracted_boilerplate
 from .html import HtmlPage, extract_html, page_text
 from .normalize import normalize_text, normalize_whitespace
 from .repeated import remove_repeated_lines
@@ -62,16 +62,19 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     removed: list[dict[str, str]] = []
     stories: list[tuple[str, str, str]] = []
     text = record.text
-    if metadata["content_type"] == "html":
+    from_html = metadata["content_type"] == "html"
+    if from_html:
         page = extract_html(text, config.min_items)
         _take_page_metadata(metadata, page)
         text = page_text(page)
         stories = [(i.title, i.teaser, i.url) for i in page.items]
         metadata["content_type"] = "text"  # what the record now holds
-    text, repairs = normalize_text(
-        text, repair=config.repair_mojibake, entities=config.unescape_entities
-    )
-    if config.strip_boilerplate:
+    # lxml has decoded the page's entities: an "&amp;" left in its text is the page's text.
+    entities = config.unescape_entities and not from_html
+    text, repairs = normalize_text(text, repair=config.repair_mojibake, entities=entities)
+    if config.strip_boilerplate and from_html:
+        text = strip_extracted_boilerplate(text, removed)
+    elif config.strip_boilerplate:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text

@@ -1,0 +1,247 @@
+"""Listing (digest) pages in the lxml tree trafilatura parses: repeated story blocks.
+
+trafilatura keeps one story of a listing page, or a run of its teasers without their
+boundaries. A listing is found in the page's structure instead, and only on strong evidence,
+since most pages are articles and an article wrongly cut into "stories" is worse than a
+listing kept whole:
+
+- its items are sibling blocks of one shape (same tag and class), most of which start with
+  a linked title of a few words that is not a date;
+- no item holds most of the listing (a page region is not a story);
+- it sits outside navigation and the widgets beside an article (comments, related, popular,
+  tags, archives, promos, sidebars);
+- it is the page's main content: trafilatura's article lies mostly inside it, or, when
+  trafilatura found no article, it is most of the page's visible text.
+
+Once a container is judged a listing, every item of it is kept, whatever its teaser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from ..digest import strip_marker
+
+# Regions that hold a site's navigation or the widgets around a story, never its stories.
+CHROME_TAGS = frozenset(["nav", "header", "footer", "aside", "form", "menu"])
+SKIPPED_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "button", "select"])
+CHROME_HINT = re.compile(
+    r"menu|footer|header|sidebar|breadcrumb|cookie|share|social|related|comment|reply|"
+    r"respond|discuss|promo|sponsor|advert|popular|trending|most-?read|recommend|archive|"
+    r"widget|newsletter|subscribe|banner|pagination|pager|"
+    # short words only as words of their own: "nav" is in "canvas", "tag" in "vintage"
+    r"(?<![a-z])(?:nav|navbar|tags?|rail|ads?|toc)(?![a-z])",
+    re.I,
+)
+ITEM_TAGS = frozenset(["li", "article", "div", "section", "tr", "dd"])
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+BLOCK_TAGS = frozenset(
+    ["p", "div", "li", "br", "tr", "td", "dd", "dt", "blockquote", "section", "article", *HEADINGS]
+)
+# Comment lists link each comment's date; archive widgets link months.
+DATE_LIKE = re.compile(
+    r"^[\W\d_]*(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s*\d{0,4}|\d{1,2}\s+(?:jan|feb|mar|apr|"
+    r"may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s*\d{0,4}|(?:jan|feb|mar|apr|may|jun|jul|"
+    r"aug|sep|oct|nov|dec)[a-z]*\s+\d{4})\b",
+    re.I,
+)
+MIN_TITLE_WORDS = 3  # headlines; tag clouds and menus hold one or two words
+MIN_TITLE_CHARS = 6  # unspaced scripts
+MAX_TITLE_WORDS = 40
+MAX_WORDS_BEFORE_TITLE = 6  # a date or a section label above the headline
+# Most siblings of the shape must be stories: one teaser among menu entries is no listing.
+MIN_ITEM_SHARE = 2 / 3
+# A story is a part of a listing: an item holding this much of it is a page region.
+MAX_ITEM_SHARE = 0.5
+MAX_ITEM_SHARE_OF_TWO = 0.75
+# The listing is the main content when it holds this much of trafilatura's article (the
+# article of a listing page is one of its teasers, or a run of them: 0.9-1.0 measured on
+# benchmarks/bench_split.py), or of the page's visible text when there is no article.
+MIN_ARTICLE_COVERED = 0.6
+MIN_PAGE_COVERED = 0.5
+MIN_ARTICLE_CHARS = 200
+
+
+@dataclass
+class ListingItem:
+    title: str
+    teaser: str
+    url: str
+
+
+@dataclass
+class Listing:
+    container: HtmlElement
+    items: list[ListingItem]
+
+
+def find_listing(
+    tree: HtmlElement, article: str, base_url: str, min_items: int = 2
+) -> Listing | None:
+    """The page's listing of stories, or ``None`` when the page is not a listing."""
+    best: Listing | None = None
+    for container in tree.iter():
+        group = _largest_group(container, min_items)
+        if len(group) < max(min_items, len(best.items) if best else 0) or in_chrome(container):
+            continue
+        items = _items(group, base_url)
+        if items and len(items) >= min_items and (best is None or len(items) > len(best.items)):
+            best = Listing(container, items)
+    if best is None or not _is_main_content(best, article, tree):
+        return None
+    return best
+
+
+def _largest_group(container: HtmlElement, min_items: int) -> list[HtmlElement]:
+    """The children of ``container`` of its most frequent item shape (tag and class)."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for child in container:
+        if isinstance(child.tag, str) and child.tag in ITEM_TAGS:
+            groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+    largest = max(groups.values(), key=len, default=[])
+    return largest if len(largest) >= min_items else []
+
+
+def _items(group: list[HtmlElement], base_url: str) -> list[ListingItem]:
+    """Every story of the group, or ``[]`` when the group does not read as a listing."""
+    found = [item for block in group if (item := _item(block, base_url))]
+    if len(found) < MIN_ITEM_SHARE * len(group):
+        return []
+    titles = [item.title for item in found]
+    if len(set(titles)) < len(titles) or not _titles_are_headlines(titles):
+        return []
+    sizes = [len(item.title) + len(item.teaser) for item in found]
+    limit = MAX_ITEM_SHARE_OF_TWO if len(found) == 2 else MAX_ITEM_SHARE
+    return found if max(sizes) <= limit * sum(sizes) else []
+
+
+def _titles_are_headlines(titles: list[str]) -> bool:
+    """Headlines, by the median title: a listing may hold a short one, a tag cloud only short."""
+    lengths = sorted(_title_size(title) for title in titles)
+    return lengths[len(lengths) // 2] >= MIN_TITLE_WORDS
+
+
+def _title_size(title: str) -> int:
+    """Words; for unspaced scripts, one word per few characters."""
+    words = len(title.split())
+    return words if words > 1 else len(title) // MIN_TITLE_CHARS * MIN_TITLE_WORDS
+
+
+def _item(block: HtmlElement, base_url: str) -> ListingItem | None:
+    title_element, url = _item_title(block)
+    if title_element is None or not url or url.startswith("#"):
+        return None
+    title = _text(title_element)
+    if not title or len(title.split()) > MAX_TITLE_WORDS or DATE_LIKE.match(title):
+        return None
+    before = _text_before(block, title_element)
+    if len(before.split()) > MAX_WORDS_BEFORE_TITLE:
+        return None  # a link inside a paragraph: prose, not a headline
+    teaser = _teaser(block, title_element)
+    return ListingItem(title, teaser, urljoin(base_url, url))
+
+
+def _item_title(block: HtmlElement) -> tuple[HtmlElement | None, str]:
+    """A heading with a link (or a link of the item), else the first link that is no "more"
+    link; with the URL it points to. A heading without a link is a subheading, not a title."""
+    for element in block.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in HEADINGS:
+            link = next(element.iter("a"), None)
+            href = link.get("href") if link is not None else _marker_href(block)
+            return (element, href) if href else (None, "")
+        if element.tag == "a" and element.get("href") and strip_marker(_text(element)):
+            return element, element.get("href") or ""
+    return None, ""
+
+
+def _marker_href(block: HtmlElement) -> str:
+    for link in block.iter("a"):
+        if link.get("href") and not strip_marker(_text(link)):
+            return link.get("href") or ""
+    return ""
+
+
+def _text_before(block: HtmlElement, title: HtmlElement) -> str:
+    """The item's text above its title (a date, a section label; or prose, if a paragraph)."""
+    enclosing = set(title.iterancestors())
+    parts: list[str] = []
+    for element in block.iter():
+        if element is title:
+            break
+        if isinstance(element.tag, str) and element.tag not in SKIPPED_TAGS:
+            parts.append(element.text or "")
+        if element is not block and element not in enclosing:
+            parts.append(element.tail or "")
+    return " ".join(" ".join(parts).split())
+
+
+def _teaser(block: HtmlElement, title: HtmlElement) -> str:
+    """The block's text without its title and its "more" links, paragraphs kept apart."""
+    parts: list[str] = []
+    _collect_text(block, title, parts)
+    paragraphs = [strip_marker(" ".join(p.split())) for p in "".join(parts).split("\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _collect_text(element: HtmlElement, title: HtmlElement, parts: list[str]) -> None:
+    """Text of ``element`` into ``parts``, a newline at each block; tails are the caller's."""
+    if element is title or not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+        return  # HTML comments and processing instructions have a non-string tag
+    if element.tag == "a" and not strip_marker(_text(element)):
+        return
+    if element.tag in BLOCK_TAGS:
+        parts.append("\n")
+    parts.append(element.text or "")
+    for child in element:
+        _collect_text(child, title, parts)
+        parts.append(child.tail or "")
+    if element.tag in BLOCK_TAGS:
+        parts.append("\n")
+
+
+def in_chrome(element: HtmlElement) -> bool:
+    for node in (element, *element.iterancestors()):
+        if node.tag in CHROME_TAGS:
+            return True
+        hint = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('role') or ''}"
+        if hint.strip() and CHROME_HINT.search(hint):
+            return True
+    return False
+
+
+def _is_main_content(listing: Listing, article: str, tree: HtmlElement) -> bool:
+    listed = " ".join(" ".join(f"{i.title} {i.teaser}" for i in listing.items).split())
+    if len(article) >= MIN_ARTICLE_CHARS:
+        paragraphs = [" ".join(p.split()) for p in article.split("\n") if p.strip()]
+        covered = sum(len(p) for p in paragraphs if p in listed)
+        return covered >= MIN_ARTICLE_COVERED * sum(len(p) for p in paragraphs)
+    return len(listed) >= MIN_PAGE_COVERED * len(visible_text(tree))
+
+
+def visible_text(tree: HtmlElement) -> str:
+    """The page's text outside navigation, scripts and styles, spaces collapsed."""
+    parts: list[str] = []
+    _visible(tree, parts)
+    return " ".join(" ".join(parts).split())
+
+
+def _visible(element: HtmlElement, parts: list[str]) -> None:
+    if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+        return
+    if element.tag in CHROME_TAGS or element.tag in ("head", "title"):
+        return
+    parts.append(element.text or "")
+    for child in element:
+        _visible(child, parts)
+        parts.append(child.tail or "")
+
+
+def _text(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
