@@ -8,7 +8,7 @@ from typing import Any
 
 from ..digest import locate_stories
 from ..record import Record
-from .boilerplate import Cleaned, clean_text_page, strip_extracted_boilerplate
+from .boilerplate import Cleaned, clean_text_page
 from .html import HtmlPage, extract_html, page_text
 from .normalize import normalize_text, normalize_whitespace
 from .repeated import remove_repeated_lines
@@ -72,9 +72,10 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     # lxml has decoded the page's entities: an "&amp;" left in its text is the page's text.
     entities = config.unescape_entities and not from_html
     text, repairs = normalize_text(text, repair=config.repair_mojibake, entities=entities)
-    if config.strip_boilerplate and from_html:
-        text = strip_extracted_boilerplate(text, removed)
-    elif config.strip_boilerplate:
+    # The plain-text rules are for plain-text pages: on trafilatura's text each of them loses
+    # or gains nothing on benchmarks/bench_extract.py (readability pages), and they cut real
+    # lines (a closing list, a table row "| a | b |", a copyright notice the story is about).
+    if config.strip_boilerplate and not from_html:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text

@@ -21,7 +21,6 @@ from ..digest import (
     strip_markers,
 )
 from .metadata import parse_meta_line, split_dateline
-from .normalize import normalize_whitespace
 
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
 MAX_BREADCRUMB_SEGMENT_WORDS = 5
@@ -126,28 +125,6 @@ LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("widget", lambda line: bool(WIDGET.match(line))),
     ("editor-line", lambda line: bool(EDITOR_LINE.match(line)) and len(line.split()) <= 8),
 )
-
-
-# The rules for text trafilatura extracted from HTML, which has no breadcrumbs or footers
-# left to cut and where the plain-text rules cut real lines (a closing list of tour dates, a
-# table row "| a | b |", a copyright notice the story is about). A rule is here only if it
-# gains on benchmarks/bench_extract.py (readability pages) and loses nothing on a page.
-HTML_LINE_RULES: tuple[str, ...] = ()
-
-
-def strip_extracted_boilerplate(
-    text: str, removed: list[dict[str, str]], rules: tuple[str, ...] = HTML_LINE_RULES
-) -> str:
-    """``text`` extracted from HTML without the lines the ``rules`` (names) call boilerplate."""
-    chosen = [(name, rule) for name, rule in LINE_RULES if name in rules]
-    kept = []
-    for line in text.split("\n"):
-        name = next((n for n, rule in chosen if line.strip() and rule(line.strip())), "")
-        if name:
-            removed.append({"rule": name, "text": line.strip()})
-        else:
-            kept.append(line)
-    return normalize_whitespace("\n".join(kept)) if len(kept) < len(text.split("\n")) else text
 
 
 def boilerplate_rule(line: str) -> str:

@@ -65,6 +65,11 @@ MAX_ITEM_SHARE_OF_TWO = 0.75
 MIN_ARTICLE_COVERED = 0.6
 MIN_PAGE_COVERED = 0.5
 MIN_ARTICLE_CHARS = 200
+WORD = re.compile(r"[\u3400-\u9fff]|\w+")
+# An article the listing does not hold: a story with a stream of teasers under it is no
+# listing page, whatever share of the text the stream has.
+MAX_PROSE_OUTSIDE = 2
+PROSE_WORDS = 30
 
 
 @dataclass
@@ -217,12 +222,25 @@ def in_chrome(element: HtmlElement) -> bool:
 
 
 def _is_main_content(listing: Listing, article: str, tree: HtmlElement) -> bool:
-    listed = " ".join(" ".join(f"{i.title} {i.teaser}" for i in listing.items).split())
-    if len(article) >= MIN_ARTICLE_CHARS:
-        paragraphs = [" ".join(p.split()) for p in article.split("\n") if p.strip()]
-        covered = sum(len(p) for p in paragraphs if p in listed)
-        return covered >= MIN_ARTICLE_COVERED * sum(len(p) for p in paragraphs)
-    return len(listed) >= MIN_PAGE_COVERED * len(visible_text(tree))
+    listed = " ".join(f"{item.title} {item.teaser}" for item in listing.items)
+    if len(article) < MIN_ARTICLE_CHARS:
+        return len(" ".join(listed.split())) >= MIN_PAGE_COVERED * len(visible_text(tree))
+    # By word trigrams: trafilatura writes a list item as "- title teaser [more..]".
+    known = set(_trigrams(listed))
+    paragraphs = [_trigrams(p) for p in article.split("\n") if p.strip()]
+    inside = [sum(g in known for g in p) for p in paragraphs]
+    prose_outside = sum(
+        1
+        for p, n in zip(paragraphs, inside, strict=True)
+        if len(p) >= PROSE_WORDS and 2 * n < len(p)
+    )
+    total = sum(len(p) for p in paragraphs)
+    return sum(inside) >= MIN_ARTICLE_COVERED * total and prose_outside <= MAX_PROSE_OUTSIDE
+
+
+def _trigrams(text: str) -> list[tuple[str, ...]]:
+    words = WORD.findall(text.casefold())
+    return [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
 
 
 def visible_text(tree: HtmlElement) -> str:
