@@ -19,12 +19,13 @@ Once a container is judged a listing, every item of it is kept, whatever its tea
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from ..digest import strip_marker
+from ..digest import SENTENCE_END, strip_marker
 
 # Regions that hold a site's navigation or the widgets around a story, never its stories.
 CHROME_TAGS = frozenset(["nav", "header", "footer", "aside", "form", "menu"])
@@ -52,13 +53,14 @@ DATE_LIKE = re.compile(
 )
 MIN_TITLE_WORDS = 3  # headlines; tag clouds and menus hold one or two words
 MIN_TITLE_CHARS = 6  # unspaced scripts
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 MAX_TITLE_WORDS = 40
 MAX_WORDS_BEFORE_TITLE = 6  # a date or a section label above the headline
 # Most siblings of the shape must be stories: one teaser among menu entries is no listing.
 MIN_ITEM_SHARE = 2 / 3
 # A story is a part of a listing: an item holding this much of it is a page region.
 MAX_ITEM_SHARE = 0.5
-MAX_ITEM_SHARE_OF_TWO = 0.75
+MAX_ITEM_SHARE_OF_TWO = 2 / 3
 # The listing is the main content when it holds this much of trafilatura's article (the
 # article of a listing page is one of its teasers, or a run of them: 0.9-1.0 measured on
 # benchmarks/bench_split.py), or of the page's visible text when there is no article.
@@ -69,7 +71,7 @@ WORD = re.compile(r"[\u3400-\u9fff]|\w+")
 # An article the listing does not hold: a story with a stream of teasers under it is no
 # listing page, whatever share of the text the stream has.
 MAX_PROSE_OUTSIDE = 2
-PROSE_WORDS = 30
+PROSE_WORDS = 12  # word trigrams; each Han character is a word
 
 
 @dataclass
@@ -89,27 +91,41 @@ def find_listing(
     tree: HtmlElement, article: str, base_url: str, min_items: int = 2
 ) -> Listing | None:
     """The page's listing of stories, or ``None`` when the page is not a listing."""
-    best: Listing | None = None
-    for container in tree.iter():
-        group = _largest_group(container, min_items)
-        if len(group) < max(min_items, len(best.items) if best else 0) or in_chrome(container):
+    candidates = sorted(_candidates(tree, base_url, min_items), key=lambda c: -len(c.items))
+    page_chars = -1  # the page's visible text, measured only when needed
+    for listing in candidates:
+        if len(article) < MIN_ARTICLE_CHARS and page_chars < 0:
+            page_chars = len(visible_text(tree))
+        if _is_main_content(listing, article, page_chars):
+            return listing
+    return None
+
+
+def _candidates(tree: HtmlElement, base_url: str, min_items: int) -> Iterator[Listing]:
+    for container, group in _groups(tree, min_items):
+        if in_chrome(container):
             continue
         items = _items(group, base_url)
-        if items and len(items) >= min_items and (best is None or len(items) > len(best.items)):
-            best = Listing(container, items)
-    if best is None or not _is_main_content(best, article, tree):
-        return None
-    return best
+        if len(items) >= min_items:
+            yield Listing(container, items)
 
 
-def _largest_group(container: HtmlElement, min_items: int) -> list[HtmlElement]:
-    """The children of ``container`` of its most frequent item shape (tag and class)."""
-    groups: dict[tuple[str, str], list[HtmlElement]] = {}
-    for child in container:
-        if isinstance(child.tag, str) and child.tag in ITEM_TAGS:
-            groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
-    largest = max(groups.values(), key=len, default=[])
-    return largest if len(largest) >= min_items else []
+def _groups(tree: HtmlElement, min_items: int) -> Iterator[tuple[HtmlElement, list[HtmlElement]]]:
+    """Each element's largest run of children of one shape (tag and class), in one pass over
+    the item tags only (the tree's other elements cost nothing)."""
+    parents: dict[int, HtmlElement] = {}  # keeps the proxies alive, so that ids stay unique
+    shapes: dict[int, dict[tuple[str, str], list[HtmlElement]]] = {}
+    for element in tree.iter(*ITEM_TAGS):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        parents.setdefault(id(parent), parent)
+        shape = (element.tag, element.get("class") or "")
+        shapes.setdefault(id(parent), {}).setdefault(shape, []).append(element)
+    for key, groups in shapes.items():
+        largest = max(groups.values(), key=len)
+        if len(largest) >= min_items:
+            yield parents[key], largest
 
 
 def _items(group: list[HtmlElement], base_url: str) -> list[ListingItem]:
@@ -134,7 +150,9 @@ def _titles_are_headlines(titles: list[str]) -> bool:
 def _title_size(title: str) -> int:
     """Words; for unspaced scripts, one word per few characters."""
     words = len(title.split())
-    return words if words > 1 else len(title) // MIN_TITLE_CHARS * MIN_TITLE_WORDS
+    if words > 1 or not UNSPACED.search(title):
+        return words
+    return len(title) // MIN_TITLE_CHARS * MIN_TITLE_WORDS
 
 
 def _item(block: HtmlElement, base_url: str) -> ListingItem | None:
@@ -221,21 +239,44 @@ def in_chrome(element: HtmlElement) -> bool:
     return False
 
 
-def _is_main_content(listing: Listing, article: str, tree: HtmlElement) -> bool:
+def _is_main_content(listing: Listing, article: str, page_chars: int) -> bool:
     listed = " ".join(f"{item.title} {item.teaser}" for item in listing.items)
     if len(article) < MIN_ARTICLE_CHARS:
-        return len(" ".join(listed.split())) >= MIN_PAGE_COVERED * len(visible_text(tree))
+        return len(" ".join(listed.split())) >= MIN_PAGE_COVERED * page_chars
     # By word trigrams: trafilatura writes a list item as "- title teaser [more..]".
     known = set(_trigrams(listed))
-    paragraphs = [_trigrams(p) for p in article.split("\n") if p.strip()]
-    inside = [sum(g in known for g in p) for p in paragraphs]
+    paragraphs = [p.strip() for p in article.split("\n") if p.strip()]
+    grams = [_trigrams(p) for p in paragraphs]
+    inside = [sum(g in known for g in p) for p in grams]
     prose_outside = sum(
         1
-        for p, n in zip(paragraphs, inside, strict=True)
-        if len(p) >= PROSE_WORDS and 2 * n < len(p)
+        for p, g, n in zip(paragraphs, grams, inside, strict=True)
+        if _is_prose(p, g) and 2 * n < len(g)
     )
-    total = sum(len(p) for p in paragraphs)
-    return sum(inside) >= MIN_ARTICLE_COVERED * total and prose_outside <= MAX_PROSE_OUTSIDE
+    total = sum(len(g) for g in grams)
+    if sum(inside) < MIN_ARTICLE_COVERED * total or prose_outside > MAX_PROSE_OUTSIDE:
+        return False
+    return not _one_item_is_the_article(listing, paragraphs, grams)
+
+
+def _is_prose(paragraph: str, grams: list[tuple[str, ...]]) -> bool:
+    """A paragraph of sentences: a dozen words or more, ending a sentence (any script)."""
+    return len(grams) >= PROSE_WORDS and bool(SENTENCE_END.search(paragraph))
+
+
+def _one_item_is_the_article(
+    listing: Listing, paragraphs: list[str], grams: list[list[tuple[str, ...]]]
+) -> bool:
+    """A page region taken for an item: it holds most of an article of several paragraphs
+    of prose (a teaser is a paragraph at most)."""
+    if sum(1 for p, g in zip(paragraphs, grams, strict=True) if _is_prose(p, g)) < 2:
+        return False
+    article = {g for p in grams for g in p}
+    for item in listing.items:
+        held = article & set(_trigrams(f"{item.title} {item.teaser}"))
+        if 2 * len(held) >= len(article):
+            return True
+    return False
 
 
 def _trigrams(text: str) -> list[tuple[str, ...]]:
