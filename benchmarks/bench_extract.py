@@ -17,7 +17,8 @@ Title and byline (readability pages only, against expected-metadata.json): right
 after normalization: NFKC, case folding, whitespace collapsed, a leading "by" and punctuation
 at both ends dropped. Byline is scored over pages whose expected byline is not empty.
 
-ms/page: wall time of the extraction itself over the page's decoded text (the same text for
+ms/page: CPU time of this process (less disturbed by a shared machine than wall time) of
+the extraction itself over the page's decoded text (the same text for
 every extractor), the best of ``--repeat`` runs per page, the extractors taking turns page by
 page; on a shared machine compare the ratios within one run, not across runs.
 ingest runs through ``clean_records`` on the records ``read_records`` makes from the files,
@@ -201,9 +202,9 @@ def run_all(pages: list[Page], repeat: int) -> dict[str, Result | str]:
         best = dict.fromkeys(available, float("inf"))
         for attempt in range(repeat):
             for name, extract in available.items():
-                started = time.perf_counter()
+                started = time.process_time()
                 output = extract(page)
-                best[name] = min(best[name], time.perf_counter() - started)
+                best[name] = min(best[name], time.process_time() - started)
                 if attempt == 0:
                     runs[name].outputs.append(output)
         for name in available:

@@ -74,6 +74,9 @@ MAX_PROSE_OUTSIDE = 2
 PROSE_WORDS = 12  # word trigrams; each Han character is a word
 
 
+Gram = tuple[str, ...]
+
+
 @dataclass
 class ListingItem:
     title: str
@@ -92,13 +95,14 @@ def find_listing(
 ) -> Listing | None:
     """The page's listing of stories, or ``None`` when the page is not a listing."""
     candidates = sorted(_candidates(tree, base_url, min_items), key=lambda c: -len(c.items))
-    page_chars = -1  # the page's visible text, measured only when needed
-    for listing in candidates:
-        if len(article) < MIN_ARTICLE_CHARS and page_chars < 0:
-            page_chars = len(visible_text(tree))
-        if _is_main_content(listing, article, page_chars):
-            return listing
-    return None
+    if not candidates:
+        return None
+    if len(article) < MIN_ARTICLE_CHARS:
+        page_chars = len(visible_text(tree))
+        return next((c for c in candidates if _is_most_of_page(c, page_chars)), None)
+    paragraphs = [p.strip() for p in article.split("\n") if p.strip()]
+    grams = [_trigrams(p) for p in paragraphs]
+    return next((c for c in candidates if _holds_article(c, paragraphs, grams)), None)
 
 
 def _candidates(tree: HtmlElement, base_url: str, min_items: int) -> Iterator[Listing]:
@@ -130,15 +134,21 @@ def _groups(tree: HtmlElement, min_items: int) -> Iterator[tuple[HtmlElement, li
 
 def _items(group: list[HtmlElement], base_url: str) -> list[ListingItem]:
     """Every story of the group, or ``[]`` when the group does not read as a listing."""
-    found = [item for block in group if (item := _item(block, base_url))]
-    if len(found) < MIN_ITEM_SHARE * len(group):
+    # Titles first: most groups (menus, link lists, paragraphs) fail on them, and teasers
+    # cost more to read.
+    titled = [(block, *found) for block in group if (found := _title(block))]
+    if len(titled) < MIN_ITEM_SHARE * len(group):
         return []
-    titles = [item.title for item in found]
+    titles = [title for _, _, title, _ in titled]
     if len(set(titles)) < len(titles) or not _titles_are_headlines(titles):
         return []
-    sizes = [len(item.title) + len(item.teaser) for item in found]
-    limit = MAX_ITEM_SHARE_OF_TWO if len(found) == 2 else MAX_ITEM_SHARE
-    return found if max(sizes) <= limit * sum(sizes) else []
+    stories = [
+        ListingItem(title, _teaser(block, element), urljoin(base_url, url))
+        for block, element, title, url in titled
+    ]
+    sizes = [len(story.title) + len(story.teaser) for story in stories]
+    limit = MAX_ITEM_SHARE_OF_TWO if len(stories) == 2 else MAX_ITEM_SHARE
+    return stories if max(sizes) <= limit * sum(sizes) else []
 
 
 def _titles_are_headlines(titles: list[str]) -> bool:
@@ -155,18 +165,17 @@ def _title_size(title: str) -> int:
     return len(title) // MIN_TITLE_CHARS * MIN_TITLE_WORDS
 
 
-def _item(block: HtmlElement, base_url: str) -> ListingItem | None:
-    title_element, url = _item_title(block)
-    if title_element is None or not url or url.startswith("#"):
+def _title(block: HtmlElement) -> tuple[HtmlElement, str, str] | None:
+    """The item's title element, text and link, if the block starts with a headline."""
+    element, url = _item_title(block)
+    if element is None or not url or url.startswith("#"):
         return None
-    title = _text(title_element)
+    title = _text(element)
     if not title or len(title.split()) > MAX_TITLE_WORDS or DATE_LIKE.match(title):
         return None
-    before = _text_before(block, title_element)
-    if len(before.split()) > MAX_WORDS_BEFORE_TITLE:
+    if len(_text_before(block, element).split()) > MAX_WORDS_BEFORE_TITLE:
         return None  # a link inside a paragraph: prose, not a headline
-    teaser = _teaser(block, title_element)
-    return ListingItem(title, teaser, urljoin(base_url, url))
+    return element, title, url
 
 
 def _item_title(block: HtmlElement) -> tuple[HtmlElement | None, str]:
@@ -239,14 +248,17 @@ def in_chrome(element: HtmlElement) -> bool:
     return False
 
 
-def _is_main_content(listing: Listing, article: str, page_chars: int) -> bool:
+def _is_most_of_page(listing: Listing, page_chars: int) -> bool:
+    """Without an article to compare with: the listing is most of the page's text."""
     listed = " ".join(f"{item.title} {item.teaser}" for item in listing.items)
-    if len(article) < MIN_ARTICLE_CHARS:
-        return len(" ".join(listed.split())) >= MIN_PAGE_COVERED * page_chars
+    return len(" ".join(listed.split())) >= MIN_PAGE_COVERED * page_chars
+
+
+def _holds_article(listing: Listing, paragraphs: list[str], grams: list[list[Gram]]) -> bool:
+    """trafilatura's article is (mostly) inside the listing, and no item of it is the article."""
+    listed = " ".join(f"{item.title} {item.teaser}" for item in listing.items)
     # By word trigrams: trafilatura writes a list item as "- title teaser [more..]".
     known = set(_trigrams(listed))
-    paragraphs = [p.strip() for p in article.split("\n") if p.strip()]
-    grams = [_trigrams(p) for p in paragraphs]
     inside = [sum(g in known for g in p) for p in grams]
     prose_outside = sum(
         1
@@ -259,13 +271,13 @@ def _is_main_content(listing: Listing, article: str, page_chars: int) -> bool:
     return not _one_item_is_the_article(listing, paragraphs, grams)
 
 
-def _is_prose(paragraph: str, grams: list[tuple[str, ...]]) -> bool:
+def _is_prose(paragraph: str, grams: list[Gram]) -> bool:
     """A paragraph of sentences: a dozen words or more, ending a sentence (any script)."""
     return len(grams) >= PROSE_WORDS and bool(SENTENCE_END.search(paragraph))
 
 
 def _one_item_is_the_article(
-    listing: Listing, paragraphs: list[str], grams: list[list[tuple[str, ...]]]
+    listing: Listing, paragraphs: list[str], grams: list[list[Gram]]
 ) -> bool:
     """A page region taken for an item: it holds most of an article of several paragraphs
     of prose (a teaser is a paragraph at most)."""
@@ -279,7 +291,7 @@ def _one_item_is_the_article(
     return False
 
 
-def _trigrams(text: str) -> list[tuple[str, ...]]:
+def _trigrams(text: str) -> list[Gram]:
     words = WORD.findall(text.casefold())
     return [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
 
