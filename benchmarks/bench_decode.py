@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -197,10 +198,8 @@ def seconds_per_document(decoder: Decoder, documents: list[Document], repeat: in
 
     def run() -> None:
         for document in documents:
-            try:
+            with contextlib.suppress(BinaryInputError, LookupError):
                 decoder(document.data)
-            except (BinaryInputError, LookupError):
-                pass
 
     return min(timed(run)[1] for _ in range(repeat)) / len(documents)
 
