@@ -142,11 +142,7 @@ def snippets(documents: list[Document], length: int) -> list[Document]:
         if len(text) <= length:
             continue
         bom = document.text[: len(document.text) - len(text)]
-        codec = codecs.lookup(document.encoding).name
-        # Re-encoding through the BOM-writing codec would add a BOM the file did not have.
-        if codec in {"utf-16", "utf-32"}:
-            codec += "-le"
-        data = (bom + text[:length]).encode(codec)
+        data = (bom + text[:length]).encode(document.encoding)
         cut.append(Document(f"{document.name}[:{length}]", document.encoding, data, text[:length]))
     return cut
 
