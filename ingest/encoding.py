@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import functools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import chardet
+from chardet.models import load_models
 
 from .errors import BinaryInputError
 
@@ -89,6 +92,18 @@ CJK_RANGES = (
     ("\uf900", "\ufaff"),  # CJK compatibility ideographs
     ("\uff00", "\uffef"),  # full-width forms
 )
+# The language plausibility measure: chardet's top few candidates name the language; a code
+# page replaces chardet's pick only when its text scores this much better; bytes looked at.
+LANGUAGE_TIE = 0.9
+PLAUSIBILITY_SAMPLE = 65536
+MIN_SINGLE_BYTE_DEFINED = 32
+# A challenger must gain this much model weight (0-255) per differing byte pair.
+DUEL_MARGIN = 1.0
+# Symbols that sit in a code page where another has a letter or the euro: read between
+# letters they are the mark of the wrong code page.
+ODD_SYMBOLS = frozenset("¤¦¨´¸¼½¾")
+ODD_SYMBOL_PENALTY = 16
+NONZERO_BYTE = re.compile(rb"[^\x00]")
 # Not chardet's number: a BOM or valid UTF-8 is better evidence than the NUL pattern.
 BOMLESS_UTF_CONFIDENCE = 0.9
 
@@ -112,6 +127,7 @@ class Candidate:
 
     codec: str
     confidence: float
+    language: str = ""
 
 
 def normalize_encoding_name(name: str) -> str:
@@ -229,7 +245,7 @@ def decode_bytes(data: bytes, encoding: str | None = None, *, transport_charset:
         if cjk_utf16 is None:
             raise BinaryInputError("binary data, not a text document")
         return _decode_with(data, cjk_utf16, BOMLESS_UTF_CONFIDENCE, declared, "sniffed")
-    best = candidates[0]
+    best = _most_plausible(data, candidates)
     return _decode_with(data, widened(data, best.codec), best.confidence, declared, "chardet")
 
 
@@ -335,7 +351,8 @@ def _detect(data: bytes) -> list[Candidate]:
     for result in results:
         codec = _known_codec(result["encoding"] or "")
         if codec:
-            candidates.append(Candidate(codec, float(result["confidence"] or 0.0)))
+            confidence = float(result["confidence"] or 0.0)
+            candidates.append(Candidate(codec, confidence, result["language"] or ""))
     return candidates
 
 
@@ -397,3 +414,155 @@ def _looks_binary(text: str) -> bool:
         return False
     controls = len(CONTROL_CHARS.findall(text[:65536]))
     return controls > MAX_CONTROL_SHARE * min(len(text), 65536)
+
+
+# Past chardet: among its candidates and the code pages it has no model for, the decoding
+# whose non-ASCII characters sit next to their neighbours the way the language's do.
+
+
+def _most_plausible(data: bytes, candidates: list[Candidate]) -> Candidate:
+    """chardet's pick, unless another single-byte code page reads as the language better.
+
+    chardet scores each (language, code page) pair it was trained on, so Polish in
+    ISO-8859-13 (no such model) loses to cp1250 read as Polish. Its models, read back as
+    character bigrams, score a decoding in any code page. A challenger must win a duel on the
+    byte pairs where the two decodings differ; ties keep chardet's pick.
+    """
+    top = candidates[0]
+    if _single_byte_chars(top.codec) is None:
+        return top
+    languages = _candidate_languages(candidates)
+    pairs = _high_byte_pairs(data)
+    if not languages or not pairs:
+        return top
+    present = bytes(sorted({b for pair in pairs for b in pair if b >= 0x80}))
+    champion = top.codec
+    seen = {_readings(champion, present)}
+    for codec in _plausibility_pool(candidates):
+        reading = _readings(codec, present)
+        if reading in seen or not _reads_as_text(reading):
+            continue
+        seen.add(reading)
+        if _wins_duel(codec, champion, languages, pairs):
+            champion = codec
+    return top if champion == top.codec else Candidate(champion, top.confidence, top.language)
+
+
+def _readings(codec: str, present: bytes) -> str:
+    chars = _single_byte_chars(codec) or ""
+    return "".join(chars[b] for b in present) if chars else ""
+
+
+def _reads_as_text(reading: str) -> bool:
+    """No undefined byte, no C1 control: no text has them."""
+    return bool(reading) and not any(c == "\ufffd" or "\x80" <= c <= "\x9f" for c in reading)
+
+
+def _wins_duel(
+    challenger: str, champion: str, languages: tuple[str, ...], pairs: Counter[tuple[int, int]]
+) -> bool:
+    """Does ``challenger`` read the pairs where the two differ as the language, clearly better?"""
+    new, old = _single_byte_chars(challenger), _single_byte_chars(champion)
+    assert new is not None and old is not None
+    if not _reads_as_text("".join(old[b] for pair in pairs for b in pair if b >= 0x80)):
+        return True  # the champion reads undefined bytes or C1 controls
+    differing = {
+        pair: count
+        for pair, count in pairs.items()
+        if (new[pair[0]], new[pair[1]]) != (old[pair[0]], old[pair[1]])
+    }
+    weight = sum(differing.values())
+    models = _character_models()
+    return all(
+        _pair_score(new, models[language], differing)
+        > _pair_score(old, models[language], differing) + DUEL_MARGIN * weight
+        for language in languages
+    )
+
+
+def _pair_score(chars: str, model: dict[tuple[str, str], int], pairs: dict[tuple[int, int], int]) -> float:
+    score = 0.0
+    for (a, b), count in pairs.items():
+        first, second = chars[a], chars[b]
+        odd = first in ODD_SYMBOLS or second in ODD_SYMBOLS
+        score += count * (model.get((first, second), 0) - (ODD_SYMBOL_PENALTY if odd else 0))
+    return score
+
+
+def _candidate_languages(candidates: list[Candidate]) -> tuple[str, ...]:
+    models = _character_models()
+    seen = []
+    for candidate in candidates:
+        if candidate.confidence < LANGUAGE_TIE * candidates[0].confidence:
+            break
+        if candidate.language in models and candidate.language not in seen:
+            seen.append(candidate.language)
+    return tuple(seen)
+
+
+def _plausibility_pool(candidates: list[Candidate]) -> list[str]:
+    pool = [c.codec for c in candidates if _single_byte_chars(c.codec) is not None]
+    pool += [codec for codec in _single_byte_codecs() if codec not in pool]
+    return pool
+
+
+def _high_byte_pairs(data: bytes) -> Counter[tuple[int, int]]:
+    """How often each pair of adjacent bytes with a byte >= 0x80 in it occurs."""
+    sample = data[:PLAUSIBILITY_SAMPLE]
+    starts: set[int] = set()
+    for match in NON_ASCII.finditer(sample):
+        index = match.start()
+        if index:
+            starts.add(index - 1)
+        if index + 1 < len(sample):
+            starts.add(index)
+    return Counter((sample[i], sample[i + 1]) for i in starts)
+
+
+@functools.cache
+def _single_byte_chars(codec: str) -> str | None:
+    """The 256 characters of a single-byte code page; None for other codecs.
+
+    Single-byte: each byte decodes on its own to what it decodes to in a run of bytes (in a
+    multi-byte codec, lead and trail bytes combine).
+    """
+    try:
+        run = bytes(range(256)).decode(codec, errors="replace")
+    except LookupError:
+        return None
+    chars = [bytes([byte]).decode(codec, errors="replace") for byte in range(256)]
+    defined = sum(c != "\ufffd" for c in chars[128:])
+    if "".join(chars) != run or defined < MIN_SINGLE_BYTE_DEFINED:
+        return None
+    return "".join(chars)
+
+
+@functools.cache
+def _single_byte_codecs() -> tuple[str, ...]:
+    codecs_seen: list[str] = []
+    for key in load_models():
+        codec = _known_codec(key.split("/", 1)[1])
+        if codec and codec not in codecs_seen and _single_byte_chars(codec) is not None:
+            codecs_seen.append(codec)
+    return tuple(codecs_seen)
+
+
+@functools.cache
+def _character_models() -> dict[str, dict[tuple[str, str], int]]:
+    """chardet's byte-bigram models read back as character bigrams, by language.
+
+    Only the pairs with a non-ASCII character: the others read the same in every code page.
+    """
+    models: dict[str, dict[tuple[str, str], int]] = {}
+    for key, table in load_models().items():
+        language, codec = key.split("/", 1)
+        chars = _single_byte_chars(_known_codec(codec) or codec)
+        if chars is None:
+            continue
+        model = models.setdefault(language, {})
+        for match in NONZERO_BYTE.finditer(table):
+            index = match.start()
+            pair = (chars[index >> 8], chars[index & 0xFF])
+            if pair[0] > "\x7f" or pair[1] > "\x7f":
+                model[pair] = max(model.get(pair, 0), table[index])
+    return models
