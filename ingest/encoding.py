@@ -13,7 +13,6 @@ it gaining on real files (the uchardet corpus) and losing nothing on any set.
 from __future__ import annotations
 
 import codecs
-import difflib
 import functools
 import re
 import unicodedata
@@ -51,6 +50,8 @@ LABEL_SUPERSETS = {
     "iso8859-11": "cp874",
 }
 
+# The longest character of the wide codecs (GB18030's four-byte sequences).
+MAX_CHARACTER_BYTES = 4
 # Enough of a page to hold its <meta charset> or XML declaration.
 DECLARATION_WINDOW = 4096
 DECLARED_CHARSET = re.compile(
@@ -94,7 +95,11 @@ CJK_RANGES = (
 )
 # The language plausibility measure: chardet's top few candidates name the language; a code
 # page replaces chardet's pick only when its text scores this much better; bytes looked at.
+MAX_CANDIDATES = 20
 LANGUAGE_TIE = 0.9
+# Above this confidence chardet's statistics are not overruled (and the cost is saved): the
+# code pages it confuses come out of its analysis with about 0.1 to 0.4.
+PLAUSIBILITY_BELOW = 0.5
 PLAUSIBILITY_SAMPLE = 65536
 MIN_SINGLE_BYTE_DEFINED = 32
 # A challenger must gain this much model weight (0-255) per differing byte pair.
@@ -104,6 +109,7 @@ DUEL_MARGIN = 1.0
 ODD_SYMBOLS = frozenset("¤¦¨´¸¼½¾")
 ODD_SYMBOL_PENALTY = 16
 NONZERO_BYTE = re.compile(rb"[^\x00]")
+NOT_TEXT = re.compile("[\x80-\x9f\ufffd]")
 # Not chardet's number: a BOM or valid UTF-8 is better evidence than the NUL pattern.
 BOMLESS_UTF_CONFIDENCE = 0.9
 
@@ -157,7 +163,7 @@ def widened(data: bytes, codec: str) -> str:
 
     >>> widened("œuvre".encode("cp1252"), "iso8859-1"), widened(b"plain", "iso8859-1")
     ('cp1252', 'cp1252')
-    >>> widened("\\u2225".encode("big5"), "big5")  # Big5-HKSCS reads this byte pair as U+2016
+    >>> widened("\u2225".encode("big5"), "big5")  # Big5-HKSCS reads this byte pair as U+2016
     'big5'
     """
     name = normalize_encoding_name(codec)
@@ -166,21 +172,35 @@ def widened(data: bytes, codec: str) -> str:
         return name
     narrow_text = data.decode(name, errors="replace")
     wide_text = data.decode(wide, errors="replace")
-    if narrow_text == wide_text or _only_gains(narrow_text, wide_text):
+    if narrow_text == wide_text:
         return wide
-    return name
+    if "\ufffd" not in wide_text and _strict(data, name) is None and _strict(data, wide):
+        return wide  # the bytes are not in the narrow codec at all
+    if _single_byte_chars(name) is not None and _single_byte_chars(wide) is not None:
+        gains = all(
+            n == w or NOT_TEXT.match(n) for n, w in zip(narrow_text, wide_text, strict=True)
+        )
+    else:
+        # The narrow decode with the wide codec filling in only where the narrow one fails.
+        gains = data.decode(name, errors=_filled_in_by(wide)) == wide_text
+    return wide if gains else name
 
 
-def _only_gains(narrow: str, wide: str) -> bool:
-    """Every difference replaces a U+FFFD or a C1 control of ``narrow`` with characters."""
-    matcher = difflib.SequenceMatcher(None, narrow, wide, autojunk=False)
-    for tag, start, end, _, _ in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        lost = narrow[start:end]
-        if tag == "insert" or any(c != "\ufffd" and not "\x80" <= c <= "\x9f" for c in lost):
-            return False
-    return True
+@functools.cache
+def _filled_in_by(wide: str) -> str:
+    """The name of a decode error handler that reads the failing bytes with ``wide``."""
+
+    def fill_in(error: UnicodeError) -> tuple[str, int]:
+        assert isinstance(error, UnicodeDecodeError)
+        for length in range(1, MAX_CHARACTER_BYTES + 1):
+            text = _strict(error.object[error.start : error.start + length], wide)
+            if text:
+                return text, error.start + length
+        return "\ufffd", error.end
+
+    handler = f"ingest-fill-in-{wide}"
+    codecs.register_error(handler, fill_in)
+    return handler
 
 
 def find_declared_charset(data: bytes) -> str:
@@ -194,6 +214,7 @@ def _declared_name(match: re.Match[bytes] | None) -> str:
     return _known_codec((match.group(1) or match.group(2)).decode("ascii", "replace"))
 
 
+@functools.lru_cache(maxsize=1024)
 def _known_codec(label: str) -> str:
     try:
         return normalize_encoding_name(label.strip().strip("\"'")) if label.strip() else ""
@@ -348,7 +369,7 @@ def _detect(data: bytes) -> list[Candidate]:
         # chardet sniffs file signatures first: text that starts with "BM" is a "bitmap".
         results = _chardet(data[SIGNATURE_BYTES:])
     candidates = []
-    for result in results:
+    for result in results[:MAX_CANDIDATES]:
         codec = _known_codec(result["encoding"] or "")
         if codec:
             confidence = float(result["confidence"] or 0.0)
@@ -375,12 +396,12 @@ def _declaration_plausible(data: bytes, declared: str, candidates: list[Candidat
     """
     if not candidates:
         return True
+    floor = DECLARED_MIN_RELATIVE_CONFIDENCE * candidates[0].confidence
+    contenders = [c for c in candidates if c.confidence >= floor]
+    if any(c.codec == declared for c in contenders):
+        return True
     text = data.decode(declared, errors="replace")
-    score = max(
-        (c.confidence for c in candidates if c.codec == declared or _same_text(data, c, text)),
-        default=0.0,
-    )
-    return score >= DECLARED_MIN_RELATIVE_CONFIDENCE * candidates[0].confidence
+    return any(_same_text(data, c, text) for c in contenders)
 
 
 def _same_text(data: bytes, candidate: Candidate, text: str) -> bool:
@@ -425,37 +446,58 @@ def _most_plausible(data: bytes, candidates: list[Candidate]) -> Candidate:
 
     chardet scores each (language, code page) pair it was trained on, so Polish in
     ISO-8859-13 (no such model) loses to cp1250 read as Polish. Its models, read back as
-    character bigrams, score a decoding in any code page. A challenger must win a duel on the
+    character bigrams, score a decoding in any code page. A challenger must read the
+    non-ASCII bytes as at least as many letters of the same script, then win a duel on the
     byte pairs where the two decodings differ; ties keep chardet's pick.
     """
     top = candidates[0]
-    if _single_byte_chars(top.codec) is None:
+    if top.confidence >= PLAUSIBILITY_BELOW or _single_byte_chars(top.codec) is None:
         return top
     languages = _candidate_languages(candidates)
     pairs = _high_byte_pairs(data)
     if not languages or not pairs:
         return top
-    present = bytes(sorted({b for pair in pairs for b in pair if b >= 0x80}))
+    counts = Counter(b for pair, count in pairs.items() for b in pair if b >= 0x80 for _ in range(count))
+    present = bytes(sorted(counts))
+    scripts = _scripts(top.codec, present)
     champion = top.codec
     seen = {_readings(champion, present)}
     for codec in _plausibility_pool(candidates):
         reading = _readings(codec, present)
-        if reading in seen or not _reads_as_text(reading):
+        if reading in seen or not _reads_as_text(reading) or not _scripts(codec, present) <= scripts:
             continue
         seen.add(reading)
-        if _wins_duel(codec, champion, languages, pairs):
+        if _letters(codec, counts) >= _letters(champion, counts) and _wins_duel(
+            codec, champion, languages, pairs
+        ):
             champion = codec
     return top if champion == top.codec else Candidate(champion, top.confidence, top.language)
 
 
 def _readings(codec: str, present: bytes) -> str:
-    chars = _single_byte_chars(codec) or ""
-    return "".join(chars[b] for b in present) if chars else ""
+    return present.decode(codec, errors="replace")
 
 
 def _reads_as_text(reading: str) -> bool:
     """No undefined byte, no C1 control: no text has them."""
-    return bool(reading) and not any(c == "\ufffd" or "\x80" <= c <= "\x9f" for c in reading)
+    return bool(reading) and not NOT_TEXT.search(reading)
+
+
+def _scripts(codec: str, present: bytes) -> set[str]:
+    """The scripts of the letters ``codec`` reads the bytes as: LATIN, CYRILLIC, ..."""
+    scripts = _byte_scripts(codec)
+    return {scripts[b] for b in present} - {""}
+
+
+def _letters(codec: str, counts: Counter[int]) -> int:
+    scripts = _byte_scripts(codec)
+    return sum(count for byte, count in counts.items() if scripts[byte])
+
+
+@functools.cache
+def _byte_scripts(codec: str) -> tuple[str, ...]:
+    chars = _single_byte_chars(codec) or "\ufffd" * 256
+    return tuple(unicodedata.name(c, " ").split(" ")[0] if c.isalpha() else "" for c in chars)
 
 
 def _wins_duel(
@@ -464,7 +506,7 @@ def _wins_duel(
     """Does ``challenger`` read the pairs where the two differ as the language, clearly better?"""
     new, old = _single_byte_chars(challenger), _single_byte_chars(champion)
     assert new is not None and old is not None
-    if not _reads_as_text("".join(old[b] for pair in pairs for b in pair if b >= 0x80)):
+    if not _reads_as_text(_readings(champion, bytes(b for pair in pairs for b in pair))):
         return True  # the champion reads undefined bytes or C1 controls
     differing = {
         pair: count
@@ -472,10 +514,9 @@ def _wins_duel(
         if (new[pair[0]], new[pair[1]]) != (old[pair[0]], old[pair[1]])
     }
     weight = sum(differing.values())
-    models = _character_models()
     return all(
-        _pair_score(new, models[language], differing)
-        > _pair_score(old, models[language], differing) + DUEL_MARGIN * weight
+        _pair_score(new, _character_model(language), differing)
+        > _pair_score(old, _character_model(language), differing) + DUEL_MARGIN * weight
         for language in languages
     )
 
@@ -490,12 +531,12 @@ def _pair_score(chars: str, model: dict[tuple[str, str], int], pairs: dict[tuple
 
 
 def _candidate_languages(candidates: list[Candidate]) -> tuple[str, ...]:
-    models = _character_models()
-    seen = []
+    """The languages chardet names for its top candidates (near-ties included)."""
+    seen: list[str] = []
     for candidate in candidates:
         if candidate.confidence < LANGUAGE_TIE * candidates[0].confidence:
             break
-        if candidate.language in models and candidate.language not in seen:
+        if candidate.language not in seen and _character_model(candidate.language):
             seen.append(candidate.language)
     return tuple(seen)
 
@@ -548,21 +589,21 @@ def _single_byte_codecs() -> tuple[str, ...]:
 
 
 @functools.cache
-def _character_models() -> dict[str, dict[tuple[str, str], int]]:
-    """chardet's byte-bigram models read back as character bigrams, by language.
+def _character_model(language: str) -> dict[tuple[str, str], int]:
+    """chardet's byte-bigram models of ``language`` read back as character bigrams.
 
     Only the pairs with a non-ASCII character: the others read the same in every code page.
+    Built on first use, one language at a time (about 10 ms each).
     """
-    models: dict[str, dict[tuple[str, str], int]] = {}
+    model: dict[tuple[str, str], int] = {}
     for key, table in load_models().items():
-        language, codec = key.split("/", 1)
+        model_language, codec = key.split("/", 1)
         chars = _single_byte_chars(_known_codec(codec) or codec)
-        if chars is None:
+        if model_language != language or chars is None:
             continue
-        model = models.setdefault(language, {})
         for match in NONZERO_BYTE.finditer(table):
             index = match.start()
             pair = (chars[index >> 8], chars[index & 0xFF])
             if pair[0] > "\x7f" or pair[1] > "\x7f":
                 model[pair] = max(model.get(pair, 0), table[index])
-    return models
+    return model
