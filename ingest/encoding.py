@@ -79,6 +79,15 @@ ESCAPE_ENCODINGS: tuple[tuple[re.Pattern[bytes], tuple[str, ...]], ...] = (
     (re.compile(rb"\x1b\$[@B(]|\x1b\([BJI]"), ("iso2022-jp", "iso2022-jp-2", "iso2022-jp-ext")),
     (re.compile(rb"~\{[\x21-\x7e]{2}"), ("hz",)),
 )
+# Characters outside ASCII that the escapes must yield; HZ needs a few, since a stray ``~{``
+# in ASCII text also decodes, as one rare character.
+MIN_ESCAPED_CHARACTERS = {
+    "iso2022-kr": 1,
+    "iso2022-jp": 1,
+    "iso2022-jp-2": 1,
+    "iso2022-jp-ext": 1,
+    "hz": 4,
+}
 NON_ASCII = re.compile(rb"[\x80-\xff]")
 ASCII_BYTES = bytes(range(128))
 # NUL-free UTF-16: the low byte of a CJK code unit is >= 0x80 about half the time.
@@ -270,6 +279,7 @@ def _escape_encoding(data: bytes) -> str | None:
     """The 7-bit encoding whose escape sequences ``data`` holds and which decodes it.
 
     These are valid ASCII, so the UTF-8 step would take them as they are, escapes and all.
+    HZ's ``~{`` is plain ASCII that prose can hold: it must open a run of Chinese characters.
     """
     if NON_ASCII.search(data):
         return None
@@ -277,9 +287,13 @@ def _escape_encoding(data: bytes) -> str | None:
         if escapes.search(data):
             for codec in candidates:
                 text = _strict(data, codec)
-                if text is not None and not text.isascii():
+                if text is not None and _non_ascii_count(text) >= MIN_ESCAPED_CHARACTERS[codec]:
                     return codec
     return None
+
+
+def _non_ascii_count(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
 
 
 def _mostly_utf8(data: bytes) -> bool:
