@@ -116,6 +116,16 @@ ODD_SYMBOLS = frozenset("¤¦¨´¸¼½¾")
 ODD_SYMBOL_PENALTY = 16
 NONZERO_BYTE = re.compile(rb"[^\x00]")
 NOT_TEXT = re.compile("[\x80-\x9f\ufffd]")
+# CJK codecs tried when chardet has only a weak single-byte guess, with their language.
+CJK_CODECS = (
+    ("gb18030", "zh"),
+    ("big5", "zh"),
+    ("cp932", "ja"),
+    ("euc-jp", "ja"),
+    ("cp949", "ko"),
+)
+MIN_CJK_CHARACTERS = 8
+MIN_COMMON_CJK_SHARE = 0.9
 # Not chardet's number: a BOM or valid UTF-8 is better evidence than the NUL pattern.
 BOMLESS_UTF_CONFIDENCE = 0.9
 
@@ -271,7 +281,7 @@ def decode_bytes(
         if cjk_utf16 is None:
             raise BinaryInputError("binary data, not a text document")
         return _decode_with(data, cjk_utf16, BOMLESS_UTF_CONFIDENCE, declared, "sniffed")
-    best = _most_plausible(data, candidates)
+    best = _cjk_reading(data, candidates[0]) or _most_plausible(data, candidates)
     return _decode_with(data, widened(data, best.codec), best.confidence, declared, "chardet")
 
 
@@ -598,3 +608,43 @@ def _character_model(language: str) -> dict[tuple[str, str], int]:
             if pair[0] > "\x7f" or pair[1] > "\x7f":
                 model[pair] = max(model.get(pair, 0), table[index])
     return model
+
+
+def _cjk_reading(data: bytes, top: Candidate) -> Candidate | None:
+    """A CJK codec that reads the bytes as common characters, when chardet only has a weak
+    single-byte guess (it reads short or repetitive Big5 as EBCDIC, Shift_JIS as cp866).
+
+    Common: the characters chardet's own CJK models have seen. Bytes of another script read
+    as CJK give rare characters, or fail to decode at all.
+    """
+    if top.confidence >= PLAUSIBILITY_BELOW or _single_byte_chars(top.codec) is None:
+        return None
+    best: tuple[float, str] | None = None
+    for codec, language in CJK_CODECS:
+        text = _strict(data, codec)
+        if text is None:
+            continue
+        wide = [c for c in text if c > "\u2e7f"]
+        if len(wide) < MIN_CJK_CHARACTERS or len(wide) < _non_ascii_count(text):
+            continue  # too little to judge, or non-CJK letters in between
+        known = _common_cjk(language)
+        share = sum(c in known for c in wide) / len(wide)
+        if share >= MIN_COMMON_CJK_SHARE and (best is None or share > best[0]):
+            best = (share, codec)
+    return Candidate(best[1], top.confidence, "") if best else None
+
+
+@functools.cache
+def _common_cjk(language: str) -> frozenset[str]:
+    """The characters of ``language`` that chardet's byte-bigram models hold, as pairs."""
+    known: set[str] = set()
+    for key, table in load_models().items():
+        model_language, codec = key.split("/", 1)
+        if model_language != language or _single_byte_chars(codec) is not None:
+            continue
+        for match in NONZERO_BYTE.finditer(table):
+            index = match.start()
+            char = _strict(bytes([index >> 8, index & 0xFF]), codec)
+            if char and len(char) == 1 and char > "\u2e7f":
+                known.add(char)
+    return frozenset(known)
