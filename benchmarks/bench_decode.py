@@ -13,7 +13,9 @@ Sets:
   text, 33 languages; the file name is the true encoding), the 119 files with a Python codec.
 - ``generated``: real multilingual news text (tests/data/multilingual.json) and the English
   samples, cut to 60, 150, 400 characters and whole, encoded in every encoding their script
-  is written in on the web, with and without HTML around them (some with a lying charset).
+  is written in on the web; plain, in HTML with a lying ``<meta charset>``, and (60 and 150
+  characters) in HTML with a true one; plus one UTF-8 page per language with a footer pasted
+  in cp1252 (right: what a browser shows, U+FFFD for the stray bytes).
 - ``uchardet-60`` / ``uchardet-150``: the first 60 / 150 characters of each uchardet file,
   encoded again in its encoding (so cut at a character boundary, BOM kept when it had one).
 - ``generated-60`` / ``generated-150``: the same cut of the generated set's whole plain
@@ -79,6 +81,7 @@ ENCODINGS = {
 }
 LENGTHS = [60, 150, 400, None]
 LYING_LABEL = "iso-8859-1"
+TRUE_META_LENGTHS = (60, 150)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +137,29 @@ def generated_set() -> list[Document]:
                     documents.append(
                         Document(f"{name}+lying-meta", encoding, page.encode(encoding), page)
                     )
+                if length in TRUE_META_LENGTHS and not encoding.startswith("utf-16"):
+                    page = f'<html><head><meta charset="{web_label(encoding)}"></head>{text}'
+                    documents.append(
+                        Document(f"{name}+true-meta", encoding, page.encode(encoding), page)
+                    )
+        documents.append(stray_bytes_page(language, by_language[language]))
     return documents
+
+
+def web_label(encoding: str) -> str:
+    """The label a page written in ``encoding`` declares: cp1252 text is labelled
+    iso-8859-1 on most of the web (browsers read both as windows-1252)."""
+    if encoding == "cp1252":
+        return "iso-8859-1"
+    return encoding.replace("cp125", "windows-125")
+
+
+def stray_bytes_page(language: str, text: str) -> Document:
+    """A UTF-8 page with a footer pasted in from a cp1252 file: right is what a browser
+    shows, the page read as UTF-8 with U+FFFD for the bytes that are not."""
+    data = f"{text}\n\n".encode() + "Rédaction: café ©".encode("cp1252")
+    truth = data.decode("utf-8", errors="replace")
+    return Document(f"{language}/utf-8/whole+stray-bytes", "utf-8", data, truth)
 
 
 def snippets(documents: list[Document], length: int) -> list[Document]:
