@@ -100,14 +100,17 @@ CJK_RANGES = (
     ("\uf900", "\ufaff"),  # CJK compatibility ideographs
     ("\uff00", "\uffef"),  # full-width forms
 )
-# The language plausibility measure: chardet's top few candidates name the language; a code
-# page replaces chardet's pick only when its text scores this much better; bytes looked at.
+# chardet's candidates kept (with ignore_threshold it ranks about a hundred).
 MAX_CANDIDATES = 20
+# The language plausibility measure: the languages chardet names for candidates within this
+# share of its top confidence are the ones a challenger must read better in.
 LANGUAGE_TIE = 0.9
 # Above this confidence chardet's statistics are not overruled (and the cost is saved): the
 # code pages it confuses come out of its analysis with about 0.1 to 0.4.
 PLAUSIBILITY_BELOW = 0.5
+# Bytes looked at: plenty to tell code pages apart, and a bounded cost on long documents.
 PLAUSIBILITY_SAMPLE = 16384
+# A single-byte code page defines at least this many of the 128 high bytes (ISO-8859-6 ~50).
 MIN_SINGLE_BYTE_DEFINED = 32
 # A challenger must gain this much model weight (0-255) per differing byte pair.
 DUEL_MARGIN = 1.0
@@ -127,8 +130,8 @@ CJK_CODECS = (
 )
 MIN_CJK_CHARACTERS = 8
 MIN_COMMON_CJK_SHARE = 0.9
-# Not chardet's number: a BOM or valid UTF-8 is better evidence than the NUL pattern.
-BOMLESS_UTF_CONFIDENCE = 0.9
+# Not chardet's number: a BOM or valid UTF-8 is better evidence than a byte pattern.
+SNIFFED_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +259,8 @@ def decode_bytes(
     Raises ``BinaryInputError`` when the bytes are not text in any encoding.
     """
     declaration = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
-    declared = _known_codec(transport_charset) or _declared_name(declaration)
+    claims = [c for c in (_known_codec(transport_charset), _declared_name(declaration)) if c]
+    declared = claims[0] if claims else ""
     if encoding:
         return _decode_with(data, widened(data, encoding), 1.0, declared, "forced")
     for bom, codec in BOMS:
@@ -264,7 +268,7 @@ def decode_bytes(
             return _decode_with(data[len(bom) :], codec, 1.0, declared, "bom")
     escaped = _escape_encoding(data)
     if escaped is not None:
-        return _decode_with(data, escaped, 1.0, declared, "sniffed")
+        return _decode_with(data, escaped, 1.0, declared, "sniffed")  # escapes are unambiguous
     utf8 = _strict(data, "utf-8")
     # NUL is valid UTF-8, but text with NULs is UTF-16/32 without a BOM, or binary.
     if utf8 is not None and "\x00" not in utf8 and not _looks_binary(utf8):
@@ -273,15 +277,14 @@ def decode_bytes(
         return _decode_with(data, "utf-8", 1.0, declared, "fallback")
     # chardet reads <meta charset> itself; hide it to get an independent second opinion.
     candidates = _detect(_blanked(data, declaration))
-    if declared and declared != "utf-8":
-        codec = widened(data, declared)
-        if _strict(data, codec) is not None and _declaration_plausible(data, codec, candidates):
-            return _decode_with(data, codec, 1.0, declared, "declared")
+    for claim in claims:
+        if claim != "utf-8" and _believable(data, widened(data, claim), candidates):
+            return _decode_with(data, widened(data, claim), 1.0, declared, "declared")
     if not candidates:
         cjk_utf16 = _nul_free_cjk_utf16(data)
         if cjk_utf16 is None:
             raise BinaryInputError("binary data, not a text document")
-        return _decode_with(data, cjk_utf16, BOMLESS_UTF_CONFIDENCE, declared, "sniffed")
+        return _decode_with(data, cjk_utf16, SNIFFED_CONFIDENCE, declared, "sniffed")
     best = _cjk_reading(data, candidates[0]) or _most_plausible(data, candidates)
     return _decode_with(data, widened(data, best.codec), best.confidence, declared, "chardet")
 
@@ -383,6 +386,12 @@ def _chardet(data: bytes) -> list[chardet.DetectionDict]:
 def _text_like_bytes(data: bytes) -> bool:
     sample = data[:65536]
     return b"\x00" not in sample and len(CONTROL_BYTES.findall(sample)) <= 0.01 * len(sample)
+
+
+def _believable(data: bytes, declared: str, candidates: list[Candidate]) -> bool:
+    return _strict(data, declared) is not None and _declaration_plausible(
+        data, declared, candidates
+    )
 
 
 def _declaration_plausible(data: bytes, declared: str, candidates: list[Candidate]) -> bool:

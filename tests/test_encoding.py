@@ -367,11 +367,18 @@ def test_transport_charset_goes_before_the_meta_charset() -> None:
 
 
 def test_lying_transport_charset_is_overruled() -> None:
-    page = html_page(TEXTS["zh"], "gbk")
+    page = f"<html><body><p>{TEXTS['zh']}</p></body></html>"
     decoded = decode_bytes(page.encode("gbk"), transport_charset="iso-8859-1")
     assert decoded.text == page
     assert decoded.declared_encoding == normalize_encoding_name("iso-8859-1")
     assert decoded.method != "declared"
+
+
+def test_lying_transport_charset_falls_back_to_a_true_meta() -> None:
+    page = html_page(TEXTS["ru"], "koi8-r")
+    decoded = decode_bytes(page.encode("koi8-r"), transport_charset="windows-1252")
+    assert (decoded.text, decoded.method, decoded.encoding) == (page, "declared", "koi8-r")
+    assert decoded.declared_encoding == "cp1252"
 
 
 def test_unknown_transport_charset_falls_back_to_the_meta() -> None:
