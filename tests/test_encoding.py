@@ -10,7 +10,7 @@ import pytest
 from ingest.encoding import decode_bytes, find_declared_charset, normalize_encoding_name, widened
 from ingest.errors import BinaryInputError
 
-from .conftest import SAMPLE_FILES, invoke, parse_jsonl
+from .conftest import SAMPLE_FILES, invoke, parse_jsonl, run_ingest
 
 TEXTS: dict[str, str] = json.loads(
     (Path(__file__).parent / "data" / "multilingual.json").read_text()
@@ -247,6 +247,18 @@ def test_real_file_decodes_to_its_text(name: str) -> None:
 def test_real_file_through_the_cli(tmp_path: Path, name: str) -> None:
     data, text = real_file(name)
     assert_cli_reads(tmp_path, data, text)
+
+
+def test_iso2022_kr_file_is_not_dropped_as_binary_by_the_real_cli(tmp_path: Path) -> None:
+    data, text = real_file("ko-iso2022-kr.txt")
+    (tmp_path / "a_korean.txt").write_bytes(data)
+    (tmp_path / "b_korean_utf8.txt").write_bytes(text.encode("utf-8"))
+    result = run_ingest(["clean", "-q", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    korean, utf8 = parse_jsonl(result.stdout)
+    assert korean["metadata"]["encoding"] == "iso2022-kr"
+    assert korean["text"] == utf8["text"]
+    assert "문자 집합" in korean["text"]
 
 
 @pytest.mark.parametrize("name", ISO_PAGES)
