@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,7 +109,10 @@ def execute(
             raise error
         click.echo(f"ingest: error: {error}", err=True)
 
-    records = _count_in(read_records(run.inputs, encoding=run.encoding, on_error=on_error), stats)
+    skipped: Counter[str] = Counter()
+    stats.details.insert(0, functools.partial(_skipped_summary, skipped))
+    read = read_records(run.inputs, encoding=run.encoding, on_error=on_error, skipped=skipped)
+    records = _count_in(read, stats)
     try:
         stats.records_out = write_records(_progress(stage(records), run.quiet), run.output)
     except IngestError as error:
@@ -155,6 +159,15 @@ def _progress(records: Iterator[Record], quiet: bool) -> Iterator[Record]:
             click.echo(f"\r{count:,} records", err=True, nl=False)
         yield record
     click.echo("\r\x1b[K", err=True, nl=False)
+
+
+def _skipped_summary(skipped: Counter[str]) -> str:
+    """``"4 WARC responses skipped (2 redirect, ...)"``, or ``""`` when none were."""
+    if not skipped:
+        return ""
+    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
+    total = sum(skipped.values())
+    return f"{total} WARC response{'s' if total != 1 else ''} skipped ({reasons})"
 
 
 def _summary(name: str, stats: RunStats, seconds: float) -> str:

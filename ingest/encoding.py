@@ -122,7 +122,13 @@ def find_declared_charset(data: bytes) -> str:
 def _declared_name(match: re.Match[bytes] | None) -> str:
     if not match:
         return ""
-    label = (match.group(1) or match.group(2)).decode("ascii", "replace")
+    return _known_label((match.group(1) or match.group(2)).decode("ascii", "replace"))
+
+
+def _known_label(label: str) -> str:
+    """``label`` as a canonical codec name, or ``""`` when Python knows no such codec."""
+    if not label:
+        return ""
     try:
         return normalize_encoding_name(label)
     except LookupError:
@@ -136,13 +142,15 @@ def _blanked(data: bytes, match: re.Match[bytes] | None) -> bytes:
     return data[: match.start()] + b" " * (match.end() - match.start()) + data[match.end() :]
 
 
-def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
+def decode_bytes(data: bytes, encoding: str | None = None, transport_charset: str = "") -> Decoded:
     """Decode ``data`` by the best evidence; ``encoding`` forces a codec.
 
+    ``transport_charset`` is the charset the server sent (HTTP ``Content-Type``): weighed like
+    a declaration in the page, and preferred to it, as browsers do.
     Raises ``BinaryInputError`` when the bytes are not text in any encoding.
     """
     declaration = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
-    declared = _declared_name(declaration)
+    declared = _known_label(transport_charset) or _declared_name(declaration)
     if encoding:
         return _decode_with(data, browser_codec(encoding), 1.0, declared, "forced")
     for bom, codec in BOMS:
