@@ -87,7 +87,8 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             "-o",
             "--output",
             metavar="FILE",
-            help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress). Default: stdout.",
+            help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress; .parquet: Parquet)."
+            " Default: stdout.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
     )
