@@ -28,6 +28,14 @@ Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
+NO_INPUT_HINT = "no input: name files, folders or globs, or pipe documents in (- reads stdin)"
+EXIT_CODES = """\b
+Exit codes:
+  0    every input was read and the output written
+  1    some input was bad (each said on stderr; the rest was processed),
+       or the output could not be written
+  2    usage error (an unknown option, no input on a terminal)
+  130  interrupted (Ctrl-C); no output file is left half-written"""
 
 
 @dataclass
@@ -70,6 +78,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         quiet: bool,
         **kwargs: object,
     ) -> None:
+        if not inputs and sys.stdin.isatty():
+            # Waiting silently for a document typed at the terminal looks like a hang.
+            raise click.UsageError(NO_INPUT_HINT)
         command(run=RunOptions(inputs, encoding, strict, output, quiet), **kwargs)
 
     options = (
@@ -346,14 +357,18 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
     return stage, deduplicator.stats.summary
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
 @click.version_option(__version__, prog_name="ingest")
 def cli() -> None:
     """Turn messy document dumps into a clean, deduplicated JSONL corpus.
 
     Every command reads files, folders (recursively), globs or - (stdin; the default),
-    as raw documents in any encoding or as JSONL records, compressed or not, and writes
-    JSONL records {"id", "text", "source", "metadata"} to stdout or -o FILE.
+    as raw documents in any encoding, JSONL records or web archives (.warc), compressed or
+    not, and writes JSONL records {"id", "text", "source", "metadata"} to stdout or -o FILE
+    (or Parquet: -o corpus.parquet).
 
     \b
     Example:
@@ -362,7 +377,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Decode, repair and normalize documents; strip site boilerplate.")
 @common_options
 @clean_options
 @MIN_ITEMS
@@ -380,7 +395,7 @@ def clean(run: RunOptions, **option: Any) -> None:
     execute("clean", functools.partial(clean_records, config=clean_config(option)), run)
 
 
-@cli.command()
+@cli.command(short_help="Cut digest pages into one record per story.")
 @common_options
 @split_options
 @MIN_ITEMS
@@ -397,7 +412,7 @@ def split(run: RunOptions, **option: Any) -> None:
     execute("split", functools.partial(split_records, config=split_config(option)), run)
 
 
-@cli.command()
+@cli.command(short_help="Remove exact and near-duplicate copies across sources.")
 @common_options
 @dedupe_options
 def dedupe(run: RunOptions, **option: Any) -> None:
@@ -414,7 +429,7 @@ def dedupe(run: RunOptions, **option: Any) -> None:
     execute("dedupe", stage, run, details=summary)
 
 
-@cli.command("run")
+@cli.command("run", short_help="The whole chain in one process: clean, split, dedupe.")
 @common_options
 @clean_options
 @MIN_ITEMS

@@ -26,11 +26,11 @@ def invoke(args: list[str], input: bytes | str | None = None) -> Result:
 def run_ingest(
     args: list[str], input: bytes | None = None, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``python -m ingest ARGS`` as a real process."""
+    """Run ``python -m ingest ARGS`` as a real process (stdin empty unless ``input``)."""
     env = {**os.environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C"}
     return subprocess.run(
         [sys.executable, "-m", "ingest", *args],
-        input=input,
+        input=b"" if input is None else input,
         capture_output=True,
         cwd=cwd,
         env=env,

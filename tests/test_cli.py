@@ -243,3 +243,39 @@ def test_run_output_has_one_schema_for_dataframe_loaders() -> None:
 
     shapes = {shape(record) for record in records}
     assert len(records) == 39 and len(shapes) == 1
+
+
+def test_top_level_help_shows_each_summary_whole_and_the_exit_codes() -> None:
+    from click.testing import CliRunner
+
+    from ingest.cli import cli
+
+    for width in (80, 200):
+        text = CliRunner().invoke(cli, ["--help"], terminal_width=width).stdout
+        for name, command in cli.commands.items():
+            assert command.short_help and f"{name}  " in text
+            assert " ".join(command.short_help.split()) in " ".join(text.split()), (width, name)
+            assert "..." not in command.short_help
+    text = invoke(["--help"]).stdout
+    for code in ("0 ", "1 ", "2 ", "130 "):
+        assert f"\n    {code}" in text, code
+
+
+@pytest.mark.parametrize("command", ["run", "clean", "split", "dedupe"])
+def test_no_input_on_a_terminal_is_a_usage_hint_not_a_wait(command: str) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest", command],
+            stdin=follower,
+            capture_output=True,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 2
+    assert b"no input: name files, folders or globs, or pipe documents in" in result.stderr
+    assert result.stdout == b""
