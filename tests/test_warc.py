@@ -177,12 +177,30 @@ def test_a_corrupt_gzip_member_costs_only_its_record(tmp_path: Path) -> None:
     assert urls[-1] == "https://news.example.com/wire.txt" and len(urls) == 4
 
 
-def test_garbage_after_a_record_is_one_error(tmp_path: Path) -> None:
+def test_junk_between_records_is_one_error_and_the_records_after_it_are_read(
+    tmp_path: Path,
+) -> None:
+    first, *rest = _responses()
+    head = warc_bytes([first], compress=False)
+    junk = b"<html>a page pasted into the archive</html>\r\n" * 3
     path = tmp_path / "crawl.warc"
-    path.write_bytes(warc_bytes(_responses()[:1], compress=False) + b"<html>not a record\r\n")
+    path.write_bytes(head + junk + warc_bytes(rest, compress=False))
     records, errors, _ = _read(path)
-    assert len(records) == 1 and len(errors) == 1
-    assert str(errors[0]).endswith("not a WARC record")
+    assert [str(e) for e in errors] == [f"{path}: offset {len(head)}: not a WARC record (skipped)"]
+    assert len(records) == 5
+
+
+def test_a_cut_record_in_the_middle_of_an_archive_costs_only_itself(tmp_path: Path) -> None:
+    """Archives concatenated after one was cut: the cut record's Content-Length runs into the
+    next archive, which is still read from its first record."""
+    cut = _truncated(b"")
+    path = tmp_path / "joined.warc"
+    path.write_bytes(cut + warc_bytes(_responses(), compress=False))
+    records, errors, skipped = _read(path)
+    start = cut.rindex(b"WARC/1.0\r\n")  # the cut response, after its request
+    assert [str(e) for e in errors] == [f"{path}: offset {start}: WARC record is cut short (skipped)"]
+    assert records[0].metadata["url"] == "https://news.example.ru/budget"
+    assert len(records) == 5 and sum(skipped.values()) == 3
 
 
 def test_zstd_archive_with_and_without_a_dictionary(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from ..record import Record
 
 WARC_SUFFIX = ".warc"
 WARC_MAGIC = b"WARC/"
+WARC_VERSION = b"WARC/1."
 GZIP_MAGIC = b"\x1f\x8b\x08"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 ZSTD_DICTIONARY_FRAME = b"\x5d\x2a\x4d\x18"
@@ -44,6 +45,9 @@ MARKUP_START = re.compile(rb"^\s*<")
 # dropped cleanly; members beyond this (a whole archive gzipped as one) are streamed.
 MAX_BUFFERED_MEMBER = 64 * 1024 * 1024
 READ_CHUNK = 1 << 16
+# Longer "lines" are not WARC headers: read in pieces, so junk without newlines is not held.
+MAX_LINE = 1 << 16
+RECORD_END = b"\r\n\r\n"
 # Reasons a response is not a document, as the summary line names them.
 SKIP_NOT_OK = "non-200"
 SKIP_REDIRECT = "redirect"
@@ -94,37 +98,100 @@ def read_warc_stream(
 
 
 def _frames(stream: IO[bytes], where: str, on_error: ErrorHandler) -> Iterator[tuple[int, bytes]]:
-    """Each WARC record's bytes (header and block) with its offset; stops at a cut record."""
-    offset = 0
-    while True:
-        line = stream.readline()
-        while line in (b"\r\n", b"\n"):  # the blank lines that end the previous record
-            offset += len(line)
-            line = stream.readline()
-        if not line:
-            return
-        start = offset
+    """Each WARC record's bytes (header and block) with its offset in ``stream``.
+
+    A damaged stretch (bytes that are not a record, a record cut short and followed by the
+    next one) is one error, and reading goes on at the next line that starts a record. A
+    record cut by the end of the stream is one error and the end.
+    """
+    reader = _PushBack(stream)
+    resyncing = False
+    while line := reader.readline():
+        start = reader.position - len(line)
+        if line in (b"\r\n", b"\n"):  # the blank lines that end the previous record
+            continue
         if not line.startswith(WARC_MAGIC):
-            on_error(InputError(where, f"offset {start}: not a WARC record"))
+            if not resyncing:
+                on_error(InputError(where, f"offset {start}: not a WARC record (skipped)"))
+            resyncing = True
+            continue
+        resyncing = False
+        header = _header(reader, line)
+        length = _content_length(header) if header else None
+        if header is None:
+            on_error(InputError(where, f"offset {start}: WARC record is truncated"))
             return
-        header = [line]
-        while line not in (b"\r\n", b"\n"):
-            line = stream.readline()
-            if not line:
-                on_error(InputError(where, f"offset {start}: WARC record is truncated"))
-                return
-            header.append(line)
-        length = _content_length(header)
         if length is None:
             on_error(InputError(where, f"offset {start}: WARC record has no Content-Length"))
-            return
-        block = stream.read(length)
+            resyncing = True
+            continue
+        block = reader.read(length)
         if len(block) < length:
             on_error(InputError(where, f"offset {start}: WARC record is truncated"))
             return
-        data = b"".join(header) + block
-        offset = start + len(data)
-        yield start, data
+        if not _ends_cleanly(reader, block):
+            on_error(InputError(where, f"offset {start}: WARC record is cut short (skipped)"))
+            continue
+        yield start, b"".join(header) + block
+
+
+def _header(reader: _PushBack, first: bytes) -> list[bytes] | None:
+    """The header lines of a record (``None`` if the stream ends inside them)."""
+    header = [first]
+    while header[-1] not in (b"\r\n", b"\n"):
+        line = reader.readline()
+        if not line:
+            return None
+        header.append(line)
+    return header
+
+
+def _ends_cleanly(reader: _PushBack, block: bytes) -> bool:
+    """Whether the block is followed by the blank lines that end a record. If it is not,
+    its Content-Length overran a record cut short into the next one: that one is given back
+    to the reader from its first line."""
+    trailer = reader.read(len(RECORD_END))
+    if trailer.startswith(RECORD_END) or trailer in (b"", b"\r\n", b"\n", b"\n\n"):
+        return True
+    if trailer.startswith(b"\n\n"):
+        reader.unread(trailer[2:])
+        return True
+    overrun = block + trailer
+    # Not at a line start: the cut may fall anywhere in a line.
+    next_record = overrun.find(WARC_VERSION)
+    reader.unread(overrun[next_record:] if next_record >= 0 else b"")
+    return False
+
+
+class _PushBack:
+    """A stream's lines and bytes, with bytes that can be given back and its position."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._back = b""
+        self.position = 0
+
+    def readline(self) -> bytes:
+        if self._back:
+            end = self._back.find(b"\n") + 1 or len(self._back)
+            line, self._back = self._back[:end], self._back[end:]
+            if not line.endswith(b"\n"):
+                line += self._stream.readline(MAX_LINE)
+        else:
+            line = self._stream.readline(MAX_LINE)
+        self.position += len(line)
+        return line
+
+    def read(self, size: int) -> bytes:
+        data, self._back = self._back[:size], self._back[size:]
+        if len(data) < size:
+            data += self._stream.read(size - len(data))
+        self.position += len(data)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        self._back = data + self._back
+        self.position -= len(data)
 
 
 def _content_length(header: list[bytes]) -> int | None:
