@@ -114,7 +114,8 @@ def ingest_reader(path: Path) -> tuple[list[bytes], bool]:
     """ingest's reader (warcio + its own framing), decoding included; payloads re-encoded so
     that they compare with the others'."""
     errors: list[InputError] = []
-    texts = [r.text for r in read_warc_file(str(path), path.name, errors.append)]
+    with open(path, "rb") as stream:
+        texts = [r.text for r in read_warc_file(str(path), stream, path.name, errors.append)]
     return [t.encode("utf-8") for t in texts], bool(errors)
 
 

@@ -198,7 +198,9 @@ def test_a_cut_record_in_the_middle_of_an_archive_costs_only_itself(tmp_path: Pa
     path.write_bytes(cut + warc_bytes(_responses(), compress=False))
     records, errors, skipped = _read(path)
     start = cut.rindex(b"WARC/1.0\r\n")  # the cut response, after its request
-    assert [str(e) for e in errors] == [f"{path}: offset {start}: WARC record is cut short (skipped)"]
+    assert [str(e) for e in errors] == [
+        f"{path}: offset {start}: WARC record is cut short (skipped)"
+    ]
     assert records[0].metadata["url"] == "https://news.example.ru/budget"
     assert len(records) == 5 and sum(skipped.values()) == 3
 
@@ -220,6 +222,18 @@ def test_zstd_archive_with_and_without_a_dictionary(tmp_path: Path) -> None:
     assert len(records) == 5 and not errors
 
 
+@pytest.mark.parametrize("suffix", [".bz2", ".xz"])
+def test_other_compressions_by_suffix(tmp_path: Path, suffix: str) -> None:
+    import bz2
+    import lzma
+
+    compress = {".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    path = tmp_path / f"crawl.warc{suffix}"
+    path.write_bytes(compress(warc_bytes(_responses(), compress=False)))
+    records, errors, skipped = _read(path)
+    assert len(records) == 5 and not errors and sum(skipped.values()) == 3
+
+
 def test_warc_gz_on_stdin_is_found_by_its_magic_number() -> None:
     data = warc_bytes(_responses(), compress=True)
     result = run_ingest(["clean", "-q"], input=data)
@@ -231,5 +245,6 @@ def test_warc_gz_on_stdin_is_found_by_its_magic_number() -> None:
 def test_warc_reader_alone_counts_what_it_skips(warc_file: Path) -> None:
     skipped: Counter[str] = Counter()
     errors: list[InputError] = []
-    records = list(read_warc_file(str(warc_file), "crawl", errors.append, skipped))
+    with open(warc_file, "rb") as stream:
+        records = list(read_warc_file(str(warc_file), stream, "crawl", errors.append, skipped))
     assert len(records) == 5 and sum(skipped.values()) == 3 and len(errors) == 1

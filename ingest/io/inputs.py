@@ -220,10 +220,10 @@ def _read_file(
 ) -> Iterator[Record]:
     where = STDIN_NAME if item.path == STDIN else item.path
     try:
-        if item.path != STDIN and is_warc_name(_stem_suffix(item.path)):
-            yield from read_warc_file(item.path, where, on_error, skipped, encoding)
-            return
         with open_input(item.path) as stream:
+            if item.path != STDIN and is_warc_name(_stem_suffix(item.path)):
+                yield from read_warc_file(item.path, stream, where, on_error, skipped, encoding)
+                return
             if item.path == STDIN:
                 head, stream = _sniff(stream, 4096)
                 if not head:

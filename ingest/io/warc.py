@@ -63,22 +63,24 @@ def is_warc_name(stem_suffix: str) -> bool:
 
 def read_warc_file(
     path: str,
+    decompressed: IO[bytes],
     where: str,
     on_error: ErrorHandler,
     skipped: Counter[str] | None = None,
     encoding: str | None = None,
 ) -> Iterator[Record]:
-    """Documents of the web archive at ``path``: plain, gzip (read member by member, so a
-    corrupt member costs only its own records) or zstd (with its dictionary, if any)."""
+    """Documents of the web archive at ``path``, by its first bytes: plain; gzip, read member
+    by member (a corrupt member costs only its own records); zstd, with its dictionary if it
+    has one; else from ``decompressed``, the file as its suffix says to decompress it."""
     with open(path, "rb") as raw:
         head = raw.peek(4)[:4]
         if head.startswith(GZIP_MAGIC):
-            members = io.BufferedReader(_ChunkStream(_gzip_members(raw, where, on_error)))
-            yield from read_warc_stream(members, where, on_error, skipped, encoding)
+            stream: IO[bytes] = io.BufferedReader(_ChunkStream(_gzip_members(raw, where, on_error)))
         elif head in (ZSTD_MAGIC, ZSTD_DICTIONARY_FRAME):
-            yield from read_warc_stream(_zstd_stream(raw), where, on_error, skipped, encoding)
+            stream = _zstd_stream(raw)
         else:
-            yield from read_warc_stream(raw, where, on_error, skipped, encoding)
+            stream = raw if head.startswith(WARC_MAGIC[:4]) else decompressed
+        yield from read_warc_stream(stream, where, on_error, skipped, encoding)
 
 
 def read_warc_stream(
