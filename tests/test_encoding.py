@@ -194,3 +194,27 @@ def test_samples_reencoded_decode_to_the_same_text(
     records = parse_jsonl(invoke(["clean", "-q", str(tmp_path)]).stdout_bytes)
     assert records[0]["text"] == records[1]["text"]
     assert records[0]["metadata"]["encoding"] == ("cp1252" if codec == "cp1252" else "utf-16-le")
+
+
+def test_transport_charset_settles_what_chardet_gets_wrong() -> None:
+    text = "Ça va très bien, merci."
+    data = text.encode("cp1252")
+    assert decode_bytes(data).text != text  # too short for chardet (it says cp1257)
+    decoded = decode_bytes(data, transport_charset="Windows-1252")
+    assert decoded.text == text
+    assert (decoded.method, decoded.declared_encoding) == ("declared", "cp1252")
+
+
+def test_transport_charset_is_preferred_to_the_page_and_weighed_like_it() -> None:
+    french = "Le conseil municipal a adopté mardi un plan de rénovation des écoles du quartier."
+    page = f'<meta charset="utf-8"><p>{french}</p>'.encode("cp1252")
+    assert decode_bytes(page, transport_charset="windows-1252").declared_encoding == "cp1252"
+    # A header that lies is not believed, as a lying <meta> is not.
+    russian = "Городской совет утвердил новый бюджет на следующий год."
+    lying = decode_bytes(russian.encode("cp1251"), transport_charset="iso-8859-1")
+    assert lying.text == russian and lying.encoding == "cp1251"
+    # Unknown labels are no evidence at all.
+    assert (
+        decode_bytes(french.encode("cp1252"), transport_charset="x-nonsense").declared_encoding
+        == ""
+    )
