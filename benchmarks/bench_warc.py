@@ -5,6 +5,9 @@ redirects, images), plain and gzip. Robustness: the same archive cut or damaged 
 crawls are (a crawl stopped mid-record, a corrupt gzip member), and the transfer encodings:
 how many documents each reader gets right, and whether it says something was wrong.
 
+Then the same on real pages (Mozilla Readability's, from shared/dev-data, or INGEST_DEV_DATA),
+and what the HTTP charset gains on uchardet's real texts in their true encodings.
+
     python benchmarks/bench_warc.py [--responses N]
 """
 
@@ -13,15 +16,17 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import os
 import random
 from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from _common import table, timed
+from _common import ROOT, table, timed
 
-from ingest.errors import InputError
+from ingest.encoding import decode_bytes
+from ingest.errors import BinaryInputError, InputError
 from ingest.io import warc
 from ingest.io.warc import read_warc_file
 from tests.warc_builder import PNG, Response, gzip_member_offsets, page, warc_bytes
@@ -43,6 +48,9 @@ WORDS = [
     "year",
 ]
 ENCODINGS = ("utf-8", "cp1252", "iso-8859-2")
+DEV_DATA = Path(os.environ.get("INGEST_DEV_DATA", ROOT.parent / "shared" / "dev-data"))
+if not DEV_DATA.is_dir():
+    DEV_DATA = Path("/work/shared/dev-data")
 Reader = Callable[[Path], tuple[list[bytes], bool]]
 
 
@@ -64,6 +72,57 @@ def responses(count: int, seed: int = 1) -> list[Response]:
         transfer = "gzip" if kind == 1 else "chunked" if kind == 2 else ""
         out.append(Response(uri, body, f"text/html; charset={charset}", transfer=transfer))
     return out
+
+
+def real_responses(count: int) -> list[Response]:
+    """Mozilla Readability's real pages (shared/dev-data) as responses, every tenth a
+    redirect or an image, repeated to ``count``; ``[]`` where the data is not there."""
+    pages = sorted((DEV_DATA / "readability" / "pages").glob("*/source.html"))
+    out = []
+    for n in range(count if pages else 0):
+        uri = f"https://{pages[n % len(pages)].parent.name}.example/{n}"
+        if n % 10 == 8:
+            out.append(Response(uri, b"", status="301 Moved Permanently"))
+        elif n % 10 == 9:
+            out.append(Response(uri, PNG * 20, "image/png"))
+        else:
+            transfer = "gzip" if n % 10 == 1 else "chunked" if n % 10 == 2 else ""
+            body = pages[n % len(pages)].read_bytes()
+            out.append(Response(uri, body, "text/html", transfer=transfer))
+    return out
+
+
+# uchardet's names that are not Python's (see shared/dev-data/README.md).
+UCHARDET_CODECS = {
+    "ibm852": "cp852",
+    "maccentraleurope": "mac-latin2",
+    "maccyrillic": "mac-cyrillic",
+    "uhc": "cp949",
+}
+
+
+def charset_evidence() -> list[list[object]]:
+    """uchardet's real texts decoded with and without their true charset as the HTTP header:
+    what the header gains, and whether a true header is ever wrongly doubted."""
+    rows = []
+    right = {"without": 0, "with": 0}
+    total = 0
+    for path in sorted((DEV_DATA / "uchardet").glob("*/*.txt")):
+        codec = UCHARDET_CODECS.get(path.stem, path.stem)
+        try:
+            truth = path.read_bytes().decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            continue  # no Python codec (viscii, euc-tw), or BOM-less UTF-16/32 variants
+        total += 1
+        for name, charset in (("without", ""), ("with", codec)):
+            try:
+                text = decode_bytes(path.read_bytes(), transport_charset=charset).text
+            except BinaryInputError:
+                continue
+            right[name] += text == truth
+    for name in ("without", "with"):
+        rows.append([f"ingest decode, {name} the HTTP charset", f"{right[name]}/{total}"])
+    return rows
 
 
 def warcio_reader(path: Path) -> tuple[list[bytes], bool]:
@@ -232,8 +291,15 @@ def main() -> None:
     with TemporaryDirectory() as folder:
         print(f"Robustness ({len(small)} responses, {len(expected_payloads(small))} pages)")
         print(table(robustness(Path(folder), small), ["archive", "pages left", *READERS]))
-        print(f"\nSpeed ({len(items)} responses)")
+        print(f"\nSpeed, generated pages ({len(items)} responses)")
         print(table(speed(Path(folder), items), ["file", "reader", "pages", "responses/s", "MB/s"]))
+        real = real_responses(args.responses)
+        if real:
+            print(f"\nSpeed, Readability's real pages ({len(real)} responses)")
+            header = ["file", "reader", "pages", "responses/s", "MB/s"]
+            print(table(speed(Path(folder), real), header))
+            print("\nCharset evidence, uchardet's real texts")
+            print(table(charset_evidence(), ["decoder", "text exactly right"]))
 
 
 if __name__ == "__main__":

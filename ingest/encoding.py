@@ -268,13 +268,16 @@ def _declaration_plausible(hidden: bytes, declared: str, detected: str | None) -
     declaration (``hidden``), finds it far less likely than its own pick."""
     if detected is None or detected == declared:
         return True
-    candidates = chardet.detect_all(
-        hidden,
-        encoding_era=EncodingEra.ALL,
-        include_encodings=[declared, detected],
-        prefer_superset=True,
-        compat_names=False,
-    )
+    try:
+        candidates = chardet.detect_all(
+            hidden,
+            encoding_era=EncodingEra.ALL,
+            include_encodings=[declared, detected],
+            prefer_superset=True,
+            compat_names=False,
+        )
+    except ValueError:  # a codec chardet cannot weigh (iso2022-jp): the bytes decode with it
+        return True
     scores = {}
     for candidate in candidates:
         if candidate["encoding"]:

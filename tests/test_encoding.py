@@ -218,3 +218,15 @@ def test_transport_charset_is_preferred_to_the_page_and_weighed_like_it() -> Non
         decode_bytes(french.encode("cp1252"), transport_charset="x-nonsense").declared_encoding
         == ""
     )
+
+
+def test_a_declared_codec_chardet_does_not_know_is_not_a_crash() -> None:
+    """ISO-2022-JP is 7-bit with escapes (too many control bytes to pass as UTF-8 text);
+    chardet has no such name to weigh it against: the strict decode is the evidence."""
+    text = "「東京2024」は、AとBの間でNo.1の予算案3件を発表。" * 3  # many script switches
+    data = text.encode("iso2022_jp")
+    for decoded in (
+        decode_bytes(data, transport_charset="ISO-2022-JP"),
+        decode_bytes(b'<meta charset="iso-2022-jp">' + data),
+    ):
+        assert decoded.text.endswith(text) and decoded.encoding == "iso2022-jp"
