@@ -177,6 +177,15 @@ def test_a_corrupt_gzip_member_costs_only_its_record(tmp_path: Path) -> None:
     assert urls[-1] == "https://news.example.com/wire.txt" and len(urls) == 4
 
 
+def test_an_empty_gzip_member_between_records_is_not_the_end(tmp_path: Path) -> None:
+    first, *rest = _responses()
+    path = tmp_path / "joined.warc.gz"
+    parts = [warc_bytes([first], True), gzip.compress(b"", mtime=0), warc_bytes(rest, True)]
+    path.write_bytes(b"".join(parts))
+    records, errors, _ = _read(path)
+    assert len(records) == 5 and not errors
+
+
 def test_junk_between_records_is_one_error_and_the_records_after_it_are_read(
     tmp_path: Path,
 ) -> None:

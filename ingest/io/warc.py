@@ -389,10 +389,11 @@ class _ChunkStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._current:
-            self._current = next(self._chunks, b"")
-            if not self._current:
+        while not self._current:  # an empty chunk (an empty gzip member) is not the end
+            chunk = next(self._chunks, None)
+            if chunk is None:
                 return 0
+            self._current = chunk
         n = min(len(buffer), len(self._current))
         buffer[:n] = self._current[:n]
         self._current = self._current[n:]
