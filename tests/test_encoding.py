@@ -419,3 +419,37 @@ def test_one_chardet_analysis_per_declared_page(monkeypatch: pytest.MonkeyPatch)
     page = html_page(TEXTS["ru"], "windows-1251")
     assert decode_bytes(page.encode("cp1251")).method == "declared"
     assert len(calls) == 1
+def test_transport_charset_settles_what_chardet_gets_wrong() -> None:
+    text = "Ça va très bien, merci."
+    data = text.encode("cp1252")
+    assert decode_bytes(data).text != text  # too short for chardet (it says cp1257)
+    decoded = decode_bytes(data, transport_charset="Windows-1252")
+    assert decoded.text == text
+    assert (decoded.method, decoded.declared_encoding) == ("declared", "cp1252")
+
+
+def test_transport_charset_is_preferred_to_the_page_and_weighed_like_it() -> None:
+    french = "Le conseil municipal a adopté mardi un plan de rénovation des écoles du quartier."
+    page = f'<meta charset="utf-8"><p>{french}</p>'.encode("cp1252")
+    assert decode_bytes(page, transport_charset="windows-1252").declared_encoding == "cp1252"
+    # A header that lies is not believed, as a lying <meta> is not.
+    russian = "Городской совет утвердил новый бюджет на следующий год."
+    lying = decode_bytes(russian.encode("cp1251"), transport_charset="iso-8859-1")
+    assert lying.text == russian and lying.encoding == "cp1251"
+    # Unknown labels are no evidence at all.
+    assert (
+        decode_bytes(french.encode("cp1252"), transport_charset="x-nonsense").declared_encoding
+        == ""
+    )
+
+
+def test_a_declared_codec_chardet_does_not_know_is_not_a_crash() -> None:
+    """ISO-2022-JP is 7-bit with escapes (too many control bytes to pass as UTF-8 text);
+    chardet has no such name to weigh it against: the strict decode is the evidence."""
+    text = "「東京2024」は、AとBの間でNo.1の予算案3件を発表。" * 3  # many script switches
+    data = text.encode("iso2022_jp")
+    for decoded in (
+        decode_bytes(data, transport_charset="ISO-2022-JP"),
+        decode_bytes(b'<meta charset="iso-2022-jp">' + data),
+    ):
+        assert decoded.text.endswith(text) and decoded.encoding == "iso2022-jp"
