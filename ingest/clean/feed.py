@@ -1,0 +1,223 @@
+"""RSS and Atom feeds: the machine-readable form of a digest page, one story per item.
+
+Feeds are parsed by feedparser: real feeds are often ill-formed (an unescaped ``&``, a
+missing ``</item>``, HTML entities XML does not know), and feedparser falls back to a loose
+parser where a strict XML parser stops; ``benchmarks/bench_feeds.py`` measures it against a
+plain lxml walk. The HTML inside an item (its description or content) becomes paragraphs
+of text, normalized as every cleaned text is, so that ``digest.locate_stories`` finds each
+item in the feed's text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import feedparser
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from ..digest import strip_marker
+from .normalize import normalize_text, normalize_whitespace
+
+# What may come before a feed's root element: a BOM, the XML declaration, processing
+# instructions (xml-stylesheet), comments and a doctype (RSS 0.91 has Netscape's).
+PROLOG = re.compile(
+    r"\A\ufeff?\s*(?:(?:<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)\s*)*", re.S | re.I
+)
+FEED_ROOT = re.compile(
+    r"<(?:rss|[\w.-]+:RDF)\b"  # RSS 0.9x/2.0; RSS 1.0 (and 0.90) are RDF documents
+    r"|<(?:[\w.-]+:)?feed\b[^>]*\bxmlns(?::[\w.-]+)?\s*=\s*[\"']"
+    r"(?:http://www\.w3\.org/2005/Atom|http://purl\.org/atom/ns#)[\"']",  # Atom 1.0, 0.3
+    re.I,
+)
+# The start of a document that is enough to see its root element behind a long prolog.
+SNIFF_CHARS = 4096
+XML_DECLARATION = re.compile(r"\A(\ufeff?\s*)<\?xml[^>]*\?>")
+# Elements whose text is not the item's text.
+SKIPPED_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "form", "button")
+BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer"}
+    | {"figure", "figcaption", "aside", "hr", "address"}
+)
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+INLINE_SPACE = re.compile(r"[ \t\r\f\v]+")
+PARAGRAPH_BREAK = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One story of a feed: its title and text (cleaned), link, ISO 8601 date, author."""
+
+    title: str
+    text: str
+    url: str = ""
+    date: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """What was taken out of one feed document."""
+
+    format: str  # feedparser's name for the flavour: "rss20", "rss10", "atom10", "rss091u"...
+    title: str = ""
+    url: str = ""
+    date: str = ""
+    author: str = ""
+    items: list[FeedItem] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Normalizer:
+    """``normalize_text`` with clean's options, remembering the repairs it made."""
+
+    repair: bool = True
+    entities: bool = True
+    repairs: list[str] = field(default_factory=list)
+
+    def __call__(self, text: str) -> str:
+        cleaned, repairs = normalize_text(text, repair=self.repair, entities=self.entities)
+        self.repairs += [r for r in repairs if r not in self.repairs]
+        return cleaned.strip()
+
+
+def is_feed(text: str) -> bool:
+    """An RSS 0.9x/2.0, RSS 1.0 (RDF) or Atom document, by its root element.
+
+    >>> is_feed('<?xml version="1.0"?>\\n<!-- hi --><rss version="2.0"><channel>')
+    True
+    >>> is_feed('<feed xmlns="http://www.w3.org/2005/Atom">'), is_feed("<html><body>")
+    (True, False)
+    """
+    head = text[:SNIFF_CHARS]
+    prolog = PROLOG.match(head)
+    return bool(FEED_ROOT.match(head, prolog.end() if prolog else 0))
+
+
+def parse_feed(text: str, *, repair: bool = True, entities: bool = True) -> Feed:
+    """The items of a decoded feed document, in document order, ill-formed or not; their
+    text normalized as ``clean`` normalizes (``repair``: mojibake, ``entities``: HTML
+    entities left in the text), so that ``clean`` finds it unchanged in the feed's text."""
+    parsed = feedparser.parse(
+        io.BytesIO(_as_utf8(text)), resolve_relative_uris=False, sanitize_html=True
+    )
+    normalize = _Normalizer(repair, entities)
+    channel = parsed.get("feed", {})
+    items = [_item(entry, normalize) for entry in parsed.get("entries", [])]
+    return Feed(
+        format=parsed.get("version") or "unknown",
+        title=_plain(channel, "title", normalize),
+        url=str(channel.get("link", "")),
+        date=_iso_date(channel),
+        author=_plain(channel, "author", normalize),
+        items=[item for item in items if item.title or item.text],
+        repairs=normalize.repairs,
+    )
+
+
+def feed_text(feed: Feed) -> str:
+    """The text of a feed: each item's title line and text, blank lines between (where
+    ``digest.locate_stories`` finds them)."""
+    blocks: list[str] = []
+    for item in feed.items:
+        blocks += [block for block in (item.title, item.text) if block]
+    return PARAGRAPH_BREAK.join(blocks)
+
+
+def _as_utf8(text: str) -> bytes:
+    """The document as UTF-8 bytes that say so: ``text`` was decoded already, by the
+    project's rules, so the declaration's label (maybe wrong) must not be applied again."""
+    return XML_DECLARATION.sub(r'\1<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def _item(entry: Any, normalize: _Normalizer) -> FeedItem:
+    title = _plain(entry, "title", normalize)
+    body = _body(entry, normalize)
+    if body.startswith(title) and title and body[len(title) : len(title) + 1] in ("", "\n"):
+        body = body[len(title) :].lstrip()  # an item whose text repeats its title line
+    return FeedItem(
+        title=title,
+        text=body,
+        url=str(entry.get("link", "")),
+        date=_iso_date(entry),
+        author=_plain(entry, "author", normalize),
+    )
+
+
+def _body(entry: Any, normalize: _Normalizer) -> str:
+    """The item's full content when it has one, else its description (summary)."""
+    candidates = [*entry.get("content", []), entry.get("summary_detail")]
+    for detail in candidates:
+        if detail and detail.get("value", "").strip():
+            text = _detail_text(detail, normalize)
+            if text:
+                return _without_marker(text)
+    return ""
+
+
+def _plain(entry: Any, key: str, normalize: _Normalizer) -> str:
+    """A one-line field (a title, an author) as plain, normalized text."""
+    detail = entry.get(f"{key}_detail")
+    # An author's detail is a name and an e-mail address, not a text with a type.
+    has_text = detail and "value" in detail
+    value = _detail_text(detail, normalize) if has_text else str(entry.get(key, ""))
+    return normalize(" ".join(value.split()))
+
+
+def _detail_text(detail: Any, normalize: _Normalizer) -> str:
+    value = str(detail.get("value", ""))
+    return normalize(html_to_text(value) if detail.get("type") in HTML_TYPES else value)
+
+
+def _without_marker(text: str) -> str:
+    """The teaser without the "read more" link that ends it (as on digest pages)."""
+    paragraphs = text.split(PARAGRAPH_BREAK)
+    paragraphs[-1] = strip_marker(paragraphs[-1])
+    return PARAGRAPH_BREAK.join(p for p in paragraphs if p.strip())
+
+
+def html_to_text(fragment: str) -> str:
+    """An HTML fragment as paragraphs of normalized text, one per block element or ``<br>``.
+
+    >>> html_to_text("<p>One &amp; two</p><p>Three<br>four <script>x()</script></p>")
+    'One & two\\n\\nThree\\nfour'
+    """
+    if "<" not in fragment:
+        return normalize_whitespace(fragment)
+    soup = BeautifulSoup(fragment, "lxml")
+    pieces: list[str] = []
+    _collect(soup, pieces)
+    return normalize_whitespace("".join(pieces))
+
+
+def _collect(node: Tag, pieces: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not a comment, doctype or CDATA marker
+                pieces.append(INLINE_SPACE.sub(" ", str(child).replace("\n", " ")))
+        elif isinstance(child, Tag) and child.name not in SKIPPED_TAGS:
+            if child.name == "br":
+                pieces.append("\n")
+                continue
+            block = child.name in BLOCK_TAGS
+            if block:
+                pieces.append(PARAGRAPH_BREAK)
+            _collect(child, pieces)
+            if block:
+                pieces.append(PARAGRAPH_BREAK)
+
+
+def _iso_date(entry: Any) -> str:
+    """ISO 8601 (UTC) from pubDate/published, updated or dc:date; ``""`` if none parses."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed: time.struct_time | None = entry.get(key)
+        if parsed:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
+    return ""
