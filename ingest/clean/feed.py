@@ -10,6 +10,7 @@ item in the feed's text.
 
 from __future__ import annotations
 
+import html.entities
 import io
 import re
 import time
@@ -43,7 +44,22 @@ BLOCK_TAGS = frozenset(
     | {"h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer"}
     | {"figure", "figcaption", "aside", "hr", "address"}
 )
+CDATA_SECTION = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.S)
+BARE_AMPERSAND = re.compile(r"&(?!#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][\w.-]*;)")
+REFERENCE = re.compile(r"&([A-Za-z][\w.-]*);")
+# An item's text element whose content starts with a tag, up to its closing tag (not past
+# the next item: a missing closing tag must not swallow the items after it).
+RAW_MARKUP_ELEMENT = re.compile(
+    r"(<(description|content:encoded|content|summary)\b[^>]*>)"
+    r"(\s*<(?!!\[CDATA\[)(?:(?!</?(?:item|entry)\b|</\2>).)*)(</\2>)",
+    re.S,
+)
+XHTML_TYPE = re.compile(r"""\btype\s*=\s*["']xhtml["']""")
+XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+HTML_TAG = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|em|strong|img|ul|ol|li|h[1-6]|article)\b[^<>]*>", re.I
+)
 INLINE_SPACE = re.compile(r"[ \t\r\f\v]+")
 PARAGRAPH_BREAK = "\n\n"
 
@@ -132,9 +148,53 @@ def feed_text(feed: Feed) -> str:
 def _as_utf8(text: str) -> bytes:
     """The document as UTF-8 bytes that say so: ``text`` was decoded already, by the
     project's rules, so the declaration's label (maybe wrong) must not be applied again."""
-    return XML_DECLARATION.sub(r'\1<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode(
-        "utf-8", "surrogatepass"
-    )
+    text = XML_DECLARATION.sub(r'\1<?xml version="1.0" encoding="utf-8"?>', text, count=1)
+    return repair_references(quote_raw_markup(text)).encode("utf-8", "surrogatepass")
+
+
+def quote_raw_markup(xml: str) -> str:
+    """Unescaped HTML in an item's description or content put in CDATA, where it belongs.
+
+    feedparser's loose parser takes the tags of such HTML for feed elements and keeps a
+    part of the text. Atom's ``type="xhtml"`` content is markup by right and stays.
+
+    >>> quote_raw_markup("<item><description><p>One<br>two</p></description></item>")
+    '<item><description><![CDATA[<p>One<br>two</p>]]></description></item>'
+    """
+    return RAW_MARKUP_ELEMENT.sub(_quoted, xml)
+
+
+def _quoted(match: re.Match[str]) -> str:
+    opening, body, closing = match.group(1), match.group(3), match.group(4)
+    if XHTML_TYPE.search(opening) or "<![CDATA[" in body or "]]>" in body:
+        return match.group(0)
+    return f"{opening}<![CDATA[{body}]]>{closing}"
+
+
+def repair_references(xml: str) -> str:
+    """``&`` that starts no reference escaped, HTML's named entities as character references.
+
+    feedparser's loose parser, where a strict parse fails on them, turns ``Q&A`` into
+    ``Q&A;`` and drops ``&nbsp;``; repaired, most such feeds parse strictly. CDATA sections
+    are text already and stay as they are.
+
+    >>> repair_references("<t>Q&A &amp; caf&eacute;&nbsp;<![CDATA[a & b]]> &bogus;</t>")
+    '<t>Q&amp;A &amp; caf&#233;&#160;<![CDATA[a & b]]> &amp;bogus;</t>'
+    """
+    parts = CDATA_SECTION.split(xml)
+    for index in range(0, len(parts), 2):  # the even parts are outside CDATA
+        parts[index] = REFERENCE.sub(_repaired_reference, BARE_AMPERSAND.sub("&amp;", parts[index]))
+    return "".join(parts)
+
+
+def _repaired_reference(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in XML_ENTITIES:
+        return match.group(0)
+    characters = html.entities.html5.get(f"{name};")
+    if characters is None:
+        return f"&amp;{name};"
+    return "".join(f"&#{ord(c)};" for c in characters)
 
 
 def _item(entry: Any, normalize: _Normalizer) -> FeedItem:
@@ -173,7 +233,13 @@ def _plain(entry: Any, key: str, normalize: _Normalizer) -> str:
 
 def _detail_text(detail: Any, normalize: _Normalizer) -> str:
     value = str(detail.get("value", ""))
-    return normalize(html_to_text(value) if detail.get("type") in HTML_TYPES else value)
+    return normalize(html_to_text(value) if _is_markup(detail, value) else value)
+
+
+def _is_markup(detail: Any, value: str) -> bool:
+    """HTML by its declared type, or by its tags: a loose parse of an ill-formed feed (raw
+    HTML in an Atom ``content``) loses the type, and publishers put HTML in plain text."""
+    return detail.get("type") in HTML_TYPES or bool(HTML_TAG.search(value))
 
 
 def _without_marker(text: str) -> str:
