@@ -85,8 +85,9 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     text, repairs = normalize_text(
         text, repair=config.repair_mojibake, entities=config.unescape_entities
     )
-    # A feed's items are the stories already: no page around them to strip.
-    if config.strip_boilerplate and feed is None:
+    # A feed's items are the stories already: no page around them to strip (cleaned again
+    # too: the text is still the feed's).
+    if config.strip_boilerplate and not metadata["feed"]:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text
