@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
 from .record import Record
@@ -51,6 +52,8 @@ def find_spans(record: Record, min_items: int) -> tuple[str, list[Span]]:
         return record.text, items
     if record.metadata.get("content_type") == "html":
         return _html_spans(record.text, min_items)
+    if record.metadata.get("content_type") == "feed":
+        return _feed_spans(record.text)
     found = find_items(record.text, min_items)
     return record.text, [Span(i.title, i.title_start, i.teaser_end, "") for i in found]
 
@@ -76,6 +79,16 @@ def _spans(items: list[Any], text: str) -> list[Span]:
     return spans
 
 
+def _feed_spans(xml: str) -> tuple[str, list[Span]]:
+    """A raw feed's items (``clean`` gives the feed's metadata too)."""
+    feed = parse_feed(xml)
+    text = feed_text(feed)
+    located = locate_stories(text, [(i.title, i.text, i.url) for i in feed.items])
+    for entry, item in zip(located, feed.items, strict=False):
+        entry.update(date=item.date, author=item.author)
+    return text, _spans(located, text)
+
+
 def _optional(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -99,6 +112,9 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
         return
     if config.keep_parent:
         yield Record(record.id, record.text, record.source, {**record.metadata, "role": "digest"})
+    if text is not record.text:  # cut from raw HTML or a raw feed: the stories hold text
+        metadata = {**record.metadata, "content_type": "text"}
+        record = Record(record.id, record.text, record.source, metadata)
     intro = strip_markers(text[: spans[0].start]).strip()
     if intro and config.keep_intro:
         yield _child(record, intro, "introduction", 0, record.metadata.get("title", ""), "")

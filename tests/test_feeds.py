@@ -377,3 +377,19 @@ def test_html_inside_items_becomes_paragraphs() -> None:
     [item] = feed.items
     assert item.title == "A <b>"
     assert item.text == "Body bold\n\nMore …"
+
+
+def test_split_alone_cuts_a_raw_feed(tmp_path: Path) -> None:
+    items = items_of(["qq", "hukumusume"])
+    path = tmp_path / "raw.atom"
+    path.write_bytes(feed_bytes(atom10(items), "shift_jis", declared="utf-8"))
+    result = invoke(["split", str(path)])
+    assert result.exit_code == 0
+    stories = stories_of(parse_jsonl(result.stdout))
+    assert [s["metadata"]["title"] for s in stories] == [i.title for i in items]
+    assert [s["metadata"]["date"] for s in stories] == [i.iso_date for i in items]
+    assert {s["metadata"]["content_type"] for s in stories} == {"text"}
+    # Cleaned again, the stories are text, not feeds to parse (which would empty them).
+    again = parse_jsonl(invoke(["clean"], input=result.stdout).stdout)
+    assert [r["metadata"]["empty_reason"] for r in again] == ["", ""]
+    assert items[1].paragraphs[-1][:40] in again[1]["text"]
