@@ -15,6 +15,7 @@ import argparse
 import email.utils
 import io
 import re
+import tempfile
 import time
 import unicodedata
 from collections import Counter, defaultdict
@@ -24,13 +25,15 @@ from pathlib import Path
 
 import feedparser
 from _common import table
-from feed_corpus import FeedCase, feed_cases
+from feed_corpus import PAGES, FeedCase, feed_cases, readability_articles, write_feed
 from lxml import etree
 
-from ingest import clean_records, split_records
+from ingest import clean_records, read_records, split_records
 from ingest.clean import feed
-from ingest.io.inputs import InputFile, _read_document
+from ingest.dedupe import DedupeConfig, dedupe_records
 
+WORKSPACE = tempfile.TemporaryDirectory(prefix="bench_feeds-")
+FOLDER = Path(WORKSPACE.name)
 # A story's text is right when it holds this share of the item's words (its own teaser or
 # article); the writer truncates RSS 0.91 descriptions, which is counted in the expected text.
 TEXT_RECALL = 0.9
@@ -110,10 +113,12 @@ def _recall(expected: str, got: str) -> float:
 
 
 def run_ingest(case: FeedCase) -> Found:
-    """``clean | split`` on the feed's bytes, read as ``ingest`` reads a file."""
-    record = _read_document(io.BytesIO(case.data), InputFile(case.name, case.name), case.name, None)  # type: ignore[arg-type]
+    """``clean | split`` on the feed's file, read as ``ingest`` reads files."""
+    path = FOLDER / case.name
     stories = [
-        r for r in split_records(clean_records([record])) if r.metadata.get("role") == "story"
+        r
+        for r in split_records(clean_records(read_records([str(path)])))
+        if r.metadata.get("role") == "story"
     ]
     return Found(
         [s.metadata["title"] for s in stories],
@@ -202,9 +207,10 @@ def main() -> None:
     arguments.add_argument("--misses", action="store_true", help="list ingest's misses")
     options = arguments.parse_args()
     cases = list(feed_cases())
-    if options.write:
-        options.write.mkdir(parents=True, exist_ok=True)
-        for case in cases:
+    for case in cases:
+        (FOLDER / case.name).write_bytes(case.data)
+        if options.write:
+            options.write.mkdir(parents=True, exist_ok=True)
             (options.write / case.name).write_bytes(case.data)
     totals = {name: Score() for name in READERS}
     by_fault: dict[str, dict[str, Score]] = defaultdict(lambda: {n: Score() for n in READERS})
@@ -233,6 +239,33 @@ def main() -> None:
     print(table(rows, ["fault", *READERS]))
     print("\ningest by encoding:")
     print(table([s.row(e, True) for e, s in by_encoding.items()], ["encoding", *header[1:]]))
+    found, pages = feed_and_pages()
+    print(f"\nfeed + the {pages} pages its items come from, clean|split|dedupe --mark:")
+    print(f"{found}/{pages} pages in one cluster with their feed item")
+
+
+def feed_and_pages(limit: int = 40) -> tuple[int, int]:
+    """A full-text feed of the first Latin articles and the pages they come from, through
+    clean, split and dedupe (marking): pages found in a cluster with their feed item."""
+    articles = list(readability_articles()["latin"][:limit])
+    folder = FOLDER / "with-pages"
+    folder.mkdir()
+    (folder / "feed.xml").write_bytes(write_feed(tuple(articles), "rss20", "none", "utf-8"))
+    for article in articles:
+        name = article.link.rsplit("/", 1)[1]
+        (folder / f"{name}.html").write_bytes((PAGES / name / "source.html").read_bytes())
+    records = split_records(clean_records(read_records([str(folder)])))
+    page_clusters: dict[str, set[str]] = defaultdict(set)
+    feed_clusters = set()
+    for record in dedupe_records(records, DedupeConfig(mark=True)):
+        page = record.metadata["parent_id"] or record.id
+        cluster = record.metadata["dedupe"]["cluster"]
+        if page == "feed.xml":
+            feed_clusters.add(cluster)
+        else:
+            page_clusters[page].add(cluster)
+    found = sum(bool(clusters & feed_clusters) for clusters in page_clusters.values())
+    return found, len(articles)
 
 
 def _print_misses(case: FeedCase, found: Found) -> None:
