@@ -361,8 +361,9 @@ def cli() -> None:
 @MIN_ITEMS
 def clean(run: RunOptions, **option: Any) -> None:
     """Decode documents in any encoding, repair and normalize the text, and strip the site's
-    boilerplate (HTML pages: main content; text pages: breadcrumbs, "more" links, footers),
-    moving title, date, author and URL into metadata.
+    boilerplate (HTML pages: main content; RSS/Atom feeds: their items; text pages:
+    breadcrumbs, "more" links, footers), moving title, date, author and URL into metadata.
+    A document that comes out empty says why in metadata.empty_reason and is counted.
 
     \b
     Example:
@@ -380,9 +381,10 @@ def clean(run: RunOptions, **option: Any) -> None:
 @split_options
 @MIN_ITEMS
 def split(run: RunOptions, **option: Any) -> None:
-    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) into
-    one record per story: id <page id>#<n>, metadata.title, .parent_id, .part, .role
-    ("introduction", "story"), .url. Other documents pass through unchanged.
+    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) and
+    feeds (one item each) into one record per story: id <page id>#<n>, metadata.title,
+    .parent_id, .part, .role ("introduction", "story"), .url. Other documents pass through
+    unchanged.
 
     \b
     Example:
