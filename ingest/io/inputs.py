@@ -262,7 +262,8 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
 
 
 def _content_type(path: str, data: bytes, text: str) -> str:
-    """ "feed" (RSS, Atom) or "html" by what the document starts with, whatever its name."""
+    """``feed`` (RSS, Atom) or ``html`` by what the document starts with, whatever its name;
+    ``html`` also by its suffix; else ``text``."""
     if is_feed(text):
         return "feed"
     return "html" if _is_html(path, data) else "text"
