@@ -393,3 +393,7 @@ def test_split_alone_cuts_a_raw_feed(tmp_path: Path) -> None:
     again = parse_jsonl(invoke(["clean"], input=result.stdout).stdout)
     assert [r["metadata"]["empty_reason"] for r in again] == ["", ""]
     assert items[1].paragraphs[-1][:40] in again[1]["text"]
+
+
+def test_html_nested_deeper_than_the_parser_goes_keeps_its_words() -> None:
+    assert html_to_text("<div>" * 3000 + "Deep words stay.") == "Deep words stay."

@@ -67,7 +67,16 @@ def has_visible_text(markup: str) -> bool:
     >>> has_visible_text("<p>Hi")
     True
     """
-    return bool(WORD_CHARACTER.search(html.unescape(INVISIBLE_HTML.sub(" ", markup))))
+    return bool(WORD_CHARACTER.search(visible_text(markup)))
+
+
+def visible_text(markup: str) -> str:
+    """The words of HTML without its tags, scripts and styles, in one run (no paragraphs).
+
+    >>> visible_text("<p>Caf&eacute;<script>x()</script></p>")
+    ' Café  '
+    """
+    return html.unescape(INVISIBLE_HTML.sub(" ", markup))
 
 
 def count_empty(records: Iterable[Record], stats: CleanStats, drop: bool) -> Iterator[Record]:

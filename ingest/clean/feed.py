@@ -14,14 +14,16 @@ import html.entities
 import io
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import feedparser
-from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import html as lxml_html
 
 from ..digest import strip_marker
-from .normalize import normalize_text, normalize_whitespace
+from .empty import visible_text
+from .normalize import CONTROLS, LINE_BREAKS, normalize_text, normalize_whitespace
 
 # What may come before a feed's root element: a BOM, the XML declaration, processing
 # instructions (xml-stylesheet), comments and a doctype (RSS 0.91 has Netscape's).
@@ -60,6 +62,8 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|a|b|i|em|strong|img|ul|ol|li|h[1-6]|article)\b[^<>]*>", re.I
 )
+# Below this share of the words of a fragment in its parse, the parse lost text.
+MIN_PARSED_SHARE = 0.5
 INLINE_SPACE = re.compile(r"[ \t\r\f\v]+")
 PARAGRAPH_BREAK = "\n\n"
 
@@ -257,27 +261,44 @@ def html_to_text(fragment: str) -> str:
     """
     if "<" not in fragment:
         return normalize_whitespace(fragment)
-    soup = BeautifulSoup(fragment, "lxml")
-    pieces: list[str] = []
-    _collect(soup, pieces)
-    return normalize_whitespace("".join(pieces))
+    # lxml turns control characters into U+FFFD: remove them first, as normalizing would.
+    fragment = CONTROLS.sub("", LINE_BREAKS.sub("\n", fragment))
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    text = normalize_whitespace("".join(_pieces(root)))
+    # libxml2 leaves out what lies deeper than it nests (256 levels): the words, at least.
+    words = visible_text(fragment).split()
+    if len(text.split()) < MIN_PARSED_SHARE * len(words):
+        return " ".join(words)
+    return text
 
 
-def _collect(node: Tag, pieces: list[str]) -> None:
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            if type(child) is NavigableString:  # not a comment, doctype or CDATA marker
-                pieces.append(INLINE_SPACE.sub(" ", str(child).replace("\n", " ")))
-        elif isinstance(child, Tag) and child.name not in SKIPPED_TAGS:
-            if child.name == "br":
-                pieces.append("\n")
-                continue
-            block = child.name in BLOCK_TAGS
-            if block:
-                pieces.append(PARAGRAPH_BREAK)
-            _collect(child, pieces)
-            if block:
-                pieces.append(PARAGRAPH_BREAK)
+def _pieces(root: Any) -> Iterator[str]:
+    """The text of ``root`` in document order, paragraph breaks around block elements.
+
+    A stack rather than recursion: real feeds nest HTML deeper than Python recurses.
+    """
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag if isinstance(element.tag, str) else ""  # comments: not text
+        if closing or not tag or tag in SKIPPED_TAGS or tag == "br":
+            if tag in BLOCK_TAGS and closing:
+                yield PARAGRAPH_BREAK
+            if tag == "br":
+                yield "\n"
+            if element.tail:
+                yield _inline(element.tail)
+            continue
+        if tag in BLOCK_TAGS:
+            yield PARAGRAPH_BREAK
+        if element.text:
+            yield _inline(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+
+
+def _inline(text: str) -> str:
+    return INLINE_SPACE.sub(" ", text.replace("\n", " "))
 
 
 def _iso_date(entry: Any) -> str:
