@@ -397,3 +397,20 @@ def test_split_alone_cuts_a_raw_feed(tmp_path: Path) -> None:
 
 def test_html_nested_deeper_than_the_parser_goes_keeps_its_words() -> None:
     assert html_to_text("<div>" * 3000 + "Deep words stay.") == "Deep words stay."
+
+
+def test_entities_declared_in_a_feed_are_not_expanded_or_fetched(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read me")
+    lol = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(2, 10))
+    xml = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY lol1 "lol">{lol}'
+        f'<!ENTITY xxe SYSTEM "file://{secret}">]>\n<rss version="2.0"><channel><title>T</title>'
+        "<item><title>Laughs &lol9; &xxe;</title><description>Some text.</description></item>"
+        "</channel></rss>"
+    )
+    path = tmp_path / "lol.xml"
+    path.write_text(xml)
+    [story] = parse_jsonl(run_split(path))
+    assert "do not read me" not in story["metadata"]["title"]
+    assert len(story["metadata"]["title"]) < 100
