@@ -1,10 +1,10 @@
 """Feeds through ``clean | split``: every item a story, with its title and date.
 
-The feeds (benchmarks/feed_corpus.py) hold real articles in 9 encodings, 4 flavours and 7
-faults (none, unescaped ``&``, missing closing tags, unescaped HTML, HTML entities, a wrong
-or missing encoding declaration). Next to ingest, on the same bytes in the same run: the
-bare feedparser (its own decoding; items it parses) and a plain lxml walk
-(``XMLParser(recover=True)``, items found by element name).
+The feeds (benchmarks/feed_corpus.py) hold real articles in 9 encodings, 4 flavours and 9
+faults (none, unescaped ``&``, missing closing tags, unescaped HTML, HTML entities, control
+characters, two kinds of wrong encoding declaration, none). Next to ingest, on the same
+bytes in the same run: the bare feedparser (its own decoding; items it parses) and a plain
+lxml walk (``XMLParser(recover=True)``, items found by element name).
 
     python benchmarks/bench_feeds.py [--write FOLDER]
 """
@@ -25,7 +25,14 @@ from pathlib import Path
 
 import feedparser
 from _common import table
-from feed_corpus import PAGES, FeedCase, feed_cases, readability_articles, write_feed
+from feed_corpus import (
+    ITEMS_PER_FEED,
+    PAGES,
+    FeedCase,
+    feed_cases,
+    readability_articles,
+    write_feed,
+)
 from lxml import etree
 
 from ingest import clean_records, read_records, split_records
@@ -239,6 +246,8 @@ def main() -> None:
     print(table(rows, ["fault", *READERS]))
     print("\ningest by encoding:")
     print(table([s.row(e, True) for e, s in by_encoding.items()], ["encoding", *header[1:]]))
+    print("\nunescaped HTML, every Latin article once (RSS 2.0, RSS 1.0, Atom):")
+    print(table([s.row(n, True) for n, s in raw_html_sweep().items()], header))
     found, pages = feed_and_pages()
     print(f"\nfeed + the {pages} pages its items come from, clean|split|dedupe --mark:")
     print(f"{found}/{pages} pages in one cluster with their feed item")
@@ -266,6 +275,31 @@ def feed_and_pages(limit: int = 40) -> tuple[int, int]:
             page_clusters[page].add(cluster)
     found = sum(bool(clusters & feed_clusters) for clusters in page_clusters.values())
     return found, len(articles)
+
+
+def raw_html_sweep() -> dict[str, Score]:
+    """Unescaped HTML in every Latin article once, in RSS 2.0, RSS 1.0 and Atom feeds of
+    five: what putting it in CDATA gains (feedparser's loose parser loses text of some)."""
+    pool = readability_articles()["latin"]
+    scores = {"ingest": Score(), "ingest, no CDATA quoting": Score()}
+    original = feed.quote_raw_markup
+    for name, score in scores.items():
+        feed.quote_raw_markup = original if name == "ingest" else (lambda xml: xml)
+        try:
+            for flavour in ("rss20", "rss10", "atom10"):
+                for start in range(0, len(pool), ITEMS_PER_FEED):
+                    articles = tuple(pool[start : start + ITEMS_PER_FEED])
+                    data = write_feed(articles, flavour, "raw-html", "utf-8")
+                    case = FeedCase(
+                        f"raw-{flavour}-{start}.xml", "utf-8", flavour, "raw-html", articles, data
+                    )
+                    (FOLDER / case.name).write_bytes(data)
+                    started = time.perf_counter()
+                    found = run_ingest(case)
+                    score.add(case, found, time.perf_counter() - started)
+        finally:
+            feed.quote_raw_markup = original
+    return scores
 
 
 def _print_misses(case: FeedCase, found: Found) -> None:

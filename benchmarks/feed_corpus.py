@@ -6,7 +6,8 @@ pages lack, the texts of uchardet's test corpus (one item per text; its first li
 words as the title). What is generated is the feed around them: RSS 2.0, RSS 1.0 (RDF),
 Atom 1.0 and RSS 0.91, serialized as publishers do, then spoiled the ways real feeds are:
 unescaped ``&``, missing closing tags, HTML inside CDATA or not escaped at all, HTML
-entities XML does not know, a wrong or missing encoding declaration.
+entities XML does not know, control characters, a wrong (UTF-8 for legacy bytes, UTF-8
+declared ISO-8859-1, another legacy code page) or missing encoding declaration.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ FAULTS = (
     "entities",
     "control-chars",
     "wrong-declared",
+    "other-declared",
     "undeclared",
 )
 # Characters XML 1.0 forbids, which text pasted from word processors brings into feeds.
@@ -214,9 +216,11 @@ def write_feed(articles: tuple[Article, ...], flavour: str, fault: str, encoding
     """The feed's bytes: serialized, spoiled by ``fault``, encoded (and declared)."""
     writer = {"rss20": _rss20, "rss10": _rss10, "atom10": _atom, "rss091": _rss091}[flavour]
     xml = writer(articles, fault)
-    declared = {"wrong-declared": "utf-8" if encoding != "utf-8" else "iso-8859-1"}.get(
-        fault, encoding
-    )
+    # A lying declaration: UTF-8 for legacy bytes and back, or another legacy code page.
+    declared = {
+        "wrong-declared": "utf-8" if encoding != "utf-8" else "iso-8859-1",
+        "other-declared": "iso-8859-1" if encoding != "iso-8859-1" else "windows-1251",
+    }.get(fault, encoding)
     declaration = "" if fault == "undeclared" else f'<?xml version="1.0" encoding="{declared}"?>\n'
     # Characters the encoding lacks become character references, as XML serializers write
     # them; inside CDATA they stay references as text, which clean's entity decoding reads.
