@@ -414,3 +414,15 @@ def test_entities_declared_in_a_feed_are_not_expanded_or_fetched(tmp_path: Path)
     [story] = parse_jsonl(run_split(path))
     assert "do not read me" not in story["metadata"]["title"]
     assert len(story["metadata"]["title"]) < 100
+
+
+def test_a_document_emptied_by_repeated_line_removal_says_so(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Subscribe to our newsletter for the latest updates today.\n")
+    (tmp_path / "c.txt").write_text(
+        "A story of its own, told in a sentence that is not repeated.\n"
+    )
+    result = invoke(["clean", "--repeated-lines", "2", str(tmp_path)])
+    reasons = {r["id"]: r["metadata"]["empty_reason"] for r in parse_jsonl(result.stdout)}
+    assert reasons == {"a.txt": "only repeated lines", "b.txt": "only repeated lines", "c.txt": ""}
+    assert "2 came out empty" in result.stderr
