@@ -419,6 +419,8 @@ def test_one_chardet_analysis_per_declared_page(monkeypatch: pytest.MonkeyPatch)
     page = html_page(TEXTS["ru"], "windows-1251")
     assert decode_bytes(page.encode("cp1251")).method == "declared"
     assert len(calls) == 1
+
+
 def test_transport_charset_settles_what_chardet_gets_wrong() -> None:
     text = "Ça va très bien, merci."
     data = text.encode("cp1252")
