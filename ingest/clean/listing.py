@@ -10,7 +10,8 @@ listing kept whole:
 - no item holds most of the listing (a page region is not a story);
 - it sits outside navigation and the widgets beside an article (comments, related, popular,
   tags, archives, promos, sidebars);
-- it is the page's main content: trafilatura's article lies mostly inside it, or, when
+- it is the page's main content: trafilatura's article lies mostly inside it (with at most
+  two paragraphs of prose outside, and no single item holding that article), or, when
   trafilatura found no article, it is most of the page's visible text.
 
 Once a container is judged a listing, every item of it is kept, whatever its teaser.
