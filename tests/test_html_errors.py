@@ -192,3 +192,29 @@ def test_clean_keeps_the_config_min_items() -> None:
     record = Record("p", html, metadata={"content_type": "html"})
     (cleaned,) = clean_records([record], CleanConfig(min_items=7))
     assert cleaned.metadata["items"] == []
+
+
+def test_a_page_of_three_sibling_divs_is_one_article_not_a_digest(tmp_path: Path) -> None:
+    """`<div id=top>` / `<div id=content>` / `<div id=bottom>`: page regions are not items."""
+    story = [
+        f"Paragraph {n} of the council story: members spoke at length about the new budget, "
+        "the school repairs and the harbour ferry, and the vote was put off to next week."
+        for n in range(1, 6)
+    ]
+    page = (
+        '<html><head><meta charset="iso-8859-1"><title>Council story | Le Petit Journal'
+        '</title></head><body><div id="top"><a href="/">Le Petit Journal de Genève</a> | '
+        '<a href="/monde">Monde</a> | <a href="/suisse">Suisse</a></div><div id="content">'
+        "<h2>Council puts off the budget vote</h2>"
+        + "".join(f"<p>{p}</p>" for p in story)
+        + '</div><div id="bottom">Le Petit Journal de Genève · Tous droits réservés · '
+        '<a href="/contact">Contact</a></div></body></html>'
+    )
+    path = tmp_path / "regions.html"
+    path.write_bytes(page.encode("iso-8859-1"))
+    record = clean_file(path)
+    assert record["metadata"]["items"] == []
+    assert all(record["text"].count(p) == 1 for p in story)
+    result = run_ingest(["run", "-q", str(path)])
+    assert result.returncode == 0, result.stderr
+    assert len(parse_jsonl(result.stdout)) == 1
