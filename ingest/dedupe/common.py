@@ -26,11 +26,6 @@ FOLD_EVERY = 1 << 22
 # Below this share of its text, what remains of a document is a headline or a dateline, not
 # a story: the document is compared on its full text.
 MIN_STORY_SHARE = 0.15
-# A frame surrounds one story: what remains is one run of sentences. When what remains is
-# scattered between common sentences and is less than half the text, the common sentences
-# are the story itself (syndicated more than the floor, edited here and there), and the
-# document is compared on its full text.
-SCATTERED_SHARE = 0.5
 # Sentences of records without metadata.url are counted across the whole input.
 WHOLE_INPUT = ""
 
@@ -92,18 +87,16 @@ class CommonParts:
             return ""
         kept = self._without_lines(text, site) if site and len(self.lines) else text
         pieces = sentence_pieces(kept)
-        runs = 1
         if len(self.sentences) and pieces:
             keys = np.fromiter(
                 (site_line_key(site or WHOLE_INPUT, p) for p in pieces), np.uint64, len(pieces)
             )
             common = _members(keys, self.sentences)
-            runs = int(np.count_nonzero(np.diff(np.r_[True, common].astype(np.int8)) == -1))
             pieces = [p for p, drop in zip(pieces, common.tolist(), strict=True) if not drop]
         story = " ".join(pieces)
         whole = len(normalize_for_shingles(text))
         share = len(story) / whole if whole else 1.0
-        if share == 1.0 or share < MIN_STORY_SHARE or (runs > 1 and share < SCATTERED_SHARE):
+        if share == 1.0 or share < MIN_STORY_SHARE:
             return ""
         return story
 
