@@ -128,7 +128,9 @@ def quality(threshold: float) -> None:
     )
     recalls = [f"{group} recall" for group in GROUPS]
     print(table(rows, ["run", "lost", "wrong", *recalls, "P", "R", "F1"]))
-    kinds = [[name, *(f"{s[k]:.2f}" for k in (*KINDS, *FRAMED_KINDS))] for name, s in scores.items()]
+    kinds = [
+        [name, *(f"{s[k]:.2f}" for k in (*KINDS, *FRAMED_KINDS))] for name, s in scores.items()
+    ]
     print()
     print(table(kinds, ["recall by kind", *KINDS, *FRAMED_KINDS]))
     ours = next(iter(scores.values()))

@@ -53,7 +53,10 @@ FOOTERS = {
         "本网站所刊载信息，不代表本站观点。转载请注明出处{site}。"
         "欢迎关注我们的微信公众号，获取每日最新新闻资讯。"
     ),
-    "ja": "{site}に掲載された記事の無断転載を禁じます。毎朝のニュースレターで主要なニュースをお届けします。",
+    "ja": (
+        "{site}に掲載された記事の無断転載を禁じます。"
+        "毎朝のニュースレターで主要なニュースをお届けします。"
+    ),
     "ko": (
         "이 기사의 저작권은 {site}에 있으며 무단 전재와 재배포를 금지합니다. "
         "뉴스레터를 구독하시면 매일 아침 주요 뉴스를 받아 보실 수 있습니다."
@@ -293,7 +296,9 @@ def lead(text: str, language: str) -> str:
 
 def leads_alone(stories: list[tuple[str, str, str]]) -> list[Document]:
     return [
-        Document(f"brief.example/{story}/lead", lead(text, language), f"{story}#lead", "lead", language)
+        Document(
+            f"brief.example/{story}/lead", lead(text, language), f"{story}#lead", "lead", language
+        )
         for story, text, language in stories
         if story in LEAD_STORIES
     ]

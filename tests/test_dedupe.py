@@ -387,7 +387,7 @@ def test_different_briefs_in_shared_frames_are_all_kept(with_url: bool) -> None:
 def test_a_brief_copied_into_another_frame_is_found() -> None:
     records = framed_records(30, with_url=False)
     furniture = site_furniture("east.example", random.Random(9))
-    key, text = BRIEFS[4]
+    _, text = BRIEFS[4]
     edited = edit_words(text, "en", random.Random(1), 0.05)
     records.append(Record(id="copy", text=frame(edited, furniture, random.Random(2))))
     assert kept_ids(records) == [r.id for r in records[:-1]]
@@ -416,7 +416,7 @@ def test_framed_briefs_with_urls_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_a_story_syndicated_three_times_in_one_folder_is_found(tmp_path: Path) -> None:
-    key, text = BRIEFS[50]
+    _, text = BRIEFS[50]
     rng = random.Random(5)
     copies = [
         Record(id="a-original", text=text),
@@ -440,7 +440,10 @@ def test_a_lead_published_alone_is_kept_next_to_its_article(tmp_path: Path) -> N
     assert kept_ids(records) == ["article", "lead"]
     write_folder(tmp_path / "pages", records)
     result = invoke(["dedupe", "-q", str(tmp_path / "pages")])
-    assert [r["id"] for r in parse_jsonl(result.stdout_bytes)] == ["000-article.txt", "001-lead.txt"]
+    assert [r["id"] for r in parse_jsonl(result.stdout_bytes)] == [
+        "000-article.txt",
+        "001-lead.txt",
+    ]
 
 
 CJK = {key: (text, language) for key, text, language in cjk_stories()}
@@ -467,9 +470,7 @@ def test_korean_copy_through_the_cli(tmp_path: Path) -> None:
     assert [r["id"] for r in parse_jsonl(result.stdout_bytes)] == ["a.txt", "c.txt"]
 
 
-def test_clusters_report_the_evidence_of_each_removed_record(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_clusters_report_the_evidence_of_each_removed_record(corpus: Path, tmp_path: Path) -> None:
     clusters = tmp_path / "clusters.jsonl"
     assert invoke(["dedupe", "-q", "--clusters", str(clusters), str(corpus)]).exit_code == 0
     reports = {c["cluster"]: c for c in parse_jsonl(clusters.read_bytes())}

@@ -108,7 +108,9 @@ class CommonParts:
         )
         # Blank lines stay: they end paragraphs, and so sentences.
         common = _members(keys, self.lines) & np.array([bool(n) for n in normalized])
-        return "\n".join(line for line, drop in zip(lines, common.tolist(), strict=True) if not drop)
+        return "\n".join(
+            line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
+        )
 
 
 def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

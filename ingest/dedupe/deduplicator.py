@@ -233,9 +233,7 @@ class Deduplicator:
 
     def _decide(self) -> None:
         sizes, exact = self._column("sizes"), self._column("exact")
-        judge = Judge(
-            self._column("signatures"), sizes, exact, self.config.threshold, self._exact
-        )
+        judge = Judge(self._column("signatures"), sizes, exact, self.config.threshold, self._exact)
 
         def similarity_to(a: int, b: int) -> float:
             pair = judge.similarity(a, b)
@@ -255,9 +253,7 @@ class Deduplicator:
                 if member >= offset:
                     exact_copy = bool(exact[member] == exact[centre])
                     evidence = None if exact_copy else self._evidence(member, centre, judge)
-                    self.duplicates[member - offset] = Decision(
-                        centre, value, exact_copy, evidence
-                    )
+                    self.duplicates[member - offset] = Decision(centre, value, exact_copy, evidence)
         self._count()
 
     def _evidence(self, member: int, centre: int, judge: Judge) -> dict[str, Any]:
@@ -281,12 +277,8 @@ class Deduplicator:
             "size_ratio": round(similarity.ratio, 4),
             "shared_shingles": len(shared),
             "shingles": [len(first), len(second)],
-            "compared": [
-                "story" if framed[i] else "full text" for i in (member, centre)
-            ],
-            "sample": sorted(g.decode("utf-8", "surrogatepass") for g in shared)[
-                :EVIDENCE_SAMPLE
-            ],
+            "compared": ["story" if framed[i] else "full text" for i in (member, centre)],
+            "sample": sorted(g.decode("utf-8", "surrogatepass") for g in shared)[:EVIDENCE_SAMPLE],
         }
 
     def _union_exact_groups(self, union: UnionFind, exact: np.ndarray) -> np.ndarray:
