@@ -161,14 +161,27 @@ class Deduplicator:
                 lines.add(set(line_keys(record.text, site).values()))
             if count_sentences:
                 sentences.add(sentence_keys(record.text, site))
-        return CommonParts(lines.at_least(count_lines), sentences.at_least(count_sentences))
+        common = CommonParts(
+            lines.at_least(count_lines), sentences.at_least(count_sentences), self.config.ngram
+        )
+        if len(common.sentences):
+            common.variants = self._common_shingles(spool, common)
+        return common
+
+    def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
+        """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
+        found = KeyCounter()
+        for record in spool:
+            unit = shingle_unit(normalize_for_shingles(record.text), self.config.shingle)
+            found.add(set(common.common_shingles(record.text, url_host(record), unit).tolist()))
+        return found.at_least(1)
 
     def _compared_shingles(self, record: Record) -> tuple[set[bytes], str, bool]:
         """The shingles a document is compared by (of its story, or else of its full text),
         its normalized full text, and whether the shingles are of its story."""
         normalized = normalize_for_shingles(record.text)
-        story = self._common.story(record.text, url_host(record))
         unit = shingle_unit(normalized, self.config.shingle)
+        story = self._common.story(record.text, url_host(record), unit)
         return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
 
     def _sign(self, record: Record) -> None:
