@@ -27,7 +27,7 @@ EXHAUSTIVE_COMPONENT = 512
 # it only between comparable sizes, so that a brief, or a lead paragraph published alone, is
 # not a copy of the long article it sits in or opens (see README).
 CONTAINMENT = 0.5
-COMPARABLE_SIZE = 0.6
+COMPARABLE_SIZE = 0.5
 # MinHash estimates within this of a cut are checked on the exact shingle sets: 128
 # permutations estimate a Jaccard of 0.5 with a standard deviation of 0.044.
 MARGIN = 0.15
