@@ -2,10 +2,15 @@
 
 Base stories: every story of ``samples/`` after ``clean | split`` (English: three articles,
 two digest introductions and 34 teasers) and ten Chinese stories
-(``tests/data/zh_stories.json``). Each base story is published again by other sites, as
-copies of the kinds in ``KINDS``; the label of a document is the story it tells. Hard
-negatives come for free (the samples share topics and phrases, and so do the Chinese stories)
-and on purpose: one site wraps twelve different short stories in the same long footer.
+(``tests/data/zh_stories.json``), and four Korean and Japanese texts of uchardet's test
+corpus (``tests/data/uchardet_cjk.json``, MPL 1.1). Each base story is published again by
+other sites, as copies of the kinds in ``KINDS``; the label of a document is the story it
+tells. Hard negatives come for free (the samples share topics and phrases, and so do the
+Chinese stories) and on purpose: one site wraps twelve different short stories in the same
+long footer; 80 different briefs (paragraphs of real pages of Mozilla Readability's tests,
+``tests/data/readability_briefs.json``, Apache 2.0) sit in the frames of four sites whose
+furniture sentences are picked and ordered anew on each page, some of them copied into
+another site's frame; lead paragraphs are published alone next to their articles (#11).
 
     python benchmarks/dedupe_devset.py > devset.jsonl    # records, labels in metadata
     ingest dedupe devset.jsonl --clusters clusters.jsonl > deduped.jsonl
