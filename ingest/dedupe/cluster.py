@@ -141,10 +141,15 @@ class Judge:
         self._known[key] = exact or estimated
         return self._known[key]
 
-    def verified_edges(self, pairs: np.ndarray) -> Iterator[tuple[int, int]]:
+    def verified_edges(
+        self, pairs: np.ndarray, linked: Callable[[int, int], bool]
+    ) -> Iterator[tuple[int, int]]:
         """Candidate pairs that are copies: LSH's false positives drop out. Estimates decide
-        far from the cuts, in batches; the few pairs near them are checked one by one."""
+        far from the cuts, in batches; the pairs near them are checked one by one, after all
+        the others, and only when not ``linked`` already (the chain guard still compares
+        each member with the record kept for it)."""
         t = self.threshold
+        near_cut = []
         for start in range(0, len(pairs), PAIR_CHUNK):
             chunk = pairs[start : start + PAIR_CHUNK]
             estimated, overlap, ratio = similarities(
@@ -152,9 +157,10 @@ class Judge:
             )
             near = uncertain(estimated, overlap, ratio, t)
             yield from map(tuple, chunk[passes(estimated, overlap, ratio, t) & ~near].tolist())
-            for a, b in chunk[near].tolist():
-                if self.score(a, b) > 0:
-                    yield a, b
+            near_cut.append(chunk[near])
+        for a, b in np.concatenate(near_cut or [np.zeros((0, 2), np.int64)]).tolist():
+            if not linked(a, b) and self.score(a, b) > 0:
+                yield a, b
 
 
 def candidate_pairs(
@@ -233,6 +239,9 @@ class UnionFind:
             root_a, root_b = root_b, root_a
         self.parent[root_b] = root_a
         self.size[root_a] += self.size[root_b]
+
+    def connected(self, a: int, b: int) -> bool:
+        return self.find(a) == self.find(b)
 
     def components(self) -> list[list[int]]:
         groups: dict[int, list[int]] = defaultdict(list)

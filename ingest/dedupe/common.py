@@ -67,9 +67,9 @@ class KeyCounter:
         return self._keys[self._counts >= floor]
 
 
-def sentence_keys(text: str, site: str) -> set[int]:
+def sentence_keys(pieces: list[str], site: str) -> set[int]:
     """Keys of a document's distinct sentences, within its site (or the whole input)."""
-    return {site_line_key(site or WHOLE_INPUT, piece) for piece in sentence_pieces(text)}
+    return {site_line_key(site or WHOLE_INPUT, piece) for piece in pieces}
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ order. Memory holds signatures and a few numbers per document in numpy arrays.
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,7 +37,13 @@ from .common import CommonParts, KeyCounter, sentence_keys
 from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
 from .minhash import Signer, optimal_bands
-from .shingles import line_keys, normalize_for_shingles, shingle_unit, shingles
+from .shingles import (
+    line_keys,
+    normalize_for_shingles,
+    sentence_pieces,
+    shingle_unit,
+    shingles,
+)
 
 # LSH is tuned below the threshold and towards recall (false negatives weigh four times
 # false positives): verification removes what it lets in, but cannot find what it misses.
@@ -91,6 +98,25 @@ class _Table:
             setattr(self, name, getattr(self, name)[: len(self.ids)])
 
 
+class _Sites:
+    """The site (``metadata.url`` host, or ``""``) of each document: 4 bytes a document."""
+
+    def __init__(self) -> None:
+        self._of = array("I")
+        self._names: list[str] = []
+        self._numbers: dict[str, int] = {}
+
+    def add(self, site: str) -> str:
+        number = self._numbers.setdefault(site, len(self._names))
+        if number == len(self._names):
+            self._names.append(site)
+        self._of.append(number)
+        return site
+
+    def of(self, position: int) -> str:
+        return self._names[self._of[position]]
+
+
 class Deduplicator:
     """Runs dedupe over records; afterwards holds the clusters and the numbers.
 
@@ -121,6 +147,8 @@ class Deduplicator:
         self.duplicates: dict[int, Decision] = {}  # input position -> decision
         self._table = _Table(config.num_perm)
         self._common = CommonParts.none()
+        self._sites = _Sites()  # each input document's site, learnt in pass 1
+        self._units = array("B")  # 1: shingled by character (unspaced script)
         self._spool: Spool | None = None  # open while clustering: texts for exact checks
         self._shingle_cache: OrderedDict[int, set[bytes]] = OrderedDict()
 
@@ -138,8 +166,8 @@ class Deduplicator:
         """The records, without duplicates (or all of them, marked, with ``mark``)."""
         with Spool() as spool:
             self._common = self._common_parts(spool, records)
-            for record in spool:
-                self._sign(record)
+            for position, record in enumerate(spool):
+                self._sign(record, position)
             self._table.trim()
             self._spool = spool
             self._decide()
@@ -156,11 +184,13 @@ class Deduplicator:
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
         for record in spool.extend(records):
-            site = url_host(record)
+            site = self._sites.add(url_host(record))
+            pieces = sentence_pieces(record.text)
+            self._units.append(shingle_unit(" ".join(pieces), self.config.shingle) == "char")
             if count_lines and site:
                 lines.add(set(line_keys(record.text, site).values()))
             if count_sentences:
-                sentences.add(sentence_keys(record.text, site))
+                sentences.add(sentence_keys(pieces, site))
         common = CommonParts(
             lines.at_least(count_lines), sentences.at_least(count_sentences), self.config.ngram
         )
@@ -171,21 +201,24 @@ class Deduplicator:
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
         """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
         found = KeyCounter()
-        for record in spool:
-            unit = shingle_unit(normalize_for_shingles(record.text), self.config.shingle)
-            found.add(set(common.common_shingles(record.text, url_host(record), unit).tolist()))
+        for position, record in enumerate(spool):
+            site, unit = self._sites.of(position), self._unit(position)
+            found.add(set(common.common_shingles(record.text, site, unit).tolist()))
         return found.at_least(1)
 
-    def _compared_shingles(self, record: Record) -> tuple[set[bytes], str, bool]:
+    def _unit(self, position: int) -> str:
+        return "char" if self._units[position] else "word"
+
+    def _compared_shingles(self, record: Record, position: int) -> tuple[set[bytes], str, bool]:
         """The shingles a document is compared by (of its story, or else of its full text),
         its normalized full text, and whether the shingles are of its story."""
         normalized = normalize_for_shingles(record.text)
-        unit = shingle_unit(normalized, self.config.shingle)
-        story = self._common.story(record.text, url_host(record), unit)
+        unit = self._unit(position)
+        story = self._common.story(record.text, self._sites.of(position), unit)
         return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
 
-    def _sign(self, record: Record) -> None:
-        grams, normalized, framed = self._compared_shingles(record)
+    def _sign(self, record: Record, position: int) -> None:
+        grams, normalized, framed = self._compared_shingles(record, position)
         richness = sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
         self._table.add(
             record.id,
@@ -209,7 +242,7 @@ class Deduplicator:
         if position in cache:
             cache.move_to_end(position)
             return cache[position]
-        grams = self._compared_shingles(self._spool.read(position))[0]
+        grams = self._compared_shingles(self._spool.read(position), position)[0]
         cache[position] = grams
         if len(cache) > SHINGLE_CACHE:
             cache.popitem(last=False)
@@ -255,7 +288,7 @@ class Deduplicator:
         union = UnionFind()
         active = self._union_exact_groups(union, exact) & (sizes > 0)
         pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
-        for a, b in judge.verified_edges(pairs):
+        for a, b in judge.verified_edges(pairs, union.connected):
             union.link(a, b)
         offset = len(self.archive)
         for component in union.components():
