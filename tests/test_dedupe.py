@@ -393,7 +393,12 @@ def test_a_brief_copied_into_another_frame_is_found() -> None:
     _, text = BRIEFS[4]
     edited = edit_words(text, "en", random.Random(1), 0.05)
     records.append(Record(id="copy", text=frame(edited, furniture, random.Random(2))))
-    assert kept_ids(records) == [r.id for r in records[:-1]]
+    deduplicator = Deduplicator(DedupeConfig())
+    assert [r.id for r in deduplicator.run(records)] == [r.id for r in records[:-1]]
+    [cluster] = list(deduplicator.clusters())
+    evidence = cluster["members"][1]["evidence"]
+    assert cluster["cluster"] == records[4].id and evidence["compared"] == ["story", "story"]
+    assert evidence["jaccard"] >= 0.5 and evidence["measured"] == "exact"
 
 
 def write_folder(folder: Path, records: list[Record]) -> None:
