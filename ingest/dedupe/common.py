@@ -41,9 +41,12 @@ class KeyCounter:
         self._keys = np.zeros(0, dtype=np.uint64)
         self._counts = np.zeros(0, dtype=np.uint32)
 
-    def add(self, keys: set[int]) -> None:
+    def add(self, keys: set[int] | np.ndarray) -> None:
         """The distinct keys of one document."""
-        self._buffer.extend(keys)
+        if isinstance(keys, np.ndarray):
+            self._buffer.frombytes(keys.astype(np.uint64, copy=False).tobytes())
+        else:
+            self._buffer.extend(keys)
         if len(self._buffer) >= FOLD_EVERY:
             self._fold()
 

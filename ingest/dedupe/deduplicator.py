@@ -13,16 +13,16 @@ order. Memory holds signatures and a few numbers per document in numpy arrays.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-import xxhash
 
-from ..record import Record, url_host
+from ..record import Record
 from ..spool import Spool
 from .cluster import (
     Judge,
@@ -33,23 +33,25 @@ from .cluster import (
     equal_runs,
     exact_similarity,
 )
-from .common import CommonParts, KeyCounter, sentence_keys
+from .common import CommonParts, KeyCounter
 from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
-from .minhash import Signer, optimal_bands
-from .shingles import (
-    line_keys,
-    normalize_for_shingles,
-    sentence_pieces,
-    shingle_unit,
-    shingles,
-)
+from .minhash import SCHEME, optimal_bands
+from .shingles import normalize_for_shingles, shingles
+from .work import CommonShingles, Placed, Signed, Signing, Survey
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # LSH is tuned below the threshold and towards recall (false negatives weigh four times
 # false positives): verification removes what it lets in, but cannot find what it misses.
 LSH_THRESHOLD_FACTOR = 0.6
 LSH_WEIGHTS = (0.2, 0.8)
 GROWTH = 4096
+# Documents per chunk of per-document work: large enough that a numpy call covers many
+# documents and pickling costs little against the work, small enough to stream.
+WORK_CHUNK = 256
+SIGN_CHUNK = 256
 # Shingle sets kept for exact checks: a cluster's kept record is compared with many others.
 SHINGLE_CACHE = 1024
 EVIDENCE_SAMPLE = 5
@@ -69,7 +71,8 @@ COLUMNS = ("signatures", "sizes", "exact", "lengths", "richness", "framed")
 
 
 class _Table:
-    """Per-document numbers in numpy arrays that grow by doubling: all dedupe remembers."""
+    """Per-document numbers in numpy arrays that grow by doubling, and the ids packed in
+    one buffer: all dedupe remembers of a document, with no Python object per document."""
 
     def __init__(self, num_perm: int) -> None:
         self.signatures = np.zeros((GROWTH, num_perm), dtype=np.uint32)
@@ -78,24 +81,51 @@ class _Table:
         self.lengths = np.zeros(GROWTH, dtype=np.int64)
         self.richness = np.zeros(GROWTH, dtype=np.int32)
         self.framed = np.zeros(GROWTH, dtype=bool)  # compared on its story, not its full text
-        self.ids: list[str] = []
+        self.ids = PackedStrings()
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._count
 
-    def add(self, record_id: str, values: dict[str, Any]) -> None:
-        n = len(self.ids)
-        if n == len(self.sizes):
+    def extend(self, signed: Signed) -> None:
+        """Append a chunk of documents (``work.Signing``'s result)."""
+        n, added = self._count, len(signed.ids)
+        while n + added > len(self.sizes):
             for name in COLUMNS:
-                array = getattr(self, name)
-                setattr(self, name, np.resize(array, (2 * len(array), *array.shape[1:])))
-        for name, value in values.items():
-            getattr(self, name)[n] = value
-        self.ids.append(record_id)
+                column = getattr(self, name)
+                setattr(self, name, np.resize(column, (2 * len(column), *column.shape[1:])))
+        for name in COLUMNS:
+            getattr(self, name)[n : n + added] = getattr(signed, name)
+        for record_id in signed.ids:
+            self.ids.append(record_id)
+        self._count += added
 
     def trim(self) -> None:
         for name in COLUMNS:
-            setattr(self, name, getattr(self, name)[: len(self.ids)])
+            setattr(self, name, getattr(self, name)[: self._count])
+
+
+class PackedStrings:
+    """Strings in one UTF-8 buffer with their end offsets: about 8 bytes a string more than
+    its text, where a list of ``str`` costs some 60 bytes more."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._ends = array("Q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def append(self, text: str) -> None:
+        self._buffer += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._buffer))
+
+    def __getitem__(self, position: int) -> str:
+        start = self._ends[position - 1] if position else 0
+        return self._buffer[start : self._ends[position]].decode("utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
 
 
 class _Sites:
@@ -136,7 +166,6 @@ class Deduplicator:
     ) -> None:
         self.config = config
         self.index_path = index_path
-        self.signer = Signer(config.num_perm, config.seed)
         self.bands, self.rows = optimal_bands(
             round(config.threshold * LSH_THRESHOLD_FACTOR, 2), config.num_perm, *LSH_WEIGHTS
         )
@@ -159,15 +188,14 @@ class Deduplicator:
             "seed": c.seed,
             "ngram": c.ngram,
             "shingle": c.shingle,
-            "scheme": self.signer.scheme,
+            "scheme": SCHEME,
         }
 
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
         """The records, without duplicates (or all of them, marked, with ``mark``)."""
         with Spool() as spool:
             self._common = self._common_parts(spool, records)
-            for position, record in enumerate(spool):
-                self._sign(record, position)
+            self._signatures(spool)
             self._table.trim()
             self._spool = spool
             self._decide()
@@ -183,14 +211,12 @@ class Deduplicator:
         """The lines and sentences that repeat across the input: sites' frames."""
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
-        for record in spool.extend(records):
-            site = self._sites.add(url_host(record))
-            pieces = sentence_pieces(record.text)
-            self._units.append(shingle_unit(" ".join(pieces), self.config.shingle) == "char")
-            if count_lines and site:
-                lines.add(set(line_keys(record.text, site).values()))
-            if count_sentences:
-                sentences.add(sentence_keys(pieces, site))
+        survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences))
+        for seen in self._each(survey, spool.extend(records)):
+            self._sites.add(seen.site)
+            self._units.append(seen.by_char)
+            lines.add(seen.lines)
+            sentences.add(seen.sentences)
         common = CommonParts(
             lines.at_least(count_lines), sentences.at_least(count_sentences), self.config.ngram
         )
@@ -201,36 +227,39 @@ class Deduplicator:
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
         """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
         found = KeyCounter()
-        for position, record in enumerate(spool):
-            site, unit = self._sites.of(position), self._unit(position)
-            found.add(set(common.common_shingles(record.text, site, unit).tolist()))
+        for hashes in self._each(CommonShingles(common), self._placed(spool)):
+            found.add(hashes)
         return found.at_least(1)
+
+    def _signatures(self, spool: Spool) -> None:
+        """Pass 2: every document's signature, a chunk of documents at a time."""
+        c = self.config
+        signing = Signing(self._common, c.ngram, c.num_perm, c.seed)
+        for signed in self._map(signing, self._placed(spool), SIGN_CHUNK):
+            self._table.extend(signed)
+
+    def _each(self, function: Callable[[list[T]], list[R]], items: Iterable[T]) -> Iterator[R]:
+        """``function`` over chunks of ``items``, one result an item, in input order."""
+        return itertools.chain.from_iterable(self._map(function, items, WORK_CHUNK))
+
+    def _map(self, function: Callable[[list[T]], R], items: Iterable[T], size: int) -> Iterator[R]:
+        return map(function, _chunks(items, size))
+
+    def _placed(self, spool: Spool) -> Iterator[Placed]:
+        for position, record in enumerate(spool):
+            yield Placed(record, self._sites.of(position), self._unit(position))
 
     def _unit(self, position: int) -> str:
         return "char" if self._units[position] else "word"
 
     def _compared_shingles(self, record: Record, position: int) -> tuple[set[bytes], str, bool]:
         """The shingles a document is compared by (of its story, or else of its full text),
-        its normalized full text, and whether the shingles are of its story."""
+        its normalized full text, and whether the shingles are of its story (as signed by
+        ``work.Signing``, spelled out: for the exact checks and the evidence)."""
         normalized = normalize_for_shingles(record.text)
         unit = self._unit(position)
         story = self._common.story(record.text, self._sites.of(position), unit)
         return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
-
-    def _sign(self, record: Record, position: int) -> None:
-        grams, normalized, framed = self._compared_shingles(record, position)
-        richness = sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
-        self._table.add(
-            record.id,
-            {
-                "signatures": self.signer.signature(grams),
-                "sizes": len(grams),
-                "exact": xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")),
-                "lengths": len(record.text),
-                "richness": richness,
-                "framed": framed,
-            },
-        )
 
     def _shingles_of(self, index: int) -> set[bytes] | None:
         """The compared shingles of document ``index``, read back from the spool (``None``
@@ -330,7 +359,7 @@ class Deduplicator:
     def _union_exact_groups(self, union: UnionFind, exact: np.ndarray) -> np.ndarray:
         """Join exact copies; returns which documents stand for their group in the LSH."""
         representatives = np.ones(len(exact), dtype=bool)
-        for group in _exact_groups(exact):
+        for group in _exact_groups(exact, self._column("sizes") > 0):
             best = min(group, key=self._priority)
             for member in group:
                 if member != best:
@@ -401,8 +430,17 @@ class Deduplicator:
         )
 
 
-def _exact_groups(exact: np.ndarray) -> Iterator[list[int]]:
-    """Documents with the same exact hash, two or more, in index order within a group."""
-    order = np.argsort(exact, kind="stable")
+def _exact_groups(exact: np.ndarray, comparable: np.ndarray) -> Iterator[list[int]]:
+    """Documents with the same exact hash, two or more, in index order within a group;
+    only ``comparable`` ones: texts with nothing to compare (empty, whitespace or
+    punctuation only) are copies of nothing, each kept with its own metadata."""
+    order = np.flatnonzero(comparable)
+    order = order[np.argsort(exact[order], kind="stable")]
     for start, end in equal_runs(exact[order]):
         yield order[start:end].tolist()
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

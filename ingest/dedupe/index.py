@@ -14,7 +14,8 @@ from ..errors import IngestError
 from ..io import atomic_output
 
 FORMAT = "ingest-dedupe-index"
-VERSION = 1
+# 2: signatures of the numpy scheme (minhash.SCHEME), not datasketch's (#13).
+VERSION = 2
 
 
 @dataclass

@@ -1,41 +1,94 @@
-"""MinHash signatures (datasketch) and LSH banding, kept in numpy arrays."""
+"""MinHash signatures of whole batches of documents in numpy, and LSH banding.
+
+A shingle's 64-bit hash is made from the xxh3 hashes of its words (or characters), folded
+with splitmix64's mixer: one C call a token, and the n-grams combined by array operations,
+with no string built per shingle. Permutation k maps a hash h to the top 32 bits of
+``a_k * h + b_k`` (mod 2**64, ``a_k`` odd): multiply-shift hashing, a multiply and an add
+per (permutation, shingle) pair computed as one matrix over a window of shingles of many
+documents, with the minimum of each document's columns taken by ``np.minimum.reduceat``.
+The scheme is named in ``--index`` files (``SCHEME``): signatures of another scheme are
+not comparable.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
 
-# xxh32 is several times faster than datasketch's default SHA-1 and as good for MinHash.
-HASHFUNC = xxhash.xxh32_intdigest
+SCHEME = "xxh3-tokens-multiply-shift"
 EMPTY_SIGNATURE_VALUE = np.iinfo(np.uint32).max
+# Shingle columns of one permutation matrix: 128 x 8192 uint64 values, 8 MB at a time.
+WINDOW = 8192
 
 
 class Signer:
-    """Signatures of shingle sets with one set of permutations, drawn once from ``seed``."""
+    """Signatures of shingle-hash sets with one set of permutations, drawn once from
+    ``seed``."""
 
     def __init__(self, num_perm: int, seed: int) -> None:
         if num_perm < 2:
             raise ValueError("num_perm must be at least 2")
         self.num_perm = num_perm
         self.seed = seed
-        template = MinHash(num_perm=num_perm, seed=seed, hashfunc=HASHFUNC)
-        self._permutations = template.permutations
-        self.scheme = template.scheme
+        self.scheme = SCHEME
+        random = np.random.default_rng(seed)
+        self._a = random.integers(0, 2**64, num_perm, dtype=np.uint64) | np.uint64(1)
+        self._b = random.integers(0, 2**64, num_perm, dtype=np.uint64)
 
-    def signature(self, shingles: Iterable[bytes]) -> np.ndarray:
-        minhash = MinHash(
-            num_perm=self.num_perm,
-            seed=self.seed,
-            hashfunc=HASHFUNC,
-            permutations=self._permutations,
-            scheme=self.scheme,
-        )
-        minhash.update_batch(shingles)
-        return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    def signature(self, hashes: np.ndarray) -> np.ndarray:
+        """The signature of one document's distinct shingle hashes."""
+        return self.signatures([hashes])[0]
+
+    def signatures(self, hash_sets: Sequence[np.ndarray]) -> np.ndarray:
+        """One signature row per document (all ``EMPTY_SIGNATURE_VALUE`` for no shingles)."""
+        block = np.full((len(hash_sets), self.num_perm), EMPTY_SIGNATURE_VALUE, dtype=np.uint32)
+        filled = [i for i, hashes in enumerate(hash_sets) if len(hashes)]
+        if not filled:
+            return block
+        hashes = np.concatenate([hash_sets[i] for i in filled]).astype(np.uint64, copy=False)
+        starts = np.cumsum([0, *(len(hash_sets[i]) for i in filled)])
+        block[filled] = self._minima(hashes, starts)
+        return block
+
+    def _minima(self, hashes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Per document (``hashes[starts[i]:starts[i + 1]]``, none empty), the minimum of
+        each permutation, a window of columns at a time to keep the matrix small."""
+        minima = np.full((len(starts) - 1, self.num_perm), np.iinfo(np.uint64).max, np.uint64)
+        a, b = self._a[:, None], self._b[:, None]
+        for low in range(0, len(hashes), WINDOW):
+            high = min(low + WINDOW, len(hashes))
+            first = int(np.searchsorted(starts, low, side="right")) - 1
+            last = int(np.searchsorted(starts, high, side="left"))
+            with np.errstate(over="ignore"):
+                permuted = a * hashes[None, low:high]
+                permuted += b
+            local = np.maximum(starts[first:last], low) - low
+            reduced = np.minimum.reduceat(permuted, local, axis=1).T
+            np.minimum(minima[first:last], reduced, out=minima[first:last])
+        # The top half of a multiply-shift is its good half; min commutes with the shift.
+        return (minima >> np.uint64(32)).astype(np.uint32)
+
+
+def shingle_hashes(normalized: str, ngram: int, unit: str) -> np.ndarray:
+    """Sorted distinct 64-bit hashes of the ``ngram``-grams of words or characters of a
+    normalized text (see ``shingles.shingles``: the same n-grams, hashed, not spelled)."""
+    if unit == "char":
+        tokens = [c.encode("utf-8", "surrogatepass") for c in normalized if not c.isspace()]
+    else:  # normalized text: words separated by single spaces
+        tokens = normalized.encode("utf-8", "surrogatepass").split(b" ") if normalized else []
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
+    words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
+    width = min(ngram, len(words))
+    count = len(words) - width + 1
+    with np.errstate(over="ignore"):
+        folded = _mix64(words[:count] ^ (np.uint64(width) * _MIX_C))
+        for offset in range(1, width):
+            folded = _mix64((folded * _MIX_A) ^ words[offset : offset + count])
+    return np.unique(folded)
 
 
 def _collision_probability(similarity: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -1,0 +1,133 @@
+"""Dedupe's per-document work, a chunk of records at a time: what the ``-j`` workers run.
+
+Each function maps a list of records (with what the main process learnt of them before) to
+numpy arrays or small tuples, and depends on its chunk only: the results are the same
+whichever process computes them, and in whatever chunks. They are module-level callables
+(frozen dataclasses of settings) so that they cross to the workers by pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import xxhash
+
+from ..record import Record, url_host
+from .common import CommonParts, sentence_keys
+from .minhash import Signer, shingle_hashes
+from .shingles import line_keys, normalize_for_shingles, sentence_pieces, shingle_unit
+
+NO_KEYS = np.zeros(0, dtype=np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """Pass 1 of one document: its site, whether it is shingled by character, and the keys
+    of its distinct lines (per site) and sentences, to count across the input."""
+
+    site: str
+    by_char: bool
+    lines: np.ndarray
+    sentences: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """Pass 1 over a chunk: what each document shows of its site's frame."""
+
+    shingle: str
+    count_lines: bool
+    count_sentences: bool
+
+    def __call__(self, records: list[Record]) -> list[Seen]:
+        return [self._seen(record) for record in records]
+
+    def _seen(self, record: Record) -> Seen:
+        site = url_host(record)
+        pieces = sentence_pieces(record.text)
+        by_char = shingle_unit(" ".join(pieces), self.shingle) == "char"
+        lines = NO_KEYS
+        if self.count_lines and site:
+            lines = _keys(set(line_keys(record.text, site).values()))
+        sentences = _keys(sentence_keys(pieces, site)) if self.count_sentences else NO_KEYS
+        return Seen(site, by_char, lines, sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A record with what pass 1 learnt of it: its site and its shingle unit."""
+
+    record: Record
+    site: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommonShingles:
+    """Pass 1b over a chunk: the hashes of the shingles of each document's common sentences."""
+
+    common: CommonParts
+
+    def __call__(self, placed: list[Placed]) -> list[np.ndarray]:
+        return [
+            np.unique(self.common.common_shingles(p.record.text, p.site, p.unit)) for p in placed
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """Pass 2 over a chunk, one entry a document, as arrays: MinHash signatures, shingle
+    counts, exact hashes of the normalized text, text lengths, metadata richness, and
+    whether the shingles are of the story (its text without the frame); and the ids."""
+
+    ids: list[str]
+    signatures: np.ndarray
+    sizes: np.ndarray
+    exact: np.ndarray
+    lengths: np.ndarray
+    richness: np.ndarray
+    framed: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Signing:
+    """Pass 2 over a chunk: each document's story, its shingles, and their signature."""
+
+    common: CommonParts
+    ngram: int
+    num_perm: int
+    seed: int
+
+    def __call__(self, placed: list[Placed]) -> Signed:
+        hash_sets, exact, framed = [], [], []
+        for p in placed:
+            normalized = normalize_for_shingles(p.record.text)
+            story = self.common.story(p.record.text, p.site, p.unit)
+            hash_sets.append(shingle_hashes(story or normalized, self.ngram, p.unit))
+            exact.append(xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")))
+            framed.append(bool(story))
+        return Signed(
+            ids=[p.record.id for p in placed],
+            signatures=_signer(self.num_perm, self.seed).signatures(hash_sets),
+            sizes=np.array([len(h) for h in hash_sets], dtype=np.int32),
+            exact=np.array(exact, dtype=np.uint64),
+            lengths=np.array([len(p.record.text) for p in placed], dtype=np.int64),
+            richness=np.array([_richness(p.record) for p in placed], dtype=np.int32),
+            framed=np.array(framed, dtype=bool),
+        )
+
+
+@lru_cache(maxsize=4)
+def _signer(num_perm: int, seed: int) -> Signer:
+    return Signer(num_perm, seed)
+
+
+def _richness(record: Record) -> int:
+    """How much metadata a record carries: the ``keep="metadata"`` rule."""
+    return sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
+
+
+def _keys(keys: set[int]) -> np.ndarray:
+    return np.fromiter(keys, np.uint64, len(keys))
