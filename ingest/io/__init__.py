@@ -9,17 +9,26 @@ from .inputs import (
     raise_error,
     read_records,
 )
-from .outputs import atomic_output, check_output_folder, encode_line, write_records
+from .outputs import (
+    OutputFile,
+    atomic_output,
+    check_output_folder,
+    encode_line,
+    open_output,
+    write_records,
+)
 
 __all__ = [
     "STDIN",
     "ErrorHandler",
     "InputFile",
+    "OutputFile",
     "atomic_output",
     "check_output_folder",
     "encode_line",
     "expand_inputs",
     "open_input",
+    "open_output",
     "raise_error",
     "read_records",
     "write_records",
