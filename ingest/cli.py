@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import click
@@ -16,16 +19,20 @@ from . import __version__
 from .clean import CleanConfig, clean_records
 from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
 from .dedupe.config import DEFAULT_CONFIG
+from .dedupe.index import locked_index
 from .dedupe.shingles import MODES
 from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
-from .io import check_output_folder, read_records, write_records
+from .io import InputReport, check_output_folder, open_output, read_records
 from .record import Record
 from .split import SplitConfig, split_records
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
+# Signals that end a run the way Ctrl-C does: temporary files removed, old outputs kept.
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+MAX_NUM_PERM = 1024  # 4 KiB of signature per document; more buys no accuracy worth having
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
 
 
@@ -38,6 +45,24 @@ class RunOptions:
     strict: bool
     output: str | None
     quiet: bool
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class LaterOutput:
+    """A file saved only after the output is committed (the dedupe index): saved before, a
+    failed write would leave it ahead of the output."""
+
+    path: str
+    save: Callable[[], None]
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the run is, so that it ends like Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @dataclass
@@ -67,9 +92,10 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         strict: bool,
         output: str | None,
         quiet: bool,
+        hidden: bool,
         **kwargs: object,
     ) -> None:
-        command(run=RunOptions(inputs, encoding, strict, output, quiet), **kwargs)
+        command(run=RunOptions(inputs, encoding, strict, output, quiet, hidden), **kwargs)
 
     options = (
         click.argument("inputs", nargs=-1, metavar="[INPUT]..."),
@@ -89,6 +115,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress). Default: stdout.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
+        click.option(
+            "--hidden", is_flag=True, help="Also read hidden files (.name) found in folders."
+        ),
     )
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -96,10 +125,20 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def execute(
-    name: str, stage: Stage, run: RunOptions, details: Callable[[], str] | None = None
+    name: str,
+    stage: Stage,
+    run: RunOptions,
+    details: Callable[[], str] | None = None,
+    later: LaterOutput | None = None,
 ) -> None:
-    """Read, transform, write; report each bad input, a summary, and the exit code."""
-    stats = RunStats(details=[details] if details else [])
+    """Read, transform, write; report each bad input, a summary, and the exit code.
+
+    The output is committed (and then ``later``) only if some input could be read and none
+    failed after giving out records that may be damaged; else the old files are kept.
+    """
+    report = InputReport()
+    stats = RunStats(details=[functools.partial(_skipped, report)])
+    stats.details += [details] if details else []
     started = time.perf_counter()
 
     def on_error(error: InputError) -> None:
@@ -108,9 +147,24 @@ def execute(
             raise error
         click.echo(f"ingest: error: {error}", err=True)
 
-    records = _count_in(read_records(run.inputs, encoding=run.encoding, on_error=on_error), stats)
+    records = _count_in(
+        read_records(
+            run.inputs, encoding=run.encoding, on_error=on_error, hidden=run.hidden, report=report
+        ),
+        stats,
+    )
     try:
-        stats.records_out = write_records(_progress(stage(records), run.quiet), run.output)
+        with _signals_raise_terminated(), open_output(run.output) as output:
+            stats.records_out = output.write(_progress(stage(records), run.quiet))
+            reason = _reason_to_keep_old_files(report, stats)
+            kept = [p for p in (run.output if output.atomic else None, later and later.path) if p]
+            if reason is None:
+                output.commit()
+                if later:
+                    later.save()
+            elif kept:
+                left = " and ".join(kept)
+                click.echo(f"ingest: error: {reason}: {left} left as before", err=True)
     except IngestError as error:
         click.echo(f"ingest: error: {error}", err=True)
         sys.exit(1)
@@ -124,6 +178,9 @@ def execute(
     except KeyboardInterrupt:
         click.echo("ingest: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated as signalled:
+        click.echo(f"ingest: terminated by {signalled}", err=True)
+        sys.exit(128 + signalled.signum)
     except Exception as error:
         # A bug of ours or of a parser on some page: one line, not a traceback to decode.
         if os.environ.get("INGEST_DEBUG"):
@@ -135,6 +192,39 @@ def execute(
     if not run.quiet:
         click.echo(_summary(name, stats, time.perf_counter() - started), err=True)
     sys.exit(1 if stats.errors else 0)
+
+
+def _reason_to_keep_old_files(report: InputReport, stats: RunStats) -> str | None:
+    if stats.errors and not report.files_read:
+        return "no input could be read"
+    if report.damaged:
+        return "records of a damaged input may be wrong"
+    return None
+
+
+@contextmanager
+def _signals_raise_terminated() -> Iterator[None]:
+    def terminate(signum: int, _frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    for signum in TERMINATING_SIGNALS:
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup: SIGHUP stays ignored
+            previous[signum] = signal.signal(signum, terminate)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _skipped(report: InputReport) -> str:
+    parts = []
+    if report.hidden_skipped:
+        parts.append(f"{report.hidden_skipped} hidden (--hidden reads them)")
+    if report.special_skipped:
+        parts.append(f"{report.special_skipped} FIFOs or devices")
+    return f"{' and '.join(parts)} skipped in folders" if parts else ""
 
 
 def _count_in(records: Iterable[Record], stats: RunStats) -> Iterator[Record]:
@@ -225,7 +315,7 @@ dedupe_options = options(
     ),
     click.option(
         "--num-perm",
-        type=click.IntRange(min=16),
+        type=click.IntRange(16, MAX_NUM_PERM),
         default=DEFAULT_CONFIG.num_perm,
         show_default=True,
         help="MinHash permutations.",
@@ -301,8 +391,9 @@ def split_config(option: dict[str, Any]) -> SplitConfig:
     )
 
 
-def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
-    """The dedupe stage as the CLI runs it: with its clusters report and its summary."""
+def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], LaterOutput | None]:
+    """The dedupe stage as the CLI runs it: with its clusters report, its summary, and its
+    index (locked against other runs, saved after the output)."""
     try:
         config = DedupeConfig(
             threshold=option["threshold"],
@@ -317,6 +408,10 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
         for path in (option["clusters"], option["index"]):
             if path:
                 check_output_folder(path)  # before the work, not after it
+        if option["index"]:
+            click.get_current_context().with_resource(
+                locked_index(option["index"], functools.partial(_waiting, option["index"]))
+            )
         deduplicator = Deduplicator(config, index_path=option["index"])
     except ValueError as error:
         raise click.UsageError(str(error)) from None
@@ -329,7 +424,12 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
         if option["clusters"]:
             write_clusters(deduplicator, option["clusters"])
 
-    return stage, deduplicator.stats.summary
+    later = LaterOutput(option["index"], deduplicator.save_index) if option["index"] else None
+    return stage, deduplicator.stats.summary, later
+
+
+def _waiting(index: str) -> None:
+    click.echo(f"ingest: waiting: another run is using {index}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -396,8 +496,8 @@ def dedupe(run: RunOptions, **option: Any) -> None:
       ingest dedupe --mark --clusters clusters.jsonl stories.jsonl -o marked.jsonl
       ingest dedupe --index archive.idx today.jsonl -o new-stories.jsonl
     """
-    stage, summary = dedupe_stage(option)
-    execute("dedupe", stage, run, details=summary)
+    stage, summary, later = dedupe_stage(option)
+    execute("dedupe", stage, run, details=summary, later=later)
 
 
 @cli.command("run")
@@ -414,13 +514,13 @@ def run_all(run: RunOptions, **option: Any) -> None:
       ingest run samples/
       ingest run pages/ --keep longest --clusters clusters.jsonl -o corpus.jsonl.gz
     """
-    dedupe, summary = dedupe_stage(option)
+    dedupe, summary, later = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
 
     def chain(records: Iterable[Record]) -> Iterator[Record]:
         return dedupe(split_records(clean_records(records, cleaning), splitting))
 
-    execute("run", chain, run, details=summary)
+    execute("run", chain, run, details=summary, later=later)
 
 
 def main() -> None:

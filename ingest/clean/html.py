@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
 from ..digest import MIN_TEASER_WORDS, strip_marker
 
@@ -64,7 +65,12 @@ class HtmlPage:
 def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     """The article text and metadata of ``html``; its items when it is a listing page."""
     page = _article(html)
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():
+        # bs4 warns on stderr about XML (an RSS feed) or a page that looks like a file
+        # name; the page is parsed as HTML all the same, as intended.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "lxml")
     page.url = page.url or _canonical_url(soup)
     if not page.text:
         page.text = _fallback_text(soup)

@@ -190,9 +190,7 @@ def _kind(entry: os.DirEntry[str]) -> str:
 
 def _expand_glob(pattern: str, hidden: bool = False) -> Iterator[InputFile]:
     matches = sorted(
-        p
-        for p in glob.glob(pattern, recursive=True, include_hidden=hidden)
-        if os.path.isfile(p)
+        p for p in glob.glob(pattern, recursive=True, include_hidden=hidden) if os.path.isfile(p)
     )
     if not matches:
         raise InputError(pattern, "no file matches this pattern")

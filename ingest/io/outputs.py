@@ -43,7 +43,7 @@ def write_records(records: Iterable[Record], output: str | None = None) -> int:
     one. A device, a FIFO or ``/dev/stdout`` is written directly.
     """
     with open_output(output) as out:
-        count = _write_stream(records, out.stream)
+        count = out.write(records)
         out.commit()
     return count
 
@@ -120,6 +120,15 @@ class OutputFile:
     target: _Target
     temporary: str | None
     committed: bool = False
+
+    @property
+    def atomic(self) -> bool:
+        """Whether the output replaces a file (and so whether not committing keeps it)."""
+        return self.temporary is not None
+
+    def write(self, records: Iterable[Record]) -> int:
+        """Write ``records`` as JSONL lines; returns the count."""
+        return _write_stream(records, self.stream)
 
     def commit(self) -> None:
         """Finish the stream and rename the temporary file over the target."""
