@@ -97,11 +97,14 @@ def conform(value: Any, default: Any, key: str = "") -> Any:
     if key == "repairs":
         return [str(v) for v in value if isinstance(v, str | int | float)]
     fields = ITEM_FIELDS if key == "items" else REMOVED_FIELDS
-    return [
+    entries = [
         {name: conform(v.get(name), d) for name, d in fields.items()}
         for v in value
         if isinstance(v, dict)
     ]
+    if key == "items":  # a story has a title and lies somewhere in the text
+        return [e for e in entries if e["title"] and 0 <= e["start"] <= e["end"]]
+    return entries
 
 
 def _number(value: Any, kind: type, default: Any) -> Any:

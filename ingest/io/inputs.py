@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import glob
 import gzip
 import io
@@ -472,15 +473,15 @@ def _read_jsonl(
             if number == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")
             if line.strip():
-                record = _parse_record(line, f"{where}:{number}", where, on_error)
+                record = _parse_record(line, f"{where}:{number}", where, on_error, codec)
                 if record is not None:
                     yield record
-    except UnicodeDecodeError:
+    except UnicodeDecodeError:  # a UTF-16 stream cut in the middle of a character
         on_error(InputError(f"{where}:{progress.line + 1}", f"not valid {codec}: the rest skipped"))
 
 
 def _parse_record(
-    line: bytes, default_id: str, where: str, on_error: ErrorHandler
+    line: bytes, default_id: str, where: str, on_error: ErrorHandler, codec: str | None = None
 ) -> Record | None:
     try:
         data = parse_json_line(line)
@@ -488,7 +489,7 @@ def _parse_record(
             raise ValueError("expected a JSON object")
         return Record.from_dict(data, default_id, where)
     except UnicodeDecodeError:
-        on_error(InputError(default_id, "line is not valid UTF-8"))
+        on_error(InputError(default_id, f"line is not valid {codec or 'UTF-8'}"))
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         on_error(InputError(default_id, f"malformed JSONL record: {error}"))
     return None
@@ -548,15 +549,29 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def _decoded_lines(stream: BinaryIO, codec: str) -> Iterator[bytes]:
-    """The lines of a UTF-16 or UTF-32 stream, as UTF-8."""
-    text = io.TextIOWrapper(stream, encoding=codec, newline="\n")
+    """The lines of a UTF-16 or UTF-32 stream, as UTF-8 (a line with bytes that do not
+    decode is given back with an invalid byte, to be reported as that line's error)."""
+    text = io.TextIOWrapper(stream, encoding=codec, errors=UNDECODABLE, newline="\n")
     while line := text.readline(MAX_RECORD_BYTES + 1):
         if len(line) > MAX_RECORD_BYTES and not line.endswith("\n"):
             while (rest := text.readline(1 << 20)) and not rest.endswith("\n"):
                 pass
             yield TOO_LONG
+        elif UNDECODABLE_MARK in line:
+            yield b"\xff" + line.encode("utf-8", "replace")
         else:
             yield line.encode("utf-8", "surrogatepass")
+
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return UNDECODABLE_MARK, error.end
+
+
+# A lone surrogate: what no valid UTF-16 or UTF-32 decodes to, so it marks the bytes that did not.
+UNDECODABLE = "ingest-undecodable"
+UNDECODABLE_MARK = "\udcff"
+codecs.register_error(UNDECODABLE, _mark_undecodable)
 
 
 def _wide_codec(head: bytes) -> str | None:

@@ -1,0 +1,703 @@
+"""Hostile inputs and outputs through the real CLI (a subprocess): special output paths,
+damaged archives, loops, FIFOs, deep and huge records, signals (#12).
+
+For each: the exit code, one line per error and no traceback, nothing good lost, no existing
+output destroyed, no temporary file left. Special files are made inside ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import lzma
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from .conftest import SAMPLE_FILES, SAMPLES, parse_jsonl, run_ingest
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    ".gz": gzip.compress,
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+    ".zst": lambda data: zstandard.ZstdCompressor().compress(data),
+}
+COMMANDS = ("clean", "split", "dedupe", "run")
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+
+
+def jsonl(*records: dict) -> bytes:
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+def many_records(count: int, prefix: str = "r") -> bytes:
+    return jsonl(
+        *(
+            {"id": f"{prefix}{i}", "text": f"Story {prefix} {i}: " + f"word{i} " * 30}
+            for i in range(count)
+        )
+    )
+
+
+def errors_of(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    """The error lines of a run, checking that stderr holds nothing but one-line messages."""
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr and "Warning" not in stderr, stderr
+    for line in stderr.splitlines():
+        assert line.startswith(("ingest: ", *(f"ingest {c}: " for c in COMMANDS))), line
+    return [line for line in stderr.splitlines() if line.startswith("ingest: error:")]
+
+
+def no_temporary_files(folder: Path) -> bool:
+    return not [p for p in folder.rglob(".ingest-*")]
+
+
+def char_device(path: Path, minor: int) -> Path:
+    """A memory device (1, 3: null; 1, 7: full) made inside the test's folder."""
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    return path
+
+
+# -- 1. output paths that are not regular files ---------------------------------------------
+
+
+@ROOT_ONLY
+def test_output_onto_a_null_device_writes_through_it(tmp_path: Path) -> None:
+    null = char_device(tmp_path / "null", 3)
+    result = run_ingest(["clean", "-q", str(SAMPLES), "-o", str(null)])
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert os.listdir(tmp_path) == ["null"]
+
+
+@ROOT_ONLY
+def test_output_onto_a_full_device_is_an_error_and_the_device_stays(tmp_path: Path) -> None:
+    full = char_device(tmp_path / "full", 7)
+    result = run_ingest(["clean", "-q", str(SAMPLES), "-o", str(full)])
+    assert result.returncode == 1
+    assert errors_of(result) == ["ingest: error: cannot write: No space left on device"]
+    assert stat.S_ISCHR(full.stat().st_mode)
+
+
+def test_output_into_a_fifo_is_written_directly(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = run_ingest(["clean", "-q", str(SAMPLES), "-o", str(fifo)], timeout=60)
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert len(parse_jsonl(received[0])) == len(SAMPLE_FILES)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_output_through_a_link_to_stdout_goes_to_stdout(tmp_path: Path) -> None:
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")  # what /dev/stdout is
+    result = run_ingest(["clean", "-q", str(SAMPLES), "-o", str(link)])
+    assert result.returncode == 0, result.stderr
+    assert len(parse_jsonl(result.stdout)) == len(SAMPLE_FILES)
+    assert link.is_symlink()
+
+
+def test_output_through_a_symlink_replaces_its_target(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / "corpus.jsonl"
+    target.write_text("old\n")
+    link = tmp_path / "corpus.jsonl"
+    link.symlink_to(target)
+    result = run_ingest(["clean", "-q", str(SAMPLES), "-o", str(link)])
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == target
+    assert len(parse_jsonl(target.read_bytes())) == len(SAMPLE_FILES)
+    assert no_temporary_files(tmp_path)
+
+
+def test_replaced_output_keeps_its_mode_and_owner(tmp_path: Path) -> None:
+    out = tmp_path / "private.jsonl"
+    out.write_text("old\n")
+    out.chmod(0o600)
+    owner = (1234, 5678) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    os.chown(out, *owner)
+    result = run_ingest(["clean", "-q", str(SAMPLES), "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    info = out.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o600
+    assert (info.st_uid, info.st_gid) == owner
+    assert len(parse_jsonl(out.read_bytes())) == len(SAMPLE_FILES)
+
+
+# -- 2. the index is committed after the output, both checked before the work -------------
+
+
+@ROOT_ONLY
+def test_index_is_not_saved_when_the_output_fails(tmp_path: Path) -> None:
+    index, stories = tmp_path / "archive.idx", tmp_path / "stories.jsonl"
+    stories.write_bytes(many_records(20))
+    full = char_device(tmp_path / "full", 7)
+    failed = run_ingest(["dedupe", "--index", str(index), str(stories), "-o", str(full)])
+    assert failed.returncode == 1
+    assert not index.exists()
+    retry = run_ingest(["dedupe", "-q", "--index", str(index), str(stories)])
+    assert len(parse_jsonl(retry.stdout)) == 20  # nothing dropped as "already in the index"
+
+
+def test_output_that_is_a_folder_is_found_before_the_work(tmp_path: Path) -> None:
+    index, folder = tmp_path / "archive.idx", tmp_path / "out"
+    folder.mkdir()
+    result = run_ingest(["dedupe", "--index", str(index), str(SAMPLES), "-o", str(folder)])
+    assert result.returncode == 1
+    assert errors_of(result) == [f"ingest: error: {folder}: is a folder, not a file"]
+    assert " in, " not in result.stderr.decode()  # no summary: no work was done
+    assert not index.exists()
+    for option in ("--index", "--clusters"):
+        other = run_ingest(["dedupe", option, str(folder), str(SAMPLES)])
+        assert other.returncode == 1 and other.stdout == b""
+        assert errors_of(other) == [f"ingest: error: {folder}: is a folder, not a file"]
+
+
+# -- 3. truncated and corrupt archives ----------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+def test_truncated_archives_of_every_codec_are_errors(tmp_path: Path, suffix: str) -> None:
+    text = "".join(f"Sentence number {i} of a long document. " for i in range(3000)).encode()
+    compressed = COMPRESSORS[suffix](text)
+    (tmp_path / f"doc.txt{suffix}").write_bytes(compressed[: len(compressed) // 2])
+    (tmp_path / f"recs.jsonl{suffix}").write_bytes(
+        COMPRESSORS[suffix](many_records(400))[: len(compressed) // 2]
+    )
+    (tmp_path / "z_good.txt").write_text("A good document.")
+    result = run_ingest(["clean", str(tmp_path)])
+    assert result.returncode == 1
+    errors = errors_of(result)
+    assert errors[0] == f"ingest: error: {tmp_path}/doc.txt{suffix}: compressed data is truncated"
+    assert errors[1].startswith(f"ingest: error: {tmp_path}/recs.jsonl{suffix}: ")
+    assert "truncated" in errors[1]
+    records = parse_jsonl(result.stdout)
+    assert records[-1]["id"] == "z_good.txt"
+    assert all(r["id"].startswith("r") for r in records[:-1])  # no half document
+
+
+def test_zstd_of_several_frames_is_read_whole(tmp_path: Path) -> None:
+    frames = b"".join(zstandard.ZstdCompressor().compress(many_records(5, p)) for p in "abc")
+    (tmp_path / "frames.jsonl.zst").write_bytes(frames)
+    result = run_ingest(["clean", "-q", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    assert len(parse_jsonl(result.stdout)) == 15
+
+
+def corrupt_gzip(records: bytes) -> bytes:
+    """A gzip stream of ``records`` with bytes changed near its end: decoded, it gives
+    records before the damage is found."""
+    data = bytearray(gzip.compress(records))
+    for offset in range(len(data) * 9 // 10, len(data) * 9 // 10 + 8):
+        data[offset] ^= 0x55
+    return bytes(data)
+
+
+def test_a_gzip_corrupt_mid_stream_names_the_records_and_keeps_the_old_output(
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "dump.jsonl.gz"
+    archive.write_bytes(corrupt_gzip(many_records(3000)))
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("the old corpus\n")
+    result = run_ingest(["clean", str(archive), str(SAMPLES), "-o", str(out)])
+    assert result.returncode == 1
+    errors = errors_of(result)
+    assert errors[0].startswith(f"ingest: error: {archive}: ")
+    assert errors[0].endswith("may be damaged") and "records read before it (lines 1-" in errors[0]
+    assert errors[1] == (
+        f"ingest: error: records of a damaged input may be wrong: {out} left as before"
+    )
+    assert out.read_text() == "the old corpus\n"
+    assert no_temporary_files(tmp_path)
+
+
+# -- 4. a run whose every input failed keeps the old output -------------------------------
+
+
+def test_a_run_whose_every_input_failed_keeps_the_old_output(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl.gz"
+    out.write_bytes(gzip.compress(b'{"id": "old", "text": "the old corpus"}\n'))
+    before = out.read_bytes()
+    result = run_ingest(["run", str(tmp_path / "pages"), "-o", str(out)])
+    assert result.returncode == 1
+    assert errors_of(result) == [
+        f"ingest: error: {tmp_path / 'pages'}: no such file or directory",
+        f"ingest: error: no input could be read: {out} left as before",
+    ]
+    assert out.read_bytes() == before
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    binary = run_ingest(["clean", str(tmp_path / "image.png"), "-o", str(out)])
+    assert binary.returncode == 1 and out.read_bytes() == before
+    fresh = tmp_path / "new.jsonl"
+    assert run_ingest(["clean", str(tmp_path / "nothing"), "-o", str(fresh)]).returncode == 1
+    assert not fresh.exists() and no_temporary_files(tmp_path)
+
+
+def test_a_run_with_one_good_input_replaces_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old\n")
+    result = run_ingest(["clean", "-q", str(tmp_path / "missing"), str(SAMPLE_FILES[0]), "-o", str(out)])
+    assert result.returncode == 1
+    assert [r["id"] for r in parse_jsonl(out.read_bytes())] == [SAMPLE_FILES[0].name]
+
+
+# -- 5. one bad input never aborts the run -----------------------------------------------
+
+
+def test_deep_json_is_one_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = [
+        '{"id": "a", "text": "before"}',
+        '{"id": "deep", "text": "x", "m": ' + deep + "}",
+        '{"id": "deep2", "text": "x", "m": ' + "[" * 300 + "]" * 300 + "}",
+        '{"id": "b", "text": "after"}',
+    ]
+    (tmp_path / "deep.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "z.txt").write_text("A file after it.")
+    result = run_ingest(["run", "--mark", str(tmp_path)])
+    assert result.returncode == 1
+    assert errors_of(result) == [
+        f"ingest: error: {tmp_path}/deep.jsonl:2: malformed JSONL record: "
+        "nested deeper than 200 levels",
+        f"ingest: error: {tmp_path}/deep.jsonl:3: malformed JSONL record: "
+        "nested deeper than 200 levels",
+    ]
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "b", "z.txt"]
+
+
+def test_deep_html_is_cleaned(tmp_path: Path) -> None:
+    paragraph = (
+        "Deep inside the page is a sentence about the harbour, which reopened on Monday after"
+        " the storm had closed it for a week. Fishermen said the damage was smaller than feared."
+    )
+    page = "<html><body>" + "<div>" * 5000 + f"<p>{paragraph}</p>"
+    (tmp_path / "deep.html").write_text(page + "</div>" * 5000 + "</body></html>")
+    result = run_ingest(["clean", "-q", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    assert "Deep inside the page" in parse_jsonl(result.stdout)[0]["text"]
+    errors_of(result)
+
+
+def test_folder_links_that_loop_are_read_once(tmp_path: Path) -> None:
+    root = tmp_path / "pages"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text("First.")
+    (root / "sub" / "b.txt").write_text("Second.")
+    (root / "sub" / "up").symlink_to(root)  # a parent
+    (root / "self").symlink_to(".")  # itself
+    (root / "x").symlink_to("x")  # a link loop of its own
+    result = run_ingest(["clean", str(root)], timeout=60)
+    assert result.returncode == 1
+    assert errors_of(result) == [
+        f"ingest: error: {root}/self: the same folder as {root} (a link): not read twice",
+        f"ingest: error: {root}/sub/up: the same folder as {root} (a link): not read twice",
+        f"ingest: error: {root}/x: too many levels of symbolic links",
+    ]
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt", "sub/b.txt"]
+
+
+def deep_folder(root: Path, levels: int) -> Path:
+    """Folders nested deeper than a path may be long (PATH_MAX): unreadable even by root."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d" * 250, dir_fd=fd)
+            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    return root
+
+
+def test_an_unreadable_subfolder_is_reported_and_the_rest_read(tmp_path: Path) -> None:
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "a.txt").write_text("Before.")
+    deep_folder(root, 20)
+    (root / "z.txt").write_text("After.")
+    result = run_ingest(["clean", str(root)])
+    assert result.returncode == 1
+    (error,) = errors_of(result)
+    assert error.startswith("ingest: error: ") and error.endswith(
+        ": cannot read this folder: file name too long"
+    )
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt", "z.txt"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_a_folder_without_read_permission_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "closed").mkdir()
+    (tmp_path / "closed").chmod(0)
+    (tmp_path / "open.txt").write_text("Readable.")
+    result = run_ingest(["clean", str(tmp_path)])
+    (tmp_path / "closed").chmod(0o700)
+    assert errors_of(result) == [
+        f"ingest: error: {tmp_path}/closed: cannot read this folder: permission denied"
+    ]
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["open.txt"]
+
+
+def test_repeated_lines_with_malformed_items(tmp_path: Path) -> None:
+    footer = "Copyright Example News, all rights reserved."
+    bad_items: list[object] = [
+        "zz",
+        [{"title": 3}],
+        [{"title": "Story", "start": "x", "end": None}],
+        [None, 5, {"start": 0}],
+        {"title": "a"},
+    ]
+    records = [
+        {"id": f"p{i}", "text": f"Story {i} is here.\n{footer}", "items": items, "url": "http://a.example/"}
+        for i, items in enumerate(bad_items)
+    ]
+    (tmp_path / "pages.jsonl").write_bytes(jsonl(*records))
+    result = run_ingest(["clean", "--repeated-lines", "2", str(tmp_path / "pages.jsonl")])
+    assert result.returncode == 0, result.stderr
+    out = parse_jsonl(result.stdout)
+    assert [r["id"] for r in out] == [f"p{i}" for i in range(len(bad_items))]
+    assert all(footer not in r["text"] and r["metadata"]["items"] == [] for r in out)
+
+
+# -- 6. hangs and blow-ups --------------------------------------------------------------
+
+
+def test_a_fifo_in_a_folder_is_skipped_and_said_so(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "b_pipe")
+    (tmp_path / "a.txt").write_text("A document.")
+    result = run_ingest(["clean", str(tmp_path)], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt"]
+    assert "1 FIFOs or devices skipped in folders" in result.stderr.decode()
+
+
+@ROOT_ONLY
+def test_a_device_in_a_folder_is_skipped(tmp_path: Path) -> None:
+    char_device(tmp_path / "zero", 5)
+    (tmp_path / "a.txt").write_text("A document.")
+    result = run_ingest(["clean", str(tmp_path)], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt"]
+
+
+def test_a_named_fifo_is_read_and_its_content_decides_its_kind(tmp_path: Path) -> None:
+    fifo = tmp_path / "feed"
+    os.mkfifo(fifo)
+    payload = gzip.compress(jsonl({"id": "x", "text": "through a FIFO"}))
+    writer = threading.Thread(target=lambda: fifo.write_bytes(payload))
+    writer.start()
+    result = run_ingest(["clean", "-q", str(fifo)], timeout=60)
+    writer.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [(r["id"], r["text"]) for r in parse_jsonl(result.stdout)] == [("x", "through a FIFO")]
+
+
+def test_process_substitution_and_dev_stdin_holding_jsonl(tmp_path: Path) -> None:
+    archive = tmp_path / "x.jsonl.gz"
+    archive.write_bytes(gzip.compress(jsonl({"id": "a", "text": "one"}, {"id": "b", "text": "two"})))
+    shell = f"{sys.executable} -m ingest clean -q <(zcat {archive})"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "b"]
+    piped = run_ingest(["clean", "-q", "/dev/stdin"], input=gzip.decompress(archive.read_bytes()))
+    assert [r["id"] for r in parse_jsonl(piped.stdout)] == ["a", "b"]
+
+
+def test_one_id_repeated_thousands_of_times(tmp_path: Path) -> None:
+    path = tmp_path / "same.jsonl"
+    path.write_bytes(b'{"id": "same", "text": "t"}\n' * 20_000)
+    result = run_ingest(["clean", "-q", "--no-boilerplate", str(path)], timeout=60)
+    assert result.returncode == 0, result.stderr
+    ids = [r["id"] for r in parse_jsonl(result.stdout)]
+    assert len(set(ids)) == 20_000
+    assert ids[:3] == ["same", str(path), f"{path}~2"] and ids[-1] == f"{path}~19999"
+
+
+def test_num_perm_has_an_upper_bound() -> None:
+    result = run_ingest(["dedupe", "--num-perm", "100000000"], input=b"")
+    assert result.returncode == 2
+    assert b"--num-perm" in result.stderr and b"16<=x<=1024" in result.stderr
+
+
+def test_a_huge_jsonl_record_is_skipped_without_a_huge_memory(tmp_path: Path) -> None:
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as out:
+        out.write(b'{"id": "a", "text": "before"}\n{"id": "huge", "text": "')
+        chunk = b"x" * (1 << 20)
+        for _ in range(66):
+            out.write(chunk)
+        out.write(b'"}\n{"id": "b", "text": "after"}\n')
+    result = run_ingest(["clean", str(path)])
+    assert result.returncode == 1
+    assert errors_of(result) == [f"ingest: error: {path}:2: record larger than 64 MiB: skipped"]
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "b"]
+
+
+# -- 7. signals, odd JSON, indexes, split, UTF-16, warnings, hidden files ------------------
+
+
+def start_reading_stdin(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """``ingest ARGS`` reading stdin, once it has opened its temporary output in ``cwd``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None
+    process.stdin.write(b'{"text": "a record"}\n' * 1000)
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and no_temporary_files(cwd):
+        time.sleep(0.05)
+    return process
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_remove_the_temporary_file(tmp_path: Path, signum: int) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("old\n")
+    process = start_reading_stdin(["clean", "-", "-o", str(out)], tmp_path)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 128 + signum
+    assert stderr.decode().strip() == f"ingest: terminated by {signal.Signals(signum).name}"
+    assert out.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_nan_and_infinity_are_written_as_null() -> None:
+    lines = b'{"id": "n", "text": "t", "score": NaN, "m": {"x": [Infinity, -Infinity, 1e999, 1.5]}}\n'
+    result = run_ingest(["run", "-q"], input=lines)
+    assert result.returncode == 0, result.stderr
+
+    def reject(name: str) -> None:
+        raise ValueError(f"bare {name} written")
+
+    (record,) = [json.loads(line, parse_constant=reject) for line in result.stdout.splitlines()]
+    assert record["metadata"]["score"] is None
+    assert record["metadata"]["m"] == {"x": [None, None, None, 1.5]}
+
+
+def shape(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple((k, shape(v)) for k, v in sorted(value.items()))
+    if isinstance(value, list):
+        return ("list", *sorted({repr(shape(v)) for v in value}))
+    return type(value).__name__
+
+
+def test_metadata_of_the_wrong_type_keeps_one_schema(tmp_path: Path) -> None:
+    good = {"id": "good", "text": "A story about the harbour.", "title": "Harbour", "part": 2}
+    wrong = {
+        "id": "wrong",
+        "text": "A story about the river.",
+        "title": 5,
+        "date": ["2023"],
+        "part": "3",
+        "replaced_bytes": "many",
+        "encoding_confidence": True,
+        "repairs": "none",
+        "items": "zz",
+        "removed": [{"rule": 1}],
+        "role": None,
+    }
+    (tmp_path / "in.jsonl").write_bytes(jsonl(good, wrong))
+    result = run_ingest(["run", "-q", "--mark", "--explain", str(tmp_path / "in.jsonl")])
+    assert result.returncode == 0, result.stderr
+    records = parse_jsonl(result.stdout)
+    assert len(records) == 2
+    assert shape(records[0]) == shape(records[1])
+    assert records[1]["metadata"]["title"] == "5"
+
+
+def test_a_damaged_index_is_one_line_without_pickle_advice(tmp_path: Path) -> None:
+    index = tmp_path / "archive.idx"
+    (tmp_path / "stories.jsonl").write_bytes(many_records(200))
+    built = run_ingest(["dedupe", "-q", "--index", str(index), str(tmp_path / "stories.jsonl")])
+    assert built.returncode == 0, built.stderr
+    data = bytearray(index.read_bytes())
+    for offset in range(len(data) // 3, len(data) // 3 + 64):
+        data[offset] ^= 0xFF  # inside a compressed member
+    index.write_bytes(bytes(data))
+    damaged = run_ingest(["dedupe", "--index", str(index), str(SAMPLES)])
+    assert damaged.returncode == 1
+    (error,) = errors_of(damaged)
+    assert error.startswith(f"ingest: error: {index}: not a readable dedupe index (damaged: ")
+    index.write_bytes(os.urandom(4096))
+    random = run_ingest(["dedupe", "--index", str(index), str(SAMPLES)])
+    assert errors_of(random) == [
+        f"ingest: error: {index}: not a readable dedupe index (not a file --index wrote)"
+    ]
+    assert b"pickle" not in random.stderr
+
+
+def test_two_runs_on_one_index_keep_both_runs_entries(tmp_path: Path) -> None:
+    index = tmp_path / "archive.idx"
+    (tmp_path / "b.jsonl").write_bytes(many_records(30, "b"))
+    first = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "dedupe", "-q", "--index", str(index), "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert first.stdin is not None
+    first.stdin.write(many_records(30, "a"))
+    first.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (tmp_path / "archive.idx.lock").exists():
+        time.sleep(0.05)  # the first run holds the lock, reading stdin
+    second = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "dedupe", "-q", "--index", str(index), str(tmp_path / "b.jsonl")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert second.stderr is not None
+    waiting: list[bytes] = []
+    reader = threading.Thread(target=lambda: waiting.append(second.stderr.readline()))
+    reader.start()
+    reader.join(timeout=60)  # the second run says it waits, and does
+    assert waiting == [f"ingest: waiting: another run is using {index}\n".encode()]
+    assert second.poll() is None
+    first.stdin.close()
+    assert first.wait(timeout=60) == 0
+    second.communicate(timeout=60)
+    assert second.returncode == 0
+    both = many_records(30, "a") + many_records(30, "b")
+    again = run_ingest(["dedupe", "--index", str(index), "-"], input=both)
+    assert again.stdout == b""
+    assert "(60 of them already in the index)" in again.stderr.decode()
+
+
+def test_split_never_writes_text_twice_on_malformed_offsets(tmp_path: Path) -> None:
+    text = "Intro line.\nFirst title\nFirst teaser text.\nSecond title\nSecond teaser text."
+    first, second = text.index("First title"), text.index("Second title")
+    cases = [
+        [{"title": "Second title", "start": second, "end": 0}, {"title": "First title", "start": first, "end": 0}],
+        [{"title": "First title", "start": first, "end": 0}, {"title": "First title", "start": first, "end": 0}],
+        [{"title": "First title", "start": first - len(text), "end": 0}, {"title": "Second title", "start": second, "end": 0}],
+        [{"title": "", "start": 3, "end": 0}, {"title": "", "start": 5, "end": 0}],
+    ]
+    records = [{"id": f"p{n}", "text": text, "items": items} for n, items in enumerate(cases)]
+    (tmp_path / "pages.jsonl").write_bytes(jsonl(*records))
+    result = run_ingest(["split", "-q", str(tmp_path / "pages.jsonl")])
+    assert result.returncode == 0, result.stderr
+    by_page: dict[str, int] = {}
+    for record in parse_jsonl(result.stdout):
+        page = record["metadata"]["parent_id"] or record["id"]
+        by_page[page] = by_page.get(page, 0) + len(record["text"]) + len(record["metadata"].get("title", "") or "")
+    assert all(total <= len(text) for total in by_page.values()), by_page
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_jsonl_is_decoded(tmp_path: Path, codec: str) -> None:
+    lines = '{"id": "a", "text": "Grüße aus Genf"}\n{"id": "b", "text": "你好"}\n'
+    (tmp_path / "wide.jsonl").write_bytes(lines.encode(codec))
+    result = run_ingest(["clean", "-q", str(tmp_path / "wide.jsonl")])
+    assert result.returncode == 0, result.stderr
+    assert [(r["id"], r["text"]) for r in parse_jsonl(result.stdout)] == [
+        ("a", "Grüße aus Genf"),
+        ("b", "你好"),
+    ]
+    piped = run_ingest(["clean", "-q"], input=lines.encode("utf-16"))
+    assert [r["id"] for r in parse_jsonl(piped.stdout)] == ["a", "b"]
+
+
+def test_broken_utf16_jsonl_is_a_clear_error(tmp_path: Path) -> None:
+    good = '{"id": "a", "text": "fine"}\n'.encode("utf-16")
+    broken = '{"id": "b", "text": "'.encode("utf-16-le") + b"\x00\xd8\x41\x00" + '"}\n'.encode("utf-16-le")
+    last = '{"id": "c", "text": "also fine"}\n'.encode("utf-16-le")
+    (tmp_path / "wide.jsonl").write_bytes(good + broken + last + b"\x00")  # and cut short
+    result = run_ingest(["clean", str(tmp_path / "wide.jsonl")])
+    assert result.returncode == 1
+    assert errors_of(result) == [
+        f"ingest: error: {tmp_path}/wide.jsonl:2: line is not valid utf-16",
+        f"ingest: error: {tmp_path}/wide.jsonl:4: line is not valid utf-16",
+    ]
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "c"]
+
+
+def test_xml_and_file_name_like_pages_give_no_warning(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text(
+        '<?xml version="1.0"?><rss><channel><item><title>Harbour reopens</title>'
+        "<description>The harbour reopened today after the storm.</description></item>"
+        "</channel></rss>"
+    )
+    (tmp_path / "link.html").write_text("<p>http://example.com/page.html</p>")
+    result = run_ingest(["clean", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    assert errors_of(result) == []
+    assert result.stderr.decode().startswith("ingest clean: 2 in, 2 out, 0 errors")
+
+
+def test_hidden_files_are_skipped_and_said_so(tmp_path: Path) -> None:
+    (tmp_path / ".draft.txt").write_text("A hidden draft.")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main")
+    (tmp_path / "page.txt").write_text("A page.")
+    result = run_ingest(["clean", str(tmp_path)])
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["page.txt"]
+    assert "2 hidden (--hidden reads them) skipped in folders" in result.stderr.decode()
+    with_hidden = run_ingest(["clean", "--hidden", str(tmp_path)])
+    assert [r["id"] for r in parse_jsonl(with_hidden.stdout)] == [".draft.txt", ".git/HEAD", "page.txt"]
+    assert "hidden" not in with_hidden.stderr.decode()
+
+
+# -- SIGKILL at any point -------------------------------------------------------------------
+
+
+def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) -> None:
+    """Killed while reading, deduplicating, writing or saving, a run leaves the old output
+    and index, or (once past the commit) the new output, then the new index: never the new
+    index with the old output, which would drop the records on a retry."""
+    stories = tmp_path / "stories.jsonl"
+    stories.write_bytes(many_records(3000))
+    old_out, old_index = tmp_path / "old.jsonl", tmp_path / "old.idx"
+    seed = tmp_path / "seed.jsonl"
+    seed.write_bytes(many_records(50, "seed"))
+    assert run_ingest(["dedupe", "-q", "--index", str(old_index), str(seed), "-o", str(old_out)]).returncode == 0
+    new_out, new_index = tmp_path / "new.jsonl", tmp_path / "new.idx"
+    new_index.write_bytes(old_index.read_bytes())
+    started = time.monotonic()
+    full = run_ingest(["dedupe", "-q", "--index", str(new_index), str(stories), "-o", str(new_out)])
+    assert full.returncode == 0, full.stderr
+    duration = time.monotonic() - started
+    states = set()
+    for fraction in (0.3, 0.5, 0.65, 0.8, 0.9, 1.0):
+        work = tmp_path / f"kill-{fraction}"
+        work.mkdir()
+        out, index = work / "out.jsonl", work / "archive.idx"
+        out.write_bytes(old_out.read_bytes())
+        index.write_bytes(old_index.read_bytes())
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "dedupe", "-q", "--index", str(index), str(stories), "-o", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(duration * fraction)
+        process.kill()
+        process.wait(timeout=30)
+        output_state = "new" if out.read_bytes() == new_out.read_bytes() else "old"
+        index_state = "new" if index.read_bytes() == new_index.read_bytes() else "old"
+        if output_state == "old":
+            assert out.read_bytes() == old_out.read_bytes()
+        if index_state == "old":
+            assert index.read_bytes() == old_index.read_bytes()
+        assert (output_state, index_state) != ("old", "new")
+        states.add((output_state, index_state))
+    assert ("old", "old") in states  # some kill landed before the commit
