@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from .conftest import SAMPLE_FILES, SAMPLES, parse_jsonl, run_ingest
+from .conftest import SAMPLE_FILES, SAMPLES, invoke, parse_jsonl, run_ingest
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
     ".gz": gzip.compress,
@@ -167,35 +167,253 @@ def test_output_that_is_a_folder_is_found_before_the_work(tmp_path: Path) -> Non
         assert errors_of(other) == [f"ingest: error: {folder}: is a folder, not a file"]
 
 
-# -- 3. truncated and corrupt archives ----------------------------------------------------
+# -- one run over a folder of hostile inputs (3, 5, 6, 7) ----------------------------------
+
+
+LONG_TEXT = "".join(f"Sentence number {i} of a long document. " for i in range(3000)).encode()
+PARAGRAPH = (
+    "Deep inside the page is a sentence about the harbour, which reopened on Monday after"
+    " the storm had closed it for a week. Fishermen said the damage was smaller than feared."
+)
+WIDE_LINES = '{"id": "w", "text": "Grüße aus Genf"}\n{"id": "w", "text": "你好"}\n'
+SAME_ID_COUNT = 3000
+
+
+def deep_folder(root: Path, levels: int) -> Path:
+    """Folders nested deeper than a path may be long (PATH_MAX): unreadable even by root."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d" * 250, dir_fd=fd)
+            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    return root
+
+
+def write_huge_record(path: Path) -> None:
+    with path.open("wb") as out:
+        out.write(b'{"id": "before-huge", "text": "before"}\n{"id": "huge", "text": "')
+        chunk = b"x" * (1 << 20)
+        for _ in range(66):
+            out.write(chunk)
+        out.write(b'"}\n{"id": "after-huge", "text": "after"}\n')
+
+
+def make_hostile_folder(root: Path) -> None:
+    root.mkdir()
+    (root / "a_good.txt").write_text("A good document.")
+    deep_json = [
+        '{"id": "a", "text": "before"}',
+        '{"id": "deep", "text": "x", "m": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": "deep2", "text": "x", "m": ' + "[" * 300 + "]" * 300 + "}",
+        '{"id": "b", "text": "after"}',
+    ]
+    (root / "b_deep.jsonl").write_text("\n".join(deep_json) + "\n")
+    deep_html = "<html><body>" + "<div>" * 5000 + f"<p>{PARAGRAPH}</p>" + "</div>" * 5000
+    (root / "c_deep.html").write_text(deep_html + "</body></html>")
+    (root / "d_feed.xml").write_text(
+        '<?xml version="1.0"?><rss><channel><item><title>Harbour reopens</title>'
+        f"<description>{PARAGRAPH}</description></item></channel></rss>"
+    )
+    (root / "d_link.html").write_text("<p>http://example.com/page.html</p>")
+    frames = b"".join(zstandard.ZstdCompressor().compress(many_records(5, p)) for p in "xyz")
+    (root / "e_frames.jsonl.zst").write_bytes(frames)
+    (root / "f_trunc").mkdir()
+    for suffix, compress in COMPRESSORS.items():
+        cut = len(compress(LONG_TEXT)) // 2
+        (root / "f_trunc" / f"doc.txt{suffix}").write_bytes(compress(LONG_TEXT)[:cut])
+        (root / "f_trunc" / f"recs.jsonl{suffix}").write_bytes(
+            compress(many_records(400, suffix))[:cut]
+        )
+    (root / "g_wide").mkdir()
+    for codec in ("utf-16", "utf-16-be", "utf-16-le", "utf-32"):
+        (root / "g_wide" / f"{codec}.jsonl").write_bytes(WIDE_LINES.encode(codec))
+    good = '{"id": "u", "text": "fine"}\n'.encode("utf-16")
+    broken = '{"id": "v", "text": "'.encode("utf-16-le") + b"\x00\xd8\x41\x00"
+    last = '"}\n{"id": "w", "text": "also fine"}\n'.encode("utf-16-le")
+    (root / "g_wide" / "x_broken.jsonl").write_bytes(good + broken + last + b"\x00")  # cut short
+    loops = root / "h_loops"
+    (loops / "sub").mkdir(parents=True)
+    (loops / "sub" / "b.txt").write_text("Second.")
+    (loops / "sub" / "up").symlink_to(loops)  # a parent
+    (loops / "self").symlink_to(".")  # itself
+    (loops / "x").symlink_to("x")  # a link loop of its own
+    (root / "i_deep").mkdir()
+    deep_folder(root / "i_deep", 20)
+    os.mkfifo(root / "j_pipe")
+    if os.geteuid() == 0:
+        char_device(root / "k_zero", 5)
+    (root / ".draft.txt").write_text("A hidden draft.")
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main")
+    (root / "l_same.jsonl").write_bytes(b'{"id": "same", "text": "t"}\n' * SAME_ID_COUNT)
+    (root / "m_nan.jsonl").write_bytes(
+        b'{"id": "nan", "text": "t", "score": NaN, "m": {"x": [Infinity, -Infinity, 1e999, 1.5]}}\n'
+    )
+    write_huge_record(root / "n_huge.jsonl")
+    (root / "z_last.txt").write_text("The last document.")
+
+
+@pytest.fixture(scope="module")
+def hostile(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[bytes]]:
+    """``ingest clean`` once over the folder of hostile inputs: (folder, finished run)."""
+    root = tmp_path_factory.mktemp("hostile") / "pages"
+    make_hostile_folder(root)
+    return root, run_ingest(["clean", str(root)], timeout=300)
+
+
+def errors_about(result: subprocess.CompletedProcess[bytes], part: str) -> list[str]:
+    return [e for e in errors_of(result) if part in e]
+
+
+def ids_from(result: subprocess.CompletedProcess[bytes], part: str) -> list[str]:
+    return [r["id"] for r in parse_jsonl(result.stdout) if part in r["source"]]
+
+
+def test_the_hostile_folder_is_read_to_its_end(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    _, result = hostile
+    assert result.returncode == 1
+    records = parse_jsonl(result.stdout)
+    assert records[0]["id"] == "a_good.txt" and records[-1]["id"] == "z_last.txt"
+    summary = result.stderr.decode().splitlines()[-1]
+    assert summary.startswith(f"ingest clean: {len(records)} in, {len(records)} out, ")
+    errors_of(result)  # no traceback, no warning, one line each
 
 
 @pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
-def test_truncated_archives_of_every_codec_are_errors(tmp_path: Path, suffix: str) -> None:
-    text = "".join(f"Sentence number {i} of a long document. " for i in range(3000)).encode()
-    compressed = COMPRESSORS[suffix](text)
-    (tmp_path / f"doc.txt{suffix}").write_bytes(compressed[: len(compressed) // 2])
-    (tmp_path / f"recs.jsonl{suffix}").write_bytes(
-        COMPRESSORS[suffix](many_records(400))[: len(compressed) // 2]
+def test_truncated_archives_of_every_codec_are_errors(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]], suffix: str
+) -> None:
+    root, result = hostile
+    document, records = (
+        errors_about(result, f"/f_trunc/doc.txt{suffix}"),
+        errors_about(result, f"/f_trunc/recs.jsonl{suffix}"),
     )
-    (tmp_path / "z_good.txt").write_text("A good document.")
-    result = run_ingest(["clean", str(tmp_path)])
-    assert result.returncode == 1
-    errors = errors_of(result)
-    assert errors[0] == f"ingest: error: {tmp_path}/doc.txt{suffix}: compressed data is truncated"
-    assert errors[1].startswith(f"ingest: error: {tmp_path}/recs.jsonl{suffix}: ")
-    assert "truncated" in errors[1]
-    records = parse_jsonl(result.stdout)
-    assert records[-1]["id"] == "z_good.txt"
-    assert all(r["id"].startswith("r") for r in records[:-1])  # no half document
+    assert document == [
+        f"ingest: error: {root}/f_trunc/doc.txt{suffix}: compressed data is truncated"
+    ]
+    assert len(records) == 1 and "truncated" in records[0]
+    assert ids_from(result, f"doc.txt{suffix}") == []  # not half a document
+    assert all(i.startswith(suffix) for i in ids_from(result, f"recs.jsonl{suffix}"))
 
 
-def test_zstd_of_several_frames_is_read_whole(tmp_path: Path) -> None:
-    frames = b"".join(zstandard.ZstdCompressor().compress(many_records(5, p)) for p in "abc")
-    (tmp_path / "frames.jsonl.zst").write_bytes(frames)
-    result = run_ingest(["clean", "-q", str(tmp_path)])
-    assert result.returncode == 0, result.stderr
-    assert len(parse_jsonl(result.stdout)) == 15
+def test_zstd_of_several_frames_is_read_whole(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    _, result = hostile
+    assert len(ids_from(result, "e_frames.jsonl.zst")) == 15
+
+
+def test_deep_json_is_one_error_and_the_rest_is_read(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    root, result = hostile
+    assert errors_about(result, "b_deep.jsonl") == [
+        f"ingest: error: {root}/b_deep.jsonl:{n}: malformed JSONL record: nested deeper than 200 levels"
+        for n in (2, 3)
+    ]
+    assert ids_from(result, "b_deep.jsonl") == ["a", "b"]
+
+
+def test_deep_html_and_xml_are_cleaned_without_a_warning(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    _, result = hostile
+    texts = {r["id"]: r["text"] for r in parse_jsonl(result.stdout)}
+    assert "Deep inside the page" in texts["c_deep.html"]
+    assert "d_feed.xml" in texts
+    assert "d_link.html" in texts
+    assert b"Warning" not in result.stderr
+
+
+def test_folder_links_that_loop_are_read_once(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    root, result = hostile
+    loops = root / "h_loops"
+    assert errors_about(result, "/h_loops/") == [
+        f"ingest: error: {loops}/self: the same folder as {loops} (a link): not read twice",
+        f"ingest: error: {loops}/sub/up: the same folder as {loops} (a link): not read twice",
+        f"ingest: error: {loops}/x: too many levels of symbolic links",
+    ]
+    assert ids_from(result, "/h_loops/") == ["h_loops/sub/b.txt"]
+
+
+def test_an_unreadable_subfolder_is_reported_and_the_rest_read(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    _, result = hostile
+    (error,) = errors_about(result, "/i_deep/")
+    assert error.endswith(": cannot read this folder: file name too long")
+
+
+def test_fifos_devices_and_hidden_files_in_a_folder_are_skipped_and_said_so(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    _, result = hostile
+    specials = 2 if os.geteuid() == 0 else 1
+    summary = result.stderr.decode().splitlines()[-1]
+    assert (
+        f"2 hidden (--hidden reads them) and {specials} FIFOs or devices skipped in folders"
+        in summary
+    )
+    assert not [
+        r for r in parse_jsonl(result.stdout) if "pipe" in r["id"] or r["id"].startswith(".")
+    ]
+
+
+def test_utf16_and_utf32_jsonl_are_decoded(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    root, result = hostile
+    records = [r for r in parse_jsonl(result.stdout) if "/g_wide/" in r["source"]]
+    texts = [r["text"] for r in records]
+    assert texts == ["Grüße aus Genf", "你好"] * 4 + ["fine", "also fine"]
+    assert errors_about(result, "/g_wide/") == [
+        f"ingest: error: {root}/g_wide/x_broken.jsonl:2: line is not valid utf-16",
+        f"ingest: error: {root}/g_wide/x_broken.jsonl:4: line is not valid utf-16",
+    ]
+
+
+def test_one_id_repeated_thousands_of_times(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    root, result = hostile
+    ids = ids_from(result, "l_same.jsonl")
+    path = root / "l_same.jsonl"
+    assert len(set(ids)) == SAME_ID_COUNT
+    assert ids[:3] == ["same", str(path), f"{path}~2"] and ids[-1] == f"{path}~{SAME_ID_COUNT - 1}"
+
+
+def test_nan_and_infinity_are_written_as_null(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    _, result = hostile
+
+    def reject(name: str) -> None:
+        raise ValueError(f"bare {name} written")
+
+    records = [json.loads(line, parse_constant=reject) for line in result.stdout.splitlines()]
+    (record,) = [r for r in records if r["id"] == "nan"]
+    assert record["metadata"]["score"] is None
+    assert record["metadata"]["m"] == {"x": [None, None, None, 1.5]}
+
+
+def test_a_huge_jsonl_record_is_skipped(
+    hostile: tuple[Path, subprocess.CompletedProcess[bytes]],
+) -> None:
+    root, result = hostile
+    assert errors_about(result, "n_huge") == [
+        f"ingest: error: {root}/n_huge.jsonl:2: record larger than 64 MiB: skipped"
+    ]
+    assert ids_from(result, "n_huge") == ["before-huge", "after-huge"]
 
 
 def corrupt_gzip(records: bytes) -> bytes:
@@ -241,103 +459,23 @@ def test_a_run_whose_every_input_failed_keeps_the_old_output(tmp_path: Path) -> 
     ]
     assert out.read_bytes() == before
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    binary = run_ingest(["clean", str(tmp_path / "image.png"), "-o", str(out)])
-    assert binary.returncode == 1 and out.read_bytes() == before
     fresh = tmp_path / "new.jsonl"
-    assert run_ingest(["clean", str(tmp_path / "nothing"), "-o", str(fresh)]).returncode == 1
+    binary = run_ingest(["clean", str(tmp_path / "image.png"), "-o", str(fresh)])
+    assert binary.returncode == 1
     assert not fresh.exists() and no_temporary_files(tmp_path)
 
 
 def test_a_run_with_one_good_input_replaces_the_output(tmp_path: Path) -> None:
     out = tmp_path / "corpus.jsonl"
     out.write_text("old\n")
-    result = run_ingest(["clean", "-q", str(tmp_path / "missing"), str(SAMPLE_FILES[0]), "-o", str(out)])
-    assert result.returncode == 1
+    result = invoke(
+        ["clean", "-q", str(tmp_path / "missing"), str(SAMPLE_FILES[0]), "-o", str(out)]
+    )
+    assert result.exit_code == 1
     assert [r["id"] for r in parse_jsonl(out.read_bytes())] == [SAMPLE_FILES[0].name]
 
 
 # -- 5. one bad input never aborts the run -----------------------------------------------
-
-
-def test_deep_json_is_one_error_and_the_rest_is_read(tmp_path: Path) -> None:
-    deep = "[" * 100_000 + "]" * 100_000
-    lines = [
-        '{"id": "a", "text": "before"}',
-        '{"id": "deep", "text": "x", "m": ' + deep + "}",
-        '{"id": "deep2", "text": "x", "m": ' + "[" * 300 + "]" * 300 + "}",
-        '{"id": "b", "text": "after"}',
-    ]
-    (tmp_path / "deep.jsonl").write_text("\n".join(lines) + "\n")
-    (tmp_path / "z.txt").write_text("A file after it.")
-    result = run_ingest(["run", "--mark", str(tmp_path)])
-    assert result.returncode == 1
-    assert errors_of(result) == [
-        f"ingest: error: {tmp_path}/deep.jsonl:2: malformed JSONL record: "
-        "nested deeper than 200 levels",
-        f"ingest: error: {tmp_path}/deep.jsonl:3: malformed JSONL record: "
-        "nested deeper than 200 levels",
-    ]
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "b", "z.txt"]
-
-
-def test_deep_html_is_cleaned(tmp_path: Path) -> None:
-    paragraph = (
-        "Deep inside the page is a sentence about the harbour, which reopened on Monday after"
-        " the storm had closed it for a week. Fishermen said the damage was smaller than feared."
-    )
-    page = "<html><body>" + "<div>" * 5000 + f"<p>{paragraph}</p>"
-    (tmp_path / "deep.html").write_text(page + "</div>" * 5000 + "</body></html>")
-    result = run_ingest(["clean", "-q", str(tmp_path)])
-    assert result.returncode == 0, result.stderr
-    assert "Deep inside the page" in parse_jsonl(result.stdout)[0]["text"]
-    errors_of(result)
-
-
-def test_folder_links_that_loop_are_read_once(tmp_path: Path) -> None:
-    root = tmp_path / "pages"
-    (root / "sub").mkdir(parents=True)
-    (root / "a.txt").write_text("First.")
-    (root / "sub" / "b.txt").write_text("Second.")
-    (root / "sub" / "up").symlink_to(root)  # a parent
-    (root / "self").symlink_to(".")  # itself
-    (root / "x").symlink_to("x")  # a link loop of its own
-    result = run_ingest(["clean", str(root)], timeout=60)
-    assert result.returncode == 1
-    assert errors_of(result) == [
-        f"ingest: error: {root}/self: the same folder as {root} (a link): not read twice",
-        f"ingest: error: {root}/sub/up: the same folder as {root} (a link): not read twice",
-        f"ingest: error: {root}/x: too many levels of symbolic links",
-    ]
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt", "sub/b.txt"]
-
-
-def deep_folder(root: Path, levels: int) -> Path:
-    """Folders nested deeper than a path may be long (PATH_MAX): unreadable even by root."""
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        for _ in range(levels):
-            os.mkdir("d" * 250, dir_fd=fd)
-            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-    finally:
-        os.close(fd)
-    return root
-
-
-def test_an_unreadable_subfolder_is_reported_and_the_rest_read(tmp_path: Path) -> None:
-    root = tmp_path / "pages"
-    root.mkdir()
-    (root / "a.txt").write_text("Before.")
-    deep_folder(root, 20)
-    (root / "z.txt").write_text("After.")
-    result = run_ingest(["clean", str(root)])
-    assert result.returncode == 1
-    (error,) = errors_of(result)
-    assert error.startswith("ingest: error: ") and error.endswith(
-        ": cannot read this folder: file name too long"
-    )
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt", "z.txt"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
@@ -363,7 +501,12 @@ def test_repeated_lines_with_malformed_items(tmp_path: Path) -> None:
         {"title": "a"},
     ]
     records = [
-        {"id": f"p{i}", "text": f"Story {i} is here.\n{footer}", "items": items, "url": "http://a.example/"}
+        {
+            "id": f"p{i}",
+            "text": f"Story {i} is here.\n{footer}",
+            "items": items,
+            "url": "http://a.example/",
+        }
         for i, items in enumerate(bad_items)
     ]
     (tmp_path / "pages.jsonl").write_bytes(jsonl(*records))
@@ -375,24 +518,6 @@ def test_repeated_lines_with_malformed_items(tmp_path: Path) -> None:
 
 
 # -- 6. hangs and blow-ups --------------------------------------------------------------
-
-
-def test_a_fifo_in_a_folder_is_skipped_and_said_so(tmp_path: Path) -> None:
-    os.mkfifo(tmp_path / "b_pipe")
-    (tmp_path / "a.txt").write_text("A document.")
-    result = run_ingest(["clean", str(tmp_path)], timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt"]
-    assert "1 FIFOs or devices skipped in folders" in result.stderr.decode()
-
-
-@ROOT_ONLY
-def test_a_device_in_a_folder_is_skipped(tmp_path: Path) -> None:
-    char_device(tmp_path / "zero", 5)
-    (tmp_path / "a.txt").write_text("A document.")
-    result = run_ingest(["clean", str(tmp_path)], timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a.txt"]
 
 
 def test_a_named_fifo_is_read_and_its_content_decides_its_kind(tmp_path: Path) -> None:
@@ -409,7 +534,9 @@ def test_a_named_fifo_is_read_and_its_content_decides_its_kind(tmp_path: Path) -
 
 def test_process_substitution_and_dev_stdin_holding_jsonl(tmp_path: Path) -> None:
     archive = tmp_path / "x.jsonl.gz"
-    archive.write_bytes(gzip.compress(jsonl({"id": "a", "text": "one"}, {"id": "b", "text": "two"})))
+    archive.write_bytes(
+        gzip.compress(jsonl({"id": "a", "text": "one"}, {"id": "b", "text": "two"}))
+    )
     shell = f"{sys.executable} -m ingest clean -q <(zcat {archive})"
     result = subprocess.run(["bash", "-c", shell], capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -418,34 +545,10 @@ def test_process_substitution_and_dev_stdin_holding_jsonl(tmp_path: Path) -> Non
     assert [r["id"] for r in parse_jsonl(piped.stdout)] == ["a", "b"]
 
 
-def test_one_id_repeated_thousands_of_times(tmp_path: Path) -> None:
-    path = tmp_path / "same.jsonl"
-    path.write_bytes(b'{"id": "same", "text": "t"}\n' * 20_000)
-    result = run_ingest(["clean", "-q", "--no-boilerplate", str(path)], timeout=60)
-    assert result.returncode == 0, result.stderr
-    ids = [r["id"] for r in parse_jsonl(result.stdout)]
-    assert len(set(ids)) == 20_000
-    assert ids[:3] == ["same", str(path), f"{path}~2"] and ids[-1] == f"{path}~19999"
-
-
 def test_num_perm_has_an_upper_bound() -> None:
     result = run_ingest(["dedupe", "--num-perm", "100000000"], input=b"")
     assert result.returncode == 2
     assert b"--num-perm" in result.stderr and b"16<=x<=1024" in result.stderr
-
-
-def test_a_huge_jsonl_record_is_skipped_without_a_huge_memory(tmp_path: Path) -> None:
-    path = tmp_path / "huge.jsonl"
-    with path.open("wb") as out:
-        out.write(b'{"id": "a", "text": "before"}\n{"id": "huge", "text": "')
-        chunk = b"x" * (1 << 20)
-        for _ in range(66):
-            out.write(chunk)
-        out.write(b'"}\n{"id": "b", "text": "after"}\n')
-    result = run_ingest(["clean", str(path)])
-    assert result.returncode == 1
-    assert errors_of(result) == [f"ingest: error: {path}:2: record larger than 64 MiB: skipped"]
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "b"]
 
 
 # -- 7. signals, odd JSON, indexes, split, UTF-16, warnings, hidden files ------------------
@@ -479,19 +582,6 @@ def test_sigterm_and_sighup_remove_the_temporary_file(tmp_path: Path, signum: in
     assert stderr.decode().strip() == f"ingest: terminated by {signal.Signals(signum).name}"
     assert out.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["out.jsonl"]
-
-
-def test_nan_and_infinity_are_written_as_null() -> None:
-    lines = b'{"id": "n", "text": "t", "score": NaN, "m": {"x": [Infinity, -Infinity, 1e999, 1.5]}}\n'
-    result = run_ingest(["run", "-q"], input=lines)
-    assert result.returncode == 0, result.stderr
-
-    def reject(name: str) -> None:
-        raise ValueError(f"bare {name} written")
-
-    (record,) = [json.loads(line, parse_constant=reject) for line in result.stdout.splitlines()]
-    assert record["metadata"]["score"] is None
-    assert record["metadata"]["m"] == {"x": [None, None, None, 1.5]}
 
 
 def shape(value: object) -> object:
@@ -563,7 +653,16 @@ def test_two_runs_on_one_index_keep_both_runs_entries(tmp_path: Path) -> None:
     while time.monotonic() < deadline and not (tmp_path / "archive.idx.lock").exists():
         time.sleep(0.05)  # the first run holds the lock, reading stdin
     second = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "dedupe", "-q", "--index", str(index), str(tmp_path / "b.jsonl")],
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "dedupe",
+            "-q",
+            "--index",
+            str(index),
+            str(tmp_path / "b.jsonl"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -588,9 +687,18 @@ def test_split_never_writes_text_twice_on_malformed_offsets(tmp_path: Path) -> N
     text = "Intro line.\nFirst title\nFirst teaser text.\nSecond title\nSecond teaser text."
     first, second = text.index("First title"), text.index("Second title")
     cases = [
-        [{"title": "Second title", "start": second, "end": 0}, {"title": "First title", "start": first, "end": 0}],
-        [{"title": "First title", "start": first, "end": 0}, {"title": "First title", "start": first, "end": 0}],
-        [{"title": "First title", "start": first - len(text), "end": 0}, {"title": "Second title", "start": second, "end": 0}],
+        [
+            {"title": "Second title", "start": second, "end": 0},
+            {"title": "First title", "start": first, "end": 0},
+        ],
+        [
+            {"title": "First title", "start": first, "end": 0},
+            {"title": "First title", "start": first, "end": 0},
+        ],
+        [
+            {"title": "First title", "start": first - len(text), "end": 0},
+            {"title": "Second title", "start": second, "end": 0},
+        ],
         [{"title": "", "start": 3, "end": 0}, {"title": "", "start": 5, "end": 0}],
     ]
     records = [{"id": f"p{n}", "text": text, "items": items} for n, items in enumerate(cases)]
@@ -600,62 +708,23 @@ def test_split_never_writes_text_twice_on_malformed_offsets(tmp_path: Path) -> N
     by_page: dict[str, int] = {}
     for record in parse_jsonl(result.stdout):
         page = record["metadata"]["parent_id"] or record["id"]
-        by_page[page] = by_page.get(page, 0) + len(record["text"]) + len(record["metadata"].get("title", "") or "")
+        by_page[page] = (
+            by_page.get(page, 0)
+            + len(record["text"])
+            + len(record["metadata"].get("title", "") or "")
+        )
     assert all(total <= len(text) for total in by_page.values()), by_page
 
 
-@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
-def test_utf16_jsonl_is_decoded(tmp_path: Path, codec: str) -> None:
-    lines = '{"id": "a", "text": "Grüße aus Genf"}\n{"id": "b", "text": "你好"}\n'
-    (tmp_path / "wide.jsonl").write_bytes(lines.encode(codec))
-    result = run_ingest(["clean", "-q", str(tmp_path / "wide.jsonl")])
-    assert result.returncode == 0, result.stderr
-    assert [(r["id"], r["text"]) for r in parse_jsonl(result.stdout)] == [
-        ("a", "Grüße aus Genf"),
-        ("b", "你好"),
-    ]
-    piped = run_ingest(["clean", "-q"], input=lines.encode("utf-16"))
-    assert [r["id"] for r in parse_jsonl(piped.stdout)] == ["a", "b"]
-
-
-def test_broken_utf16_jsonl_is_a_clear_error(tmp_path: Path) -> None:
-    good = '{"id": "a", "text": "fine"}\n'.encode("utf-16")
-    broken = '{"id": "b", "text": "'.encode("utf-16-le") + b"\x00\xd8\x41\x00" + '"}\n'.encode("utf-16-le")
-    last = '{"id": "c", "text": "also fine"}\n'.encode("utf-16-le")
-    (tmp_path / "wide.jsonl").write_bytes(good + broken + last + b"\x00")  # and cut short
-    result = run_ingest(["clean", str(tmp_path / "wide.jsonl")])
-    assert result.returncode == 1
-    assert errors_of(result) == [
-        f"ingest: error: {tmp_path}/wide.jsonl:2: line is not valid utf-16",
-        f"ingest: error: {tmp_path}/wide.jsonl:4: line is not valid utf-16",
-    ]
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["a", "c"]
-
-
-def test_xml_and_file_name_like_pages_give_no_warning(tmp_path: Path) -> None:
-    (tmp_path / "feed.xml").write_text(
-        '<?xml version="1.0"?><rss><channel><item><title>Harbour reopens</title>'
-        "<description>The harbour reopened today after the storm.</description></item>"
-        "</channel></rss>"
-    )
-    (tmp_path / "link.html").write_text("<p>http://example.com/page.html</p>")
-    result = run_ingest(["clean", str(tmp_path)])
-    assert result.returncode == 0, result.stderr
-    assert errors_of(result) == []
-    assert result.stderr.decode().startswith("ingest clean: 2 in, 2 out, 0 errors")
-
-
-def test_hidden_files_are_skipped_and_said_so(tmp_path: Path) -> None:
+def test_hidden_files_are_read_with_hidden(tmp_path: Path) -> None:
     (tmp_path / ".draft.txt").write_text("A hidden draft.")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main")
     (tmp_path / "page.txt").write_text("A page.")
-    result = run_ingest(["clean", str(tmp_path)])
-    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["page.txt"]
-    assert "2 hidden (--hidden reads them) skipped in folders" in result.stderr.decode()
-    with_hidden = run_ingest(["clean", "--hidden", str(tmp_path)])
-    assert [r["id"] for r in parse_jsonl(with_hidden.stdout)] == [".draft.txt", ".git/HEAD", "page.txt"]
-    assert "hidden" not in with_hidden.stderr.decode()
+    result = run_ingest(["clean", "--hidden", str(tmp_path)])
+    ids = [r["id"] for r in parse_jsonl(result.stdout)]
+    assert ids == [".draft.txt", ".git/HEAD", "page.txt"]
+    assert "hidden" not in result.stderr.decode()
 
 
 # -- SIGKILL at any point -------------------------------------------------------------------
@@ -666,11 +735,16 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
     and index, or (once past the commit) the new output, then the new index: never the new
     index with the old output, which would drop the records on a retry."""
     stories = tmp_path / "stories.jsonl"
-    stories.write_bytes(many_records(3000))
+    stories.write_bytes(many_records(2000))
     old_out, old_index = tmp_path / "old.jsonl", tmp_path / "old.idx"
     seed = tmp_path / "seed.jsonl"
     seed.write_bytes(many_records(50, "seed"))
-    assert run_ingest(["dedupe", "-q", "--index", str(old_index), str(seed), "-o", str(old_out)]).returncode == 0
+    assert (
+        run_ingest(
+            ["dedupe", "-q", "--index", str(old_index), str(seed), "-o", str(old_out)]
+        ).returncode
+        == 0
+    )
     new_out, new_index = tmp_path / "new.jsonl", tmp_path / "new.idx"
     new_index.write_bytes(old_index.read_bytes())
     started = time.monotonic()
@@ -678,14 +752,25 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
     assert full.returncode == 0, full.stderr
     duration = time.monotonic() - started
     states = set()
-    for fraction in (0.3, 0.5, 0.65, 0.8, 0.9, 1.0):
+    for fraction in (0.4, 0.7, 0.9, 1.0):
         work = tmp_path / f"kill-{fraction}"
         work.mkdir()
         out, index = work / "out.jsonl", work / "archive.idx"
         out.write_bytes(old_out.read_bytes())
         index.write_bytes(old_index.read_bytes())
         process = subprocess.Popen(
-            [sys.executable, "-m", "ingest", "dedupe", "-q", "--index", str(index), str(stories), "-o", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "ingest",
+                "dedupe",
+                "-q",
+                "--index",
+                str(index),
+                str(stories),
+                "-o",
+                str(out),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
