@@ -466,14 +466,18 @@ def _read_jsonl(
     try:
         for number, line in enumerate(lines, start=1):
             progress.line = number
-            if line is TOO_LONG:
-                message = f"record larger than {MAX_RECORD_BYTES >> 20} MiB: skipped"
+            if line is TOO_LONG or line is NOT_DECODED:
+                message = (
+                    f"record larger than {MAX_RECORD_BYTES >> 20} MiB: skipped"
+                    if line is TOO_LONG
+                    else f"line is not valid {codec}"
+                )
                 on_error(InputError(f"{where}:{number}", message))
                 continue
             if number == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")
             if line.strip():
-                record = _parse_record(line, f"{where}:{number}", where, on_error, codec)
+                record = _parse_record(line, f"{where}:{number}", where, on_error)
                 if record is not None:
                     yield record
     except UnicodeDecodeError:  # a UTF-16 stream cut in the middle of a character
@@ -481,7 +485,7 @@ def _read_jsonl(
 
 
 def _parse_record(
-    line: bytes, default_id: str, where: str, on_error: ErrorHandler, codec: str | None = None
+    line: bytes, default_id: str, where: str, on_error: ErrorHandler
 ) -> Record | None:
     try:
         data = parse_json_line(line)
@@ -489,7 +493,7 @@ def _parse_record(
             raise ValueError("expected a JSON object")
         return Record.from_dict(data, default_id, where)
     except UnicodeDecodeError:
-        on_error(InputError(default_id, f"line is not valid {codec or 'UTF-8'}"))
+        on_error(InputError(default_id, "line is not valid UTF-8"))
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         on_error(InputError(default_id, f"malformed JSONL record: {error}"))
     return None
@@ -533,7 +537,9 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-TOO_LONG = b"\0too long\0"  # a marker, compared by identity
+# Markers for lines that cannot be parsed, compared by identity.
+TOO_LONG = b"\0too long\0"
+NOT_DECODED = b"\0not decoded\0"
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:
@@ -549,8 +555,8 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def _decoded_lines(stream: BinaryIO, codec: str) -> Iterator[bytes]:
-    """The lines of a UTF-16 or UTF-32 stream, as UTF-8 (a line with bytes that do not
-    decode is given back with an invalid byte, to be reported as that line's error)."""
+    """The lines of a UTF-16 or UTF-32 stream, as UTF-8 (``NOT_DECODED`` for a line with
+    bytes that do not decode: that line's error, not the file's)."""
     text = io.TextIOWrapper(stream, encoding=codec, errors=UNDECODABLE, newline="\n")
     while line := text.readline(MAX_RECORD_BYTES + 1):
         if len(line) > MAX_RECORD_BYTES and not line.endswith("\n"):
@@ -558,7 +564,7 @@ def _decoded_lines(stream: BinaryIO, codec: str) -> Iterator[bytes]:
                 pass
             yield TOO_LONG
         elif UNDECODABLE_MARK in line:
-            yield b"\xff" + line.encode("utf-8", "replace")
+            yield NOT_DECODED
         else:
             yield line.encode("utf-8", "surrogatepass")
 

@@ -183,13 +183,15 @@ def _open_output(path: str | None) -> OutputFile:
         fd, temporary = tempfile.mkstemp(
             prefix=".ingest-", suffix=".tmp", dir=os.path.dirname(target.path)
         )
-        try:
+        try:  # from here on, Ctrl-C or SIGTERM must not leave the temporary file behind
             _take_mode_and_owner(temporary, target.existing)
+            raw = os.fdopen(fd, "wb")
+            return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary)
         except BaseException:
-            os.close(fd)
+            with suppress(OSError):
+                os.close(fd)
             os.unlink(temporary)
             raise
-        raw = os.fdopen(fd, "wb")
     return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary)
 
 
