@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,14 @@ EXIT_INTERRUPTED = 130
 TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 MAX_NUM_PERM = 1024  # 4 KiB of signature per document; more buys no accuracy worth having
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
+NO_INPUT_HINT = "no input: name files, folders or globs, or pipe documents in (- reads stdin)"
+EXIT_CODES = """\b
+Exit codes:
+  0    every input was read and the output written
+  1    some input was bad (each said on stderr; the rest was processed),
+       or the output could not be written
+  2    usage error (an unknown option, no input on a terminal)
+  130  interrupted (Ctrl-C); no output file is left half-written"""
 
 
 @dataclass
@@ -95,6 +104,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         hidden: bool,
         **kwargs: object,
     ) -> None:
+        if not inputs and sys.stdin.isatty():
+            # Waiting silently for a document typed at the terminal looks like a hang.
+            raise click.UsageError(NO_INPUT_HINT)
         command(run=RunOptions(inputs, encoding, strict, output, quiet, hidden), **kwargs)
 
     options = (
@@ -112,7 +124,8 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             "-o",
             "--output",
             metavar="FILE",
-            help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress). Default: stdout.",
+            help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress; .parquet: Parquet)."
+            " Default: stdout.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
         click.option(
@@ -147,12 +160,17 @@ def execute(
             raise error
         click.echo(f"ingest: error: {error}", err=True)
 
-    records = _count_in(
-        read_records(
-            run.inputs, encoding=run.encoding, on_error=on_error, hidden=run.hidden, report=report
-        ),
-        stats,
+    skipped: Counter[str] = Counter()
+    stats.details.insert(0, functools.partial(_skipped_summary, skipped))
+    read = read_records(
+        run.inputs,
+        encoding=run.encoding,
+        on_error=on_error,
+        skipped=skipped,
+        hidden=run.hidden,
+        report=report,
     )
+    records = _count_in(read, stats)
     try:
         with _signals_raise_terminated(), open_output(run.output) as output:
             stats.records_out = output.write(_progress(stage(records), run.quiet))
@@ -245,6 +263,15 @@ def _progress(records: Iterator[Record], quiet: bool) -> Iterator[Record]:
             click.echo(f"\r{count:,} records", err=True, nl=False)
         yield record
     click.echo("\r\x1b[K", err=True, nl=False)
+
+
+def _skipped_summary(skipped: Counter[str]) -> str:
+    """``"4 WARC responses skipped (2 redirect, ...)"``, or ``""`` when none were."""
+    if not skipped:
+        return ""
+    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
+    total = sum(skipped.values())
+    return f"{total} WARC response{'s' if total != 1 else ''} skipped ({reasons})"
 
 
 def _summary(name: str, stats: RunStats, seconds: float) -> str:
@@ -432,14 +459,18 @@ def _waiting(index: str) -> None:
     click.echo(f"ingest: waiting: another run is using {index}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
 @click.version_option(__version__, prog_name="ingest")
 def cli() -> None:
     """Turn messy document dumps into a clean, deduplicated JSONL corpus.
 
     Every command reads files, folders (recursively), globs or - (stdin; the default),
-    as raw documents in any encoding or as JSONL records, compressed or not, and writes
-    JSONL records {"id", "text", "source", "metadata"} to stdout or -o FILE.
+    as raw documents in any encoding, JSONL records or web archives (.warc), compressed or
+    not, and writes JSONL records {"id", "text", "source", "metadata"} to stdout or -o FILE
+    (or Parquet: -o corpus.parquet).
 
     \b
     Example:
@@ -448,7 +479,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Decode, repair and normalize documents; strip site boilerplate.")
 @common_options
 @clean_options
 @MIN_ITEMS
@@ -466,7 +497,7 @@ def clean(run: RunOptions, **option: Any) -> None:
     execute("clean", functools.partial(clean_records, config=clean_config(option)), run)
 
 
-@cli.command()
+@cli.command(short_help="Cut digest pages into one record per story.")
 @common_options
 @split_options
 @MIN_ITEMS
@@ -483,7 +514,7 @@ def split(run: RunOptions, **option: Any) -> None:
     execute("split", functools.partial(split_records, config=split_config(option)), run)
 
 
-@cli.command()
+@cli.command(short_help="Remove exact and near-duplicate copies across sources.")
 @common_options
 @dedupe_options
 def dedupe(run: RunOptions, **option: Any) -> None:
@@ -500,7 +531,7 @@ def dedupe(run: RunOptions, **option: Any) -> None:
     execute("dedupe", stage, run, details=summary, later=later)
 
 
-@cli.command("run")
+@cli.command("run", short_help="The whole chain in one process: clean, split, dedupe.")
 @common_options
 @clean_options
 @MIN_ITEMS

@@ -24,6 +24,8 @@ DECODE_DEFAULTS: dict[str, Any] = {
     "replaced_bytes": 0,
 }
 PAGE_KEYS = ("title", "date", "author", "publisher", "url", "dateline")
+# When a crawler fetched the page (a WARC's WARC-Date): the date of last resort.
+CRAWL_DATE = "crawl_date"
 # Boilerplate removal can uncover more (a footer above a footer): run it to a fixed point.
 MAX_ROUNDS = 4
 
@@ -59,6 +61,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     for key in PAGE_KEYS:
         metadata.setdefault(key, "")
     metadata.setdefault("items", [])
+    metadata.setdefault(CRAWL_DATE, "")
     removed: list[dict[str, str]] = []
     stories: list[tuple[str, str, str]] = []
     text = record.text
@@ -75,6 +78,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text
+    _date_from_crawl(metadata)
     metadata["repairs"] = _merge(metadata.get("repairs"), repairs)
     located = locate_stories(text, [(t, normalize_whitespace(s), u) for t, s, u in stories])
     if located or not metadata["items"]:
@@ -89,6 +93,13 @@ def _take_page_metadata(metadata: dict[str, Any], found: HtmlPage | Cleaned) -> 
         value = getattr(found, key, "")
         if value and not metadata.get(key):
             metadata[key] = value
+
+
+def _date_from_crawl(metadata: dict[str, Any]) -> None:
+    """A page that gives no date of its own is dated by its capture (ISO 8601, to the day)."""
+    crawled = metadata[CRAWL_DATE]
+    if not metadata["date"] and isinstance(crawled, str) and crawled[:10]:
+        metadata["date"] = crawled[:10]
 
 
 def _strip_boilerplate(

@@ -15,6 +15,7 @@ import re
 import stat
 import sys
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import zstandard
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
+from .warc import WARC_MAGIC, is_warc_name, read_warc_file, read_warc_stream
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -336,12 +338,14 @@ def read_records(
     *,
     encoding: str | None = None,
     on_error: ErrorHandler = raise_error,
+    skipped: Counter[str] | None = None,
     hidden: bool = False,
     report: InputReport | None = None,
 ) -> Iterator[Record]:
-    """Records from files, folders, globs and ``-``: raw documents and JSONL alike.
+    """Records from files, folders, globs and ``-``: raw documents, JSONL and web archives.
 
     Each bad input goes to ``on_error`` (which may raise to stop) and the rest are read.
+    WARC responses that are not documents (redirects, images...) are counted in ``skipped``.
     Ids are made unique: a repeated id becomes ``<source>`` for a file, ``<path>:<line>`` for a
     JSONL line. ``hidden`` also reads hidden files in folders; ``report`` counts what was
     read and skipped.
@@ -355,7 +359,7 @@ def read_records(
             on_error(error)
             continue
         for item in files:
-            for record in _read_file(item, encoding, on_error, report):
+            for record in _read_file(item, encoding, on_error, skipped, report):
                 yield seen.unique(record)
 
 
@@ -368,17 +372,29 @@ class _Progress:
 
 
 def _read_file(
-    item: InputFile, encoding: str | None, on_error: ErrorHandler, report: InputReport
+    item: InputFile,
+    encoding: str | None,
+    on_error: ErrorHandler,
+    skipped: Counter[str] | None,
+    report: InputReport,
 ) -> Iterator[Record]:
     where = STDIN_NAME if item.path == STDIN else item.path
     progress = _Progress()
     try:
         with open_input(item.path) as stream:
+            if item.path != STDIN and is_warc_name(_stem_suffix(item.path)):
+                yield from read_warc_file(item.path, stream, where, on_error, skipped, encoding)
+                report.files_read += 1
+                return
             if is_stream(item.path):
                 head, stream = _sniff(stream, 4096)
                 if not head and item.path == STDIN:
                     report.files_read += 1
                     return  # nothing piped in: no document, not an empty one
+                if head.startswith(WARC_MAGIC):
+                    yield from read_warc_stream(stream, where, on_error, skipped, encoding)
+                    report.files_read += 1
+                    return
                 is_jsonl = _looks_like_jsonl(head)
             else:
                 is_jsonl = _stem_suffix(item.path) in JSONL_SUFFIXES

@@ -36,7 +36,8 @@ def encode_line(record: Record) -> bytes:
 
 
 def write_records(records: Iterable[Record], output: str | None = None) -> int:
-    """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``); returns the count.
+    """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``), or as Parquet to
+    a ``.parquet`` file; returns the count.
 
     A regular file is written to a temporary file beside it and renamed into place only when
     every record was written, so a failed run never leaves half a corpus or truncates an old
@@ -119,6 +120,7 @@ class OutputFile:
     raw: IO[bytes]
     target: _Target
     temporary: str | None
+    parquet: bool = False
     committed: bool = False
 
     @property
@@ -127,7 +129,12 @@ class OutputFile:
         return self.temporary is not None
 
     def write(self, records: Iterable[Record]) -> int:
-        """Write ``records`` as JSONL lines; returns the count."""
+        """Write ``records`` as JSONL lines (or Parquet, for a ``.parquet`` path); returns the
+        count."""
+        if self.parquet:
+            from .parquet import write_parquet_stream  # pyarrow is an optional extra
+
+            return write_parquet_stream(records, self.stream)
         return _write_stream(records, self.stream)
 
     def commit(self) -> None:
@@ -186,13 +193,18 @@ def _open_output(path: str | None) -> OutputFile:
         try:  # from here on, Ctrl-C or SIGTERM must not leave the temporary file behind
             _take_mode_and_owner(temporary, target.existing)
             raw = os.fdopen(fd, "wb")
-            return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary)
+            return _output_file(path, raw, target, temporary)
         except BaseException:
             with suppress(OSError):
                 os.close(fd)
             os.unlink(temporary)
             raise
-    return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary)
+    return _output_file(path, raw, target, temporary)
+
+
+def _output_file(path: str, raw: IO[bytes], target: _Target, temporary: str | None) -> OutputFile:
+    parquet = path.lower().endswith(".parquet")
+    return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary, parquet)
 
 
 def _take_mode_and_owner(temporary: str, existing: os.stat_result | None) -> None:
