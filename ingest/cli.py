@@ -42,7 +42,8 @@ Exit codes:
   1    some input was bad (each said on stderr; the rest was processed),
        or the output could not be written
   2    usage error (an unknown option, no input on a terminal)
-  130  interrupted (Ctrl-C); no output file is left half-written"""
+  130  interrupted (Ctrl-C); no output file is left half-written
+  143  terminated (SIGTERM; 129 for SIGHUP), likewise"""
 
 
 @dataclass

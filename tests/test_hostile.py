@@ -8,6 +8,7 @@ output destroyed, no temporary file left. Special files are made inside ``tmp_pa
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import json
 import lzma
@@ -731,59 +732,70 @@ def test_hidden_files_are_read_with_hidden(tmp_path: Path) -> None:
 # -- SIGKILL at any point -------------------------------------------------------------------
 
 
+def temporary_with_data(folder: Path) -> bool:
+    return any(p.stat().st_size for p in folder.glob(".ingest-*"))
+
+
+def after(seconds: float) -> Callable[[], bool]:
+    deadline = time.monotonic() + seconds
+    return lambda: time.monotonic() > deadline
+
+
+def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
+    """SIGKILL ``process`` as soon as ``ready()`` (or when it has ended anyway)."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError):  # a temporary file renamed meanwhile
+            if ready():
+                break
+        time.sleep(0.001)
+    process.kill()
+    process.wait(timeout=30)
+
+
 def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) -> None:
-    """Killed while reading, deduplicating, writing or saving, a run leaves the old output
-    and index, or (once past the commit) the new output, then the new index: never the new
-    index with the old output, which would drop the records on a retry."""
-    stories = tmp_path / "stories.jsonl"
+    """Killed while starting, reading, deduplicating, writing or saving, a run leaves the old
+    output and index, or (once past the commit) the new output, then the new index: never the
+    new index with the old output, which would drop the records on a retry."""
+    stories, seed = tmp_path / "stories.jsonl", tmp_path / "seed.jsonl"
     stories.write_bytes(many_records(2000))
-    old_out, old_index = tmp_path / "old.jsonl", tmp_path / "old.idx"
-    seed = tmp_path / "seed.jsonl"
     seed.write_bytes(many_records(50, "seed"))
-    assert (
-        run_ingest(
-            ["dedupe", "-q", "--index", str(old_index), str(seed), "-o", str(old_out)]
-        ).returncode
-        == 0
-    )
+    old_out, old_index = tmp_path / "old.jsonl", tmp_path / "old.idx"
+    first = ["dedupe", "-q", "--index", str(old_index), str(seed), "-o", str(old_out)]
+    assert run_ingest(first).returncode == 0
     new_out, new_index = tmp_path / "new.jsonl", tmp_path / "new.idx"
     new_index.write_bytes(old_index.read_bytes())
     started = time.monotonic()
     full = run_ingest(["dedupe", "-q", "--index", str(new_index), str(stories), "-o", str(new_out)])
     assert full.returncode == 0, full.stderr
     duration = time.monotonic() - started
-    states = set()
-    for fraction in (0.4, 0.7, 0.9, 1.0):
-        work = tmp_path / f"kill-{fraction}"
+    # Each moment, given the run's folder when the run starts, says when to kill it.
+    moments: list[tuple[str, Callable[[Path], Callable[[], bool]]]] = [
+        ("while starting", lambda work: lambda: True),
+        ("while writing", lambda work: lambda: temporary_with_data(work)),
+        *((f"at {f:.0%}", lambda work, f=f: after(duration * f)) for f in (0.5, 0.8, 0.95)),
+    ]
+    states = {}
+    for name, moment in moments:
+        work = tmp_path / name.replace(" ", "-").replace("%", "")
         work.mkdir()
         out, index = work / "out.jsonl", work / "archive.idx"
         out.write_bytes(old_out.read_bytes())
         index.write_bytes(old_index.read_bytes())
+        command = ["dedupe", "-q", "--index", str(index), str(stories), "-o", str(out)]
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ingest",
-                "dedupe",
-                "-q",
-                "--index",
-                str(index),
-                str(stories),
-                "-o",
-                str(out),
-            ],
+            [sys.executable, "-m", "ingest", *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(duration * fraction)
-        process.kill()
-        process.wait(timeout=30)
+        kill_when(process, moment(work))
         output_state = "new" if out.read_bytes() == new_out.read_bytes() else "old"
         index_state = "new" if index.read_bytes() == new_index.read_bytes() else "old"
         if output_state == "old":
-            assert out.read_bytes() == old_out.read_bytes()
+            assert out.read_bytes() == old_out.read_bytes(), name
         if index_state == "old":
-            assert index.read_bytes() == old_index.read_bytes()
-        assert (output_state, index_state) != ("old", "new")
-        states.add((output_state, index_state))
-    assert ("old", "old") in states  # some kill landed before the commit
+            assert index.read_bytes() == old_index.read_bytes(), name
+        assert (output_state, index_state) != ("old", "new"), name
+        states[name] = (output_state, index_state)
+    assert states["while starting"] == ("old", "old")
+    assert states["while writing"] == ("old", "old"), "killed with half the output written"
