@@ -320,7 +320,7 @@ def is_stream(path: str) -> bool:
         mode = os.stat(path).st_mode
     except OSError:
         return False
-    return not stat.S_ISREG(mode) or os.path.realpath(path).startswith("/proc/")
+    return not stat.S_ISREG(mode) or path.startswith(("/dev/", "/proc/"))
 
 
 @contextmanager
@@ -476,7 +476,10 @@ def _is_html(path: str, data: bytes) -> bool:
 def _read_jsonl(
     stream: BinaryIO, where: str, on_error: ErrorHandler, progress: _Progress
 ) -> Iterator[Record]:
-    head, stream = _sniff(stream, 4)
+    if hasattr(stream, "peek"):  # files, gzip...: no extra layer for every line
+        head = stream.peek(4)[:4]
+    else:
+        head, stream = _sniff(stream, 4)
     codec = _wide_codec(head)
     lines = _decoded_lines(stream, codec) if codec else _lines(stream)
     try:
