@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .clean import CleanConfig, clean_records
+from .clean import CleanConfig, CleanStats, clean_records
 from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
 from .dedupe.config import DEFAULT_CONFIG
 from .dedupe.index import locked_index
@@ -324,6 +324,12 @@ clean_options = options(
     click.option(
         "--explain", is_flag=True, help="List what was removed, and why, in metadata.removed."
     ),
+    click.option(
+        "--drop-empty",
+        is_flag=True,
+        help="Leave out documents that come out empty (default: keep them, with "
+        "metadata.empty_reason; either way they are counted).",
+    ),
 )
 split_options = options(
     click.option(
@@ -408,6 +414,7 @@ def clean_config(option: dict[str, Any]) -> CleanConfig:
         min_items=option["min_items"],
         explain=option["explain"],
         repeated_lines=option["repeated_lines"] or 0,
+        drop_empty=option["drop_empty"],
     )
 
 
@@ -486,8 +493,9 @@ def cli() -> None:
 @MIN_ITEMS
 def clean(run: RunOptions, **option: Any) -> None:
     """Decode documents in any encoding, repair and normalize the text, and strip the site's
-    boilerplate (HTML pages: main content; text pages: breadcrumbs, "more" links, footers),
-    moving title, date, author and URL into metadata.
+    boilerplate (HTML pages: main content; RSS/Atom feeds: their items; text pages:
+    breadcrumbs, "more" links, footers), moving title, date, author and URL into metadata.
+    A document that comes out empty says why in metadata.empty_reason and is counted.
 
     \b
     Example:
@@ -495,7 +503,9 @@ def clean(run: RunOptions, **option: Any) -> None:
       ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
       ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
-    execute("clean", functools.partial(clean_records, config=clean_config(option)), run)
+    stats = CleanStats()
+    stage = functools.partial(clean_records, config=clean_config(option), stats=stats)
+    execute("clean", stage, run, details=stats.summary)
 
 
 @cli.command(short_help="Cut digest pages into one record per story.")
@@ -503,9 +513,10 @@ def clean(run: RunOptions, **option: Any) -> None:
 @split_options
 @MIN_ITEMS
 def split(run: RunOptions, **option: Any) -> None:
-    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) into
-    one record per story: id <page id>#<n>, metadata.title, .parent_id, .part, .role
-    ("introduction", "story"), .url. Other documents pass through unchanged.
+    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) and
+    feeds (one item each) into one record per story: id <page id>#<n>, metadata.title,
+    .parent_id, .part, .role ("introduction", "story"), .url. Other documents pass through
+    unchanged.
 
     \b
     Example:
@@ -548,11 +559,15 @@ def run_all(run: RunOptions, **option: Any) -> None:
     """
     dedupe, summary, later = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
+    clean_stats = CleanStats()
 
     def chain(records: Iterable[Record]) -> Iterator[Record]:
-        return dedupe(split_records(clean_records(records, cleaning), splitting))
+        return dedupe(split_records(clean_records(records, cleaning, clean_stats), splitting))
 
-    execute("run", chain, run, details=summary, later=later)
+    def details() -> str:
+        return ", ".join(part for part in (clean_stats.summary(), summary()) if part)
+
+    execute("run", chain, run, details=details, later=later)
 
 
 def main() -> None:

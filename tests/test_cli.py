@@ -132,7 +132,7 @@ def test_a_full_disk_is_one_line_not_a_traceback() -> None:
 def test_an_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import ingest.cli
 
-    def broken(records, config):
+    def broken(records, config, stats=None):
         for _ in records:
             raise RuntimeError("parser exploded")
         yield from ()

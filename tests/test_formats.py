@@ -46,6 +46,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"id": 7, "text": "Another bare record: the council voted on the bridge repairs."},
         {"text": "A record with keys of its own.", "lang": "en", "score": 0.5},
     ]
+    (folder / "feed.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Harbour News'
+        "</title><item><title>Ferry timetable</title><link>https://harbour.example/ferry</link>"
+        "<description>&lt;p&gt;The new ferry runs every hour from June.&lt;/p&gt;</description>"
+        "<pubDate>Mon, 03 Jun 2024 08:00:00 GMT</pubDate><author>Ana Lind</author></item>"
+        "<item><title>Bridge works</title></item></channel></rss>",
+        encoding="utf-8",
+    )
     (folder / "bare.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     return folder
 
@@ -104,6 +112,12 @@ def test_parquet_output_loads_with_pyarrow_and_datasets(
         assert {**known, **extra} == line["metadata"]
     bare = next(r for r in rows if r["text"].startswith("A record with keys"))
     assert json.loads(bare["metadata"]["extra"]) == {"lang": "en", "score": 0.5}
+    # Every key a stage writes fits the struct: only the input's own keys go to `extra`.
+    assert [r["id"] for r in rows if r["metadata"]["extra"]] == [bare["id"]]
+    assert {r["text"] for r in rows if r["metadata"]["parent_id"] == "feed.xml"} >= {
+        "The new ferry runs every hour from June.",
+        "Bridge works",
+    }
     loaded = datasets.load_dataset(
         "parquet", data_files=str(output), split="train", cache_dir=str(tmp_path / "cache")
     )

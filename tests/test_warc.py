@@ -257,3 +257,40 @@ def test_warc_reader_alone_counts_what_it_skips(warc_file: Path) -> None:
     with open(warc_file, "rb") as stream:
         records = list(read_warc_file(str(warc_file), stream, "crawl", errors.append, skipped))
     assert len(records) == 5 and sum(skipped.values()) == 3 and len(errors) == 1
+
+
+def test_an_rss_feed_in_a_warc_is_split_into_its_items(tmp_path: Path) -> None:
+    """A feed served from a crawl takes the feed path: one story per item, through `run`."""
+    items = "".join(
+        f"<item><title>{title}</title><link>https://news.example.ru/{n}</link>"
+        f"<description>{text}</description><pubDate>Tue, 0{n} May 2024 07:00:00 GMT</pubDate></item>"
+        for n, (title, text) in enumerate(
+            zip(["Бюджет", "Метро", "Школы"], RUSSIAN, strict=True), 1
+        )
+    )
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Городские новости</title>'
+        f"<link>https://news.example.ru/</link>{items}</channel></rss>"
+    )
+    path = tmp_path / "feeds.warc.gz"
+    path.write_bytes(
+        warc_bytes(
+            [
+                Response(
+                    "https://news.example.ru/rss",
+                    feed.encode("koi8-r"),
+                    "application/rss+xml; charset=koi8-r",
+                )
+            ],
+            compress=True,
+        )
+    )
+    result = run_ingest(["run", "-q", "--no-intro", str(path)])
+    assert result.returncode == 0, result.stderr
+    stories = parse_jsonl(result.stdout)
+    assert [s["metadata"]["title"] for s in stories] == ["Бюджет", "Метро", "Школы"]
+    assert [s["text"] for s in stories] == RUSSIAN
+    assert {s["metadata"]["parent_id"] for s in stories} == {stories[0]["metadata"]["parent_id"]}
+    assert [s["metadata"]["date"] for s in stories] == [
+        f"2024-05-0{n}T07:00:00Z" for n in (1, 2, 3)
+    ]

@@ -25,6 +25,7 @@ from typing import IO, Any, BinaryIO
 import xxhash
 import zstandard
 
+from ..clean.feed import is_feed
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
@@ -456,7 +457,7 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
         text=decoded.text,
         source=where,
         metadata={
-            "content_type": "html" if _is_html(item.path, data) else "text",
+            "content_type": _content_type(item.path, data, decoded.text),
             "encoding": decoded.encoding,
             "encoding_confidence": decoded.confidence,
             "declared_encoding": decoded.declared_encoding,
@@ -464,6 +465,14 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
             "replaced_bytes": decoded.replaced,
         },
     )
+
+
+def _content_type(path: str, data: bytes, text: str) -> str:
+    """``feed`` (RSS, Atom) or ``html`` by what the document starts with, whatever its name;
+    ``html`` also by its suffix; else ``text``."""
+    if is_feed(text):
+        return "feed"
+    return "html" if _is_html(path, data) else "text"
 
 
 def _is_html(path: str, data: bytes) -> bool:

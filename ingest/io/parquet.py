@@ -53,11 +53,21 @@ def metadata_type(pa: Any) -> pa.StructType:
             ("repairs", pa.list_(text)),
             *[(key, text) for key in ("title", "date", "author", "publisher", "url", "dateline")],
             ("crawl_date", text),
+            ("feed", text),
+            ("empty_reason", text),
             (
                 "items",
                 pa.list_(
                     pa.struct(
-                        [("title", text), ("start", integer), ("end", integer), ("url", text)]
+                        [
+                            ("title", text),
+                            ("start", integer),
+                            ("end", integer),
+                            ("url", text),
+                            # a feed's items also carry these (null for a digest page's)
+                            ("date", text),
+                            ("author", text),
+                        ]
                     )
                 ),
             ),

@@ -20,6 +20,7 @@ import zstandard
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
 
+from ..clean.feed import is_feed
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
@@ -260,6 +261,8 @@ def _record(warc: Any, payload: bytes, kind: str, where: str, encoding: str | No
     uri = warc.rec_headers.get_header("WARC-Target-URI") or ""
     record_id = (warc.rec_headers.get_header("WARC-Record-ID") or "").strip("<>")
     decoded = decode_bytes(payload, encoding, transport_charset=_charset(warc.http_headers))
+    if is_feed(decoded.text):  # served as text/xml, application/rss+xml or even text/html
+        kind = "feed"
     return Record(
         # A URI has no spaces: the id splits back into the page and the capture.
         id=f"{uri} {record_id}".strip(),
