@@ -98,7 +98,7 @@ def conform(value: Any, default: Any, key: str = "") -> Any:
         return [str(v) for v in value if isinstance(v, str | int | float)]
     fields = ITEM_FIELDS if key == "items" else REMOVED_FIELDS
     entries = [
-        {name: conform(v.get(name), d) for name, d in fields.items()}
+        {**v, **{name: conform(v.get(name), d) for name, d in fields.items()}}
         for v in value
         if isinstance(v, dict)
     ]
