@@ -736,6 +736,10 @@ def temporary_with_data(folder: Path) -> bool:
     return any(p.stat().st_size for p in folder.glob(".ingest-*"))
 
 
+def index_changed(work: Path, old_index: Path) -> bool:
+    return (work / "archive.idx").read_bytes() != old_index.read_bytes()
+
+
 def after(seconds: float) -> Callable[[], bool]:
     deadline = time.monotonic() + seconds
     return lambda: time.monotonic() > deadline
@@ -773,6 +777,8 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
     moments: list[tuple[str, Callable[[Path], Callable[[], bool]]]] = [
         ("while starting", lambda work: lambda: True),
         ("while writing", lambda work: lambda: temporary_with_data(work)),
+        # as soon as the index is saved: the output must have been committed before it
+        ("after the index", lambda work: lambda: index_changed(work, old_index)),
         *((f"at {f:.0%}", lambda work, f=f: after(duration * f)) for f in (0.5, 0.8, 0.95)),
     ]
     states = {}
