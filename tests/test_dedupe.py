@@ -232,6 +232,8 @@ def test_index_round_trip_against_an_archive(tmp_path: Path) -> None:
     day1 = [Record(id=s, text=STORIES[s][0]) for s in (LONG_EN, ZH)]
     first = Deduplicator(DedupeConfig(), index_path=str(index))
     assert [r.id for r in first.run(day1)] == [LONG_EN, ZH]
+    assert not index.exists()  # saved only when the caller says the output is safe
+    first.save_index()
     assert index.exists()
     text, language = STORIES[ZH]
     day2 = [
@@ -243,6 +245,7 @@ def test_index_round_trip_against_an_archive(tmp_path: Path) -> None:
     assert marks["today-copy"]["duplicate_of"] == ZH
     assert marks["today-new"]["duplicate_of"] == ""
     assert second.stats.against_index == 1
+    second.save_index()
     third = Deduplicator(DedupeConfig(), index_path=str(index))
     assert [r.id for r in third.run([Record(id="again", text=STORIES[SHORT_EN][0])])] == []
 
@@ -259,6 +262,9 @@ def test_index_errors_are_clear_and_leave_no_output(tmp_path: Path) -> None:
     mismatch = invoke(["dedupe", "--num-perm", "64", "--index", str(index), str(SAMPLES)])
     assert mismatch.exit_code == 1
     assert "index was built with num_perm=128 (this run: 64)" in mismatch.stderr
+    frames = invoke(["dedupe", "--common-sentences", "0", "--index", str(index), str(SAMPLES)])
+    assert frames.exit_code == 1
+    assert "index was built with common_sentences=10 (this run: 0)" in frames.stderr
 
 
 def test_report_and_index_in_missing_folders_fail_before_any_output(tmp_path: Path) -> None:
