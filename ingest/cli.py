@@ -457,7 +457,9 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], Late
             click.get_current_context().with_resource(
                 locked_index(option["index"], functools.partial(_waiting, option["index"]))
             )
-        deduplicator = Deduplicator(config, index_path=option["index"])
+        deduplicator = Deduplicator(
+            config, index_path=option["index"], evidence=bool(option["clusters"])
+        )
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     except IngestError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -174,8 +175,14 @@ def candidate_pairs(
         column = band_column(signatures, band, rows)[members]
         order = np.argsort(column, kind="stable")
         ordered = members[order]
-        for start, end in equal_runs(column[order]):
-            found.append(_bucket_pairs(np.sort(ordered[start:end])))
+        starts, ends = _runs(column[order])
+        # Most buckets hold two documents: their pairs in one array operation.
+        two = starts[ends - starts == 2]
+        first, second = ordered[two], ordered[two + 1]
+        found.append(np.stack([np.minimum(first, second), np.maximum(first, second)], axis=1))
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            if end - start > 2:
+                found.append(_bucket_pairs(np.sort(ordered[start:end])))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     # One int64 per pair: a flat unique is many times faster than unique rows.
@@ -191,15 +198,25 @@ def equal_runs(ordered: np.ndarray) -> Iterator[tuple[int, int]]:
     >>> list(equal_runs(np.array([1, 2, 2, 3, 5, 5, 5])))
     [(1, 3), (4, 7)]
     """
+    yield from zip(*(bounds.tolist() for bounds in _runs(ordered)), strict=True)
+
+
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the runs of two or more equal values in a sorted array."""
     starts = np.flatnonzero(np.r_[True, np.diff(ordered) != 0])
     ends = np.r_[starts[1:], len(ordered)]
     repeated = ends - starts > 1  # most values stand alone: only runs can give pairs
-    yield from zip(starts[repeated].tolist(), ends[repeated].tolist(), strict=True)
+    return starts[repeated], ends[repeated]
+
+
+@lru_cache(maxsize=MAX_BUCKET_ALL_PAIRS + 1)
+def _all_pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(size, k=1)
 
 
 def _bucket_pairs(run: np.ndarray) -> np.ndarray:
     if len(run) <= MAX_BUCKET_ALL_PAIRS:
-        i, j = np.triu_indices(len(run), k=1)
+        i, j = _all_pairs(len(run))
     else:
         offsets = np.arange(1, BUCKET_WINDOW + 1)
         i = np.repeat(np.arange(len(run)), len(offsets))

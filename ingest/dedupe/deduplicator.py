@@ -162,10 +162,17 @@ class Deduplicator:
     """
 
     def __init__(
-        self, config: DedupeConfig = DEFAULT_CONFIG, index_path: str | None = None
+        self,
+        config: DedupeConfig = DEFAULT_CONFIG,
+        index_path: str | None = None,
+        evidence: bool = True,
     ) -> None:
         self.config = config
         self.index_path = index_path
+        # The evidence of near copies for clusters(): the exact shingle sets of both texts,
+        # read back and shingled again (a sixth of a run's time); the CLI asks for it only
+        # with --clusters.
+        self.evidence = evidence
         self.bands, self.rows = optimal_bands(
             round(config.threshold * LSH_THRESHOLD_FACTOR, 2), config.num_perm, *LSH_WEIGHTS
         )
@@ -338,7 +345,9 @@ class Deduplicator:
             for member, (centre, value) in decided.items():
                 if member >= offset:
                     exact_copy = bool(exact[member] == exact[centre])
-                    evidence = None if exact_copy else self._evidence(member, centre, judge)
+                    evidence = None
+                    if self.evidence and not exact_copy:
+                        evidence = self._evidence(member, centre, judge)
                     self.duplicates[member - offset] = Decision(centre, value, exact_copy, evidence)
         self._count()
 

@@ -84,11 +84,14 @@ def shingle_hashes(normalized: str, ngram: int, unit: str) -> np.ndarray:
     words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
     width = min(ngram, len(words))
     count = len(words) - width + 1
+    # A polynomial in the (random-looking) token hashes, mod 2**64, then one mixing: the
+    # tokens' order counts, and equal n-grams get equal hashes.
     with np.errstate(over="ignore"):
-        folded = _mix64(words[:count] ^ (np.uint64(width) * _MIX_C))
+        folded = words[:count] + np.uint64(width) * _MIX_C
         for offset in range(1, width):
-            folded = _mix64((folded * _MIX_A) ^ words[offset : offset + count])
-    return np.unique(folded)
+            folded *= _MIX_A
+            folded += words[offset : offset + count]
+    return np.unique(_mix64(folded))
 
 
 def _collision_probability(similarity: np.ndarray, bands: int, rows: int) -> np.ndarray:
