@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from ingest import Record
 from ingest.dedupe import DedupeConfig, Deduplicator, dedupe_records
 from ingest.dedupe.cluster import exact_similarity
-from ingest.dedupe.shingles import normalize_for_shingles, shingles
+from ingest.dedupe.minhash import shingle_hashes
+from ingest.dedupe.shingles import normalize_any, normalize_for_shingles, shingles
 
 from .conftest import ROOT, SAMPLES, invoke, parse_jsonl, run_ingest
 
@@ -532,3 +533,71 @@ def test_spool_reads_a_record_by_position_without_disturbing_a_pass() -> None:
             seen.append(record.id)
             assert spool.read(4).id == "r4"
         assert seen == ["r0", "r1", "r2", "r3", "r4"]
+
+
+# -- #13: fast signatures, compact state, empty texts ------------------------------------
+
+
+def test_empty_texts_are_copies_of_nothing(tmp_path: Path) -> None:
+    texts = ["", "   \n\t ", "", "!!! ...", STORIES[LONG_EN][0], STORIES[LONG_EN][0]]
+    records = [
+        Record(id=f"r{n}", text=text, metadata={"empty_reason": "no text"} if not text else {})
+        for n, text in enumerate(texts)
+    ]
+    # Only the exact copy of the story goes; every empty record stays, with its metadata.
+    assert kept_ids(records) == ["r0", "r1", "r2", "r3", "r4"]
+    (tmp_path / "in.jsonl").write_text("".join(r.to_json() + "\n" for r in records))
+    result = invoke(["dedupe", "--mark", str(tmp_path / "in.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    marked = parse_jsonl(result.stdout_bytes)
+    assert [r["metadata"]["dedupe"]["duplicate_of"] for r in marked] == ["", "", "", "", "", "r4"]
+    assert [r["metadata"].get("empty_reason") for r in marked[:3]] == ["no text", None, "no text"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_shortcut_normalizes_as_the_general_path(text: str) -> None:
+    assert normalize_for_shingles(text) == normalize_any(text)
+    assert normalize_for_shingles(text + "é") == normalize_any(text + "é")
+
+
+@pytest.mark.parametrize("story", [LONG_EN, SHORT_EN, ZH, "ko-utf8"])
+def test_shingle_hashes_count_the_distinct_shingles(story: str) -> None:
+    normalized = normalize_for_shingles((CJK.get(story) or STORIES[story])[0])
+    for unit in ("word", "char"):
+        for ngram in (1, 5, 1000):
+            hashes = shingle_hashes(normalized, ngram, unit)
+            assert len(hashes) == len(shingles(normalized, ngram, unit))
+            assert list(hashes) == sorted(set(hashes.tolist()))
+    assert len(shingle_hashes("", 5, "word")) == 0
+
+
+def test_signatures_are_the_same_in_any_batch_and_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from ingest.dedupe import minhash
+
+    texts = [STORIES[s][0] for s in (LONG_EN, SHORT_EN, ZH)] + ["", "one two"]
+    sets = [shingle_hashes(normalize_for_shingles(t), 5, "word") for t in texts]
+    signer = minhash.Signer(128, 1)
+    alone = np.stack([signer.signature(h) for h in sets])
+    monkeypatch.setattr(minhash, "WINDOW", 7)  # windows that cut documents in pieces
+    assert np.array_equal(signer.signatures(sets), alone)
+    assert (alone[3] == minhash.EMPTY_SIGNATURE_VALUE).all()
+    # A signature estimates the Jaccard similarity: a document against an edited copy.
+    copy = make_copy(texts[0], "en", "edit_words", "x", random.Random(1))
+    other = shingle_hashes(normalize_for_shingles(copy), 5, "word")
+    true = len(np.intersect1d(sets[0], other)) / len(np.union1d(sets[0], other))
+    estimate = float(np.mean(signer.signature(sets[0]) == signer.signature(other)))
+    assert abs(estimate - true) < 0.15
+
+
+def test_ids_are_packed_and_read_back() -> None:
+    from ingest.dedupe.deduplicator import PackedStrings
+
+    ids = ["a", "", "文档-7", "x\udcff", "b" * 300]
+    packed = PackedStrings()
+    for record_id in ids:
+        packed.append(record_id)
+    assert len(packed) == len(ids)
+    assert [packed[i] for i in range(len(ids))] == ids == list(packed)

@@ -33,6 +33,11 @@ def normalize_for_shingles(text: str) -> str:
     """
     if text.isascii():  # most text: one C-level pass instead of NFKC, casefold and a regex
         return " ".join(text.translate(_ASCII_FOLD).split())
+    return normalize_any(text)
+
+
+def normalize_any(text: str) -> str:
+    """``normalize_for_shingles`` without the shortcut for ASCII text."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(PUNCTUATION.sub(" ", text).split())
 
@@ -43,8 +48,7 @@ def _ascii_fold_table() -> dict[int, str]:
     table = {}
     for code in range(128):
         char = chr(code)
-        folded = PUNCTUATION.sub(" ", unicodedata.normalize("NFKC", char).casefold()).strip()
-        table[code] = folded or " "
+        table[code] = normalize_any(char) or " "
     return table
 
 
