@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..parallel import map_chunks
 from ..record import Record
 from ..spool import Spool
 from .cluster import (
@@ -166,9 +167,11 @@ class Deduplicator:
         config: DedupeConfig = DEFAULT_CONFIG,
         index_path: str | None = None,
         evidence: bool = True,
+        jobs: int = 1,
     ) -> None:
         self.config = config
         self.index_path = index_path
+        self.jobs = jobs  # worker processes for the per-document passes (``parallel.py``)
         # The evidence of near copies for clusters(): the exact shingle sets of both texts,
         # read back and shingled again (a sixth of a run's time); the CLI asks for it only
         # with --clusters.
@@ -261,7 +264,7 @@ class Deduplicator:
         return itertools.chain.from_iterable(self._map(function, items, WORK_CHUNK))
 
     def _map(self, function: Callable[[list[T]], R], items: Iterable[T], size: int) -> Iterator[R]:
-        return map(function, _chunks(items, size))
+        return map_chunks(function, items, self.jobs, size)
 
     def _placed(self, spool: Spool) -> Iterator[Placed]:
         for position, record in enumerate(spool):
@@ -459,8 +462,3 @@ def _exact_groups(exact: np.ndarray, comparable: np.ndarray) -> Iterator[list[in
     for start, end in equal_runs(exact[order]):
         yield order[start:end].tolist()
 
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
