@@ -8,20 +8,22 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .clean import CleanConfig, clean_records
-from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
-from .dedupe.config import DEFAULT_CONFIG
+from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES
 from .dedupe.shingles import MODES
-from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
-from .io import check_output_folder, read_records, write_records
+from .parallel import default_jobs
 from .record import Record
-from .split import SplitConfig, split_records
+
+# The stages (and trafilatura, ftfy, bs4, numpy, datasketch behind them) are imported by the
+# command that runs them, not here: `ingest --help` and every process start stay quick.
+if TYPE_CHECKING:
+    from .clean import CleanConfig
+    from .split import SplitConfig
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
@@ -51,6 +53,8 @@ class RunStats:
 def _check_encoding(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    from .encoding import normalize_encoding_name
+
     try:
         return normalize_encoding_name(value)
     except LookupError:
@@ -99,6 +103,8 @@ def execute(
     name: str, stage: Stage, run: RunOptions, details: Callable[[], str] | None = None
 ) -> None:
     """Read, transform, write; report each bad input, a summary, and the exit code."""
+    from .io import read_records, write_records
+
     stats = RunStats(details=[details] if details else [])
     started = time.perf_counter()
 
@@ -180,6 +186,14 @@ def options(
     return apply
 
 
+JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="all cores",
+    help="Worker processes for the per-document work; 1: none. Output is the same for any N.",
+)
 MIN_ITEMS = click.option(
     "--min-items",
     type=click.IntRange(min=2),
@@ -283,6 +297,8 @@ dedupe_options = options(
 
 
 def clean_config(option: dict[str, Any]) -> CleanConfig:
+    from .clean import CleanConfig
+
     return CleanConfig(
         repair_mojibake=not option["no_repair"],
         unescape_entities=not option["keep_entities"],
@@ -294,6 +310,8 @@ def clean_config(option: dict[str, Any]) -> CleanConfig:
 
 
 def split_config(option: dict[str, Any]) -> SplitConfig:
+    from .split import SplitConfig
+
     return SplitConfig(
         min_items=option["min_items"],
         keep_intro=not option["no_intro"],
@@ -303,6 +321,9 @@ def split_config(option: dict[str, Any]) -> SplitConfig:
 
 def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
     """The dedupe stage as the CLI runs it: with its clusters report and its summary."""
+    from .dedupe import DedupeConfig, Deduplicator, write_clusters
+    from .io import check_output_folder
+
     try:
         config = DedupeConfig(
             threshold=option["threshold"],
@@ -352,6 +373,7 @@ def cli() -> None:
 @common_options
 @clean_options
 @MIN_ITEMS
+@JOBS
 def clean(run: RunOptions, **option: Any) -> None:
     """Decode documents in any encoding, repair and normalize the text, and strip the site's
     boilerplate (HTML pages: main content; text pages: breadcrumbs, "more" links, footers),
@@ -363,13 +385,17 @@ def clean(run: RunOptions, **option: Any) -> None:
       ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
       ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
-    execute("clean", functools.partial(clean_records, config=clean_config(option)), run)
+    from .clean import clean_records
+
+    stage = functools.partial(clean_records, config=clean_config(option), jobs=option["jobs"])
+    execute("clean", stage, run)
 
 
 @cli.command()
 @common_options
 @split_options
 @MIN_ITEMS
+@JOBS
 def split(run: RunOptions, **option: Any) -> None:
     """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) into
     one record per story: id <page id>#<n>, metadata.title, .parent_id, .part, .role
@@ -380,7 +406,10 @@ def split(run: RunOptions, **option: Any) -> None:
       ingest clean samples/ | ingest split > stories.jsonl
       ingest split --no-intro digest-pages/ -o stories.jsonl
     """
-    execute("split", functools.partial(split_records, config=split_config(option)), run)
+    from .split import split_records
+
+    stage = functools.partial(split_records, config=split_config(option), jobs=option["jobs"])
+    execute("split", stage, run)
 
 
 @cli.command()
@@ -406,19 +435,22 @@ def dedupe(run: RunOptions, **option: Any) -> None:
 @MIN_ITEMS
 @split_options
 @dedupe_options
+@JOBS
 def run_all(run: RunOptions, **option: Any) -> None:
-    """The whole chain in one process: clean, split, dedupe (each stage's options apply).
+    """The whole chain in one command: clean, split, dedupe (each stage's options apply).
 
     \b
     Example:
       ingest run samples/
       ingest run pages/ --keep longest --clusters clusters.jsonl -o corpus.jsonl.gz
     """
+    from .split import clean_split_records
+
     dedupe, summary = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
 
     def chain(records: Iterable[Record]) -> Iterator[Record]:
-        return dedupe(split_records(clean_records(records, cleaning), splitting))
+        return dedupe(clean_split_records(records, cleaning, splitting, option["jobs"]))
 
     execute("run", chain, run, details=summary)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .clean import CleanConfig, clean_record, clean_records
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
+from .parallel import parallel_map
 from .record import Record
 
 # Every record split writes carries these, so that stories and whole documents share a shape.
@@ -105,8 +109,32 @@ def _child(parent: Record, text: str, role: str, part: int, title: str, url: str
 
 
 def split_records(
-    records: Iterable[Record], config: SplitConfig = SplitConfig()
+    records: Iterable[Record], config: SplitConfig = SplitConfig(), jobs: int = 1
 ) -> Iterator[Record]:
-    """The split stage."""
-    for record in records:
-        yield from split_record(record, config)
+    """The split stage, on ``jobs`` processes."""
+    parts = parallel_map(functools.partial(_split_list, config=config), records, jobs)
+    return itertools.chain.from_iterable(parts)
+
+
+def clean_split_records(
+    records: Iterable[Record], cleaning: CleanConfig, splitting: SplitConfig, jobs: int = 1
+) -> Iterator[Record]:
+    """``split_records(clean_records(records))``, both done by the same worker for a record.
+
+    Clean's ``repeated_lines`` must see every cleaned record before one is written: then the
+    two stages run one after the other.
+    """
+    if cleaning.repeated_lines:
+        return split_records(clean_records(records, cleaning, jobs), splitting, jobs)
+    work = functools.partial(_clean_split_list, cleaning=cleaning, splitting=splitting)
+    return itertools.chain.from_iterable(parallel_map(work, records, jobs))
+
+
+def _split_list(record: Record, config: SplitConfig) -> list[Record]:
+    return list(split_record(record, config))
+
+
+def _clean_split_list(
+    record: Record, cleaning: CleanConfig, splitting: SplitConfig
+) -> list[Record]:
+    return _split_list(clean_record(record, cleaning), splitting)

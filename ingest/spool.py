@@ -1,14 +1,17 @@
-"""A temporary JSONL file of records, read back in order: the second pass of stages that
-must see the whole input before they write (repeated lines, dedupe)."""
+"""A temporary file of records, read back in order: the second pass of stages that must see
+the whole input before they write (repeated lines, dedupe).
+
+Records are pickled, not written as JSON: the file never leaves the process, a record comes
+back exactly as it went in (NaN, lone surrogates, integers of any size), and pickle writes
+and reads a record several times faster than ``json`` (see benchmarks/PROFILE.md)."""
 
 from __future__ import annotations
 
-import json
+import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
-from .io import encode_line
 from .record import Record
 
 
@@ -39,7 +42,7 @@ class Spool:
 
     def append(self, record: Record) -> None:
         self._file.seek(0, 2)
-        self._file.write(encode_line(record))
+        pickle.dump(record, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._count += 1
 
     def extend(self, records: Iterable[Record]) -> Iterator[Record]:
@@ -51,8 +54,4 @@ class Spool:
     def __iter__(self) -> Iterator[Record]:
         self._file.seek(0)
         for _ in range(self._count):
-            yield _parse(self._file.readline())
-
-
-def _parse(line: bytes) -> Record:
-    return Record.from_dict(json.loads(line), "", "")
+            yield pickle.load(self._file)

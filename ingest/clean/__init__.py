@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..digest import locate_stories
+from ..parallel import parallel_map
 from ..record import Record
 from .boilerplate import Cleaned, clean_text_page
 from .html import HtmlPage, extract_html, page_text
@@ -114,10 +116,10 @@ def _merge(previous: Any, repairs: list[str]) -> list[str]:
 
 
 def clean_records(
-    records: Iterable[Record], config: CleanConfig = CleanConfig()
+    records: Iterable[Record], config: CleanConfig = CleanConfig(), jobs: int = 1
 ) -> Iterator[Record]:
-    """The clean stage: one cleaned record for each record in."""
-    cleaned = (clean_record(record, config) for record in records)
+    """The clean stage: one cleaned record for each record in, on ``jobs`` processes."""
+    cleaned = parallel_map(functools.partial(clean_record, config=config), records, jobs)
     if config.repeated_lines:
         yield from remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
     else:
