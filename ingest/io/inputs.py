@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, BinaryIO
 
-import orjson
 import xxhash
 import zstandard
 
@@ -275,7 +274,7 @@ def _read_jsonl(stream: BinaryIO, where: str, on_error: ErrorHandler) -> Iterato
         if not line.strip():
             continue
         try:
-            data = parse_json(line)
+            data = json.loads(line)
             if not isinstance(data, dict):
                 raise ValueError("expected a JSON object")
             yield Record.from_dict(data, f"{where}:{number}", where)
@@ -283,24 +282,6 @@ def _read_jsonl(stream: BinaryIO, where: str, on_error: ErrorHandler) -> Iterato
             on_error(InputError(f"{where}:{number}", "line is not valid UTF-8"))
         except ValueError as error:  # json.JSONDecodeError is a ValueError
             on_error(InputError(f"{where}:{number}", f"malformed JSONL record: {error}"))
-
-
-# orjson reads integers past 64 bits as floats (json keeps them exact): such lines go to json.
-LONG_DIGITS = re.compile(rb"\d{20}")
-
-
-def parse_json(line: bytes) -> Any:
-    """``json.loads(line)``, by orjson (several times faster) where the two agree.
-
-    json takes the rest: what orjson rejects (NaN, lone surrogates such as ``\\ud800``, bytes
-    that are not UTF-8) and long runs of digits; its values and error messages stay ours.
-    """
-    if not LONG_DIGITS.search(line):
-        try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(line)
 
 
 class _SeenIds:
