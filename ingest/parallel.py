@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import functools
 import itertools
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+# multiprocessing is imported when a pool starts: every command imports this module.
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -98,6 +101,8 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
     if len(head) < 2:  # one chunk: starting workers would cost more than it saves
         yield from map(function, head)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     pending: deque[Future[R]] = deque()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(function))
     try:
@@ -112,8 +117,10 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _context(function: Callable[..., object]) -> multiprocessing.context.BaseContext:
+def _context(function: Callable[..., object]) -> BaseContext:
     """A fork server with the function's module imported; spawn where there is none."""
+    import multiprocessing
+
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
