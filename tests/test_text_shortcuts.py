@@ -1,4 +1,5 @@
-"""The end-anchored marker patterns give exactly what their regexes give, faster."""
+"""Shortcuts in clean's text rules (marker patterns, whitespace, line rules) give exactly
+what the plain regexes give, faster."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.clean import boilerplate, normalize
 from ingest.digest import ELLIPSIS_END, LINK_MARKER, EndAnchored
 
 # Pieces of markers and of the text around them, and whitespace \s matches (NBSP, ideographic
@@ -98,3 +100,73 @@ def test_markers_are_still_found_and_prose_is_skipped() -> None:
     assert ELLIPSIS_END.search("The talks went on…")
     assert LINK_MARKER.search("An ordinary sentence.") is None
     assert isinstance(LINK_MARKER.pattern, re.Pattern)
+
+
+# -- the other shortcuts of clean's text rules: the same results as the plain regexes -------
+
+LINE_PIECES = [
+    "Share",
+    "share",
+    "Facebook",
+    "twitter",
+    "e-mail",
+    "Email",
+    "word",
+    "Copyright",
+    "©",
+    "(c) 2023",
+    "all rights reserved",
+    "cookies",
+    "accept",
+    "policy",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\n\n\n",
+    "\r\n",
+    "\r",
+    "\x0b",
+    "\x0c",
+    "\x85",
+    "\u2028",
+    "\xa0",
+    "\u3000",
+    "\u200b",
+    "\xad",
+    "\x07",
+    "\x1f",
+    "-",
+    "|",
+    "é",
+    "İ",
+    ".",
+]
+lines = st.lists(st.sampled_from(LINE_PIECES), max_size=14).map("".join)
+
+
+def plain_normalize_whitespace(text: str) -> str:
+    """normalize_whitespace as it was: every pattern on every text."""
+    text = normalize.LINE_BREAKS.sub("\n", text)
+    text = normalize.ODD_SPACES.sub(" ", text)
+    text = normalize.INVISIBLES.sub("", text)
+    text = normalize.CONTROLS.sub("", text)
+    text = normalize.EDGE_SPACE.sub("", text)
+    text = normalize.INNER_SPACE_RUNS.sub(" ", text)
+    text = normalize.BLANK_LINE_RUNS.sub("\n\n", text)
+    return text.strip("\n ")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(lines)
+def test_normalize_whitespace_matches_the_plain_regexes(text: str) -> None:
+    assert normalize.normalize_whitespace(text) == plain_normalize_whitespace(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(lines)
+def test_line_rules_match_their_plain_form(line: str) -> None:
+    words = re.findall(r"[\w-]+", line.lower())
+    assert boilerplate.is_share_bar(line) == (
+        bool(words) and all(w in boilerplate.SHARE_WORDS for w in words)
+    )
