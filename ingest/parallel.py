@@ -10,8 +10,9 @@ results come back in input order and each one depends on its own input only.
 Memory stays flat: at most ``IN_FLIGHT_PER_JOB * jobs`` chunks are out at a time, so a
 million documents stream through as ten do. The function and the items cross to the workers
 by pickle (module-level functions, ``functools.partial`` of them with frozen configs, and
-``Record``, a slots dataclass). Workers start from a fork server that has imported the
-function's module once (trafilatura and friends are not imported again for each worker).
+``Record``, a slots dataclass). Workers are forked from this process, with everything it has
+imported, when it runs no other thread (the CLI); else they start from a fork server that
+has imported the function's module once. Ctrl-C is the main process's: it stops the pool.
 
 Hook for dedupe's signatures: a function that maps a chunk of texts (or records) to one
 numpy block of signatures, one row a document, goes through ``map_chunks``:
@@ -27,9 +28,12 @@ Stages take a ``jobs`` argument and call these; the CLI only passes ``-j`` on.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
@@ -104,10 +108,13 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
     from concurrent.futures import ProcessPoolExecutor
 
     pending: deque[Future[R]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(function))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_context(function), initializer=_ignore_interrupts
+    )
     try:
         for chunk in itertools.chain(head, chunks):
-            pending.append(pool.submit(function, chunk))
+            with _interrupts_held():
+                pending.append(pool.submit(function, chunk))
             if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
                 yield pending.popleft().result()
         while pending:
@@ -117,11 +124,36 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the main process's to handle (it stops the pool cleanly); a
+    worker that took it too would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C waits until the block is done: a worker interrupted while it starts is left
+    half-made, outside the pool's shutdown, and prints a traceback after we exit."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _context(function: Callable[..., object]) -> BaseContext:
-    """A fork server with the function's module imported; spawn where there is none."""
+    """How workers start: forked from this process when it has no other thread (the fastest,
+    and safe then: the pool forks them all before it starts its own threads); else from a
+    fork server with the function's module imported; spawned where there is neither."""
     import multiprocessing
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(sorted(_modules_of(function)))
