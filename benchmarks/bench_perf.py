@@ -9,8 +9,9 @@ through ``ingest clean``, and the real pages of shared/dev-data/readability thro
 ``ingest clean`` and through ``trafilatura.extract`` alone. Start-up: ``ingest --help``.
 
 Every run is its own process: wall time, and the CPU time and peak resident memory of its
-whole process tree (sampled from /proc: a pool's workers are children of a fork server,
-which ``wait4`` and ``/usr/bin/time`` do not see), the memory of all its processes added up.
+whole process tree, sampled from /proc (workers started by a fork server are not children
+of ``ingest``, and ``wait4`` and ``/usr/bin/time`` would not see them), the memory of all its
+processes added up.
 Ingest's times include its start-up; the trafilatura loop's CPU time does not (it is timed
 inside its process, as a user would), so that comparison leans against ingest. The machine
 is shared: compare the ratios within one run.
@@ -56,7 +57,7 @@ SAMPLE_S = 0.05
 class TreeSampler(threading.Thread):
     """Samples the CPU time and resident memory of a process and all its descendants.
 
-    The workers of a pool are children of a fork server, not of ``ingest``: ``wait4`` and
+    Workers started by a fork server are not children of ``ingest``: ``wait4`` and
     ``/usr/bin/time`` would see neither their time nor their memory.
     """
 
