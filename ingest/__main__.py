@@ -1,3 +1,5 @@
 from .cli import main
 
-main()
+# Guarded: a worker process started by "spawn" imports this module again.
+if __name__ == "__main__":
+    main()

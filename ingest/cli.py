@@ -12,21 +12,23 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .clean import CleanConfig, CleanStats, clean_records
-from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
-from .dedupe.config import DEFAULT_CONFIG
-from .dedupe.index import locked_index
+from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES
 from .dedupe.shingles import MODES
-from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
-from .io import InputReport, check_output_folder, open_output, read_records
+from .parallel import default_jobs
 from .record import Record
-from .split import SplitConfig, split_records
+
+# The stages (and trafilatura, ftfy, bs4, numpy, datasketch behind them) are imported by the
+# command that runs them, not here: `ingest --help` and every process start stay quick.
+if TYPE_CHECKING:
+    from .clean import CleanConfig
+    from .io import InputReport
+    from .split import SplitConfig
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
@@ -86,6 +88,8 @@ class RunStats:
 def _check_encoding(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    from .encoding import normalize_encoding_name
+
     try:
         return normalize_encoding_name(value)
     except LookupError:
@@ -150,6 +154,8 @@ def execute(
     The output is committed (and then ``later``) only if some input could be read and none
     failed after giving out records that may be damaged; else the old files are kept.
     """
+    from .io import InputReport, open_output, read_records
+
     report = InputReport()
     stats = RunStats(details=[functools.partial(_skipped, report)])
     stats.details += [details] if details else []
@@ -298,6 +304,14 @@ def options(
     return apply
 
 
+JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="all cores",
+    help="Worker processes for the per-document work; 1: none. Output is the same for any N.",
+)
 MIN_ITEMS = click.option(
     "--min-items",
     type=click.IntRange(min=2),
@@ -416,6 +430,8 @@ dedupe_options = options(
 
 
 def clean_config(option: dict[str, Any]) -> CleanConfig:
+    from .clean import CleanConfig
+
     return CleanConfig(
         repair_mojibake=not option["no_repair"],
         unescape_entities=not option["keep_entities"],
@@ -428,6 +444,8 @@ def clean_config(option: dict[str, Any]) -> CleanConfig:
 
 
 def split_config(option: dict[str, Any]) -> SplitConfig:
+    from .split import SplitConfig
+
     return SplitConfig(
         min_items=option["min_items"],
         keep_intro=not option["no_intro"],
@@ -438,6 +456,10 @@ def split_config(option: dict[str, Any]) -> SplitConfig:
 def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], LaterOutput | None]:
     """The dedupe stage as the CLI runs it: with its clusters report, its summary, and its
     index (locked against other runs, saved after the output)."""
+    from .dedupe import DedupeConfig, Deduplicator, write_clusters
+    from .dedupe.index import locked_index
+    from .io import check_output_folder
+
     try:
         config = DedupeConfig(
             threshold=option["threshold"],
@@ -503,6 +525,7 @@ def cli() -> None:
 @common_options
 @clean_options
 @MIN_ITEMS
+@JOBS
 def clean(run: RunOptions, **option: Any) -> None:
     """Decode documents in any encoding, repair and normalize the text, and strip the site's
     boilerplate (HTML pages: main content; RSS/Atom feeds: their items; text pages:
@@ -515,8 +538,12 @@ def clean(run: RunOptions, **option: Any) -> None:
       ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
       ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
+    from .clean import CleanStats, clean_records
+
     stats = CleanStats()
-    stage = functools.partial(clean_records, config=clean_config(option), stats=stats)
+    stage = functools.partial(
+        clean_records, config=clean_config(option), stats=stats, jobs=option["jobs"]
+    )
     execute("clean", stage, run, details=stats.summary)
 
 
@@ -524,6 +551,7 @@ def clean(run: RunOptions, **option: Any) -> None:
 @common_options
 @split_options
 @MIN_ITEMS
+@JOBS
 def split(run: RunOptions, **option: Any) -> None:
     """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) and
     feeds (one item each) into one record per story: id <page id>#<n>, metadata.title,
@@ -535,7 +563,10 @@ def split(run: RunOptions, **option: Any) -> None:
       ingest clean samples/ | ingest split > stories.jsonl
       ingest split --no-intro digest-pages/ -o stories.jsonl
     """
-    execute("split", functools.partial(split_records, config=split_config(option)), run)
+    from .split import split_records
+
+    stage = functools.partial(split_records, config=split_config(option), jobs=option["jobs"])
+    execute("split", stage, run)
 
 
 @cli.command(short_help="Remove exact and near-duplicate copies across sources.")
@@ -561,20 +592,26 @@ def dedupe(run: RunOptions, **option: Any) -> None:
 @MIN_ITEMS
 @split_options
 @dedupe_options
+@JOBS
 def run_all(run: RunOptions, **option: Any) -> None:
-    """The whole chain in one process: clean, split, dedupe (each stage's options apply).
+    """The whole chain in one command: clean, split, dedupe (each stage's options apply).
 
     \b
     Example:
       ingest run samples/
       ingest run pages/ --keep longest --clusters clusters.jsonl -o corpus.jsonl.gz
     """
+    from .clean import CleanStats
+    from .split import clean_split_records
+
     dedupe, summary, later = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
     clean_stats = CleanStats()
 
     def chain(records: Iterable[Record]) -> Iterator[Record]:
-        return dedupe(split_records(clean_records(records, cleaning, clean_stats), splitting))
+        return dedupe(
+            clean_split_records(records, cleaning, splitting, option["jobs"], clean_stats)
+        )
 
     def details() -> str:
         return ", ".join(part for part in (clean_stats.summary(), summary()) if part)

@@ -9,20 +9,50 @@ items itself in text that was never cleaned.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+
+class EndAnchored:
+    """A pattern that must match at the end of the text (``\\s*$``), tried only on texts
+    whose last visible characters can end a match.
+
+    The regex alone is tried at every position of every block and line, and that was most
+    of ``clean``'s time on plain text (benchmarks/PROFILE.md). ``endings`` must list every
+    way a match can end (``str.rstrip`` strips what ``\\s`` matches): then the check only
+    skips texts the pattern cannot match, and the results are those of the regex.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], endings: tuple[str, ...]) -> None:
+        self.pattern = pattern
+        self.endings = endings
+
+    def _may_match(self, text: str) -> bool:
+        return text.rstrip().endswith(self.endings)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self._may_match(text) else None
+
+    def sub(self, replacement: str | Callable[[re.Match[str]], str], text: str) -> str:
+        return self.pattern.sub(replacement, text) if self._may_match(text) else text
+
 
 # "More" links at the end of a teaser, in the variants sites use. The bracketed ones and
 # the arrows are link text, not prose: they are removed. A trailing ellipsis marks a
 # truncated teaser too, but it is part of the text and stays.
-LINK_MARKER = re.compile(
-    r"""\s*(?:
-        [\[(]\s*(?:more|read\ more|full\ story|continued?|details)\s*(?:\.{2,}|…)?\s*[\])]
-      | (?:read\ more|more|full\ story|continue\ reading|details)\s*(?:>>|»|›|→|\.{3}|…)
-      | (?:read\ more|continue\ reading|full\ story)
-    )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
+LINK_MARKER = EndAnchored(
+    re.compile(
+        r"""\s*(?:
+            [\[(]\s*(?:more|read\ more|full\ story|continued?|details)\s*(?:\.{2,}|…)?\s*[\])]
+          | (?:read\ more|more|full\ story|continue\ reading|details)\s*(?:>>|»|›|→|\.{3}|…)
+          | (?:read\ more|continue\ reading|full\ story)
+        )\s*$""",
+        re.IGNORECASE | re.VERBOSE,
+    ),
+    # "]" ")"; the arrows and ellipses; "read more", "continue reading", "full story".
+    ("]", ")", ">>", "»", "›", "→", "...", "…", "e", "E", "g", "G", "y", "Y"),
 )
-ELLIPSIS_END = re.compile(r"(?:\.{3}|…)\s*$")
+ELLIPSIS_END = EndAnchored(re.compile(r"(?:\.{3}|…)\s*$"), ("...", "…"))
 BLANK_LINES = re.compile(r"\n[ \t]*\n")
 SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’)\]]?$""")
 # "the U.S." ends a headline in sample 002: an abbreviation, not a sentence.

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
+from .parallel import parallel_map
 from .record import Record
 
 # Every record split writes carries these, so that stories and whole documents share a shape.
@@ -144,8 +148,52 @@ def _child(parent: Record, text: str, role: str, part: int, title: str, url: str
 
 
 def split_records(
-    records: Iterable[Record], config: SplitConfig = SplitConfig()
+    records: Iterable[Record], config: SplitConfig = SplitConfig(), jobs: int = 1
 ) -> Iterator[Record]:
-    """The split stage."""
-    for record in records:
-        yield from split_record(record, config)
+    """The split stage, on ``jobs`` processes."""
+    parts = parallel_map(functools.partial(_split_list, config=config), records, jobs)
+    return itertools.chain.from_iterable(parts)
+
+
+def clean_split_records(
+    records: Iterable[Record],
+    cleaning: CleanConfig,
+    splitting: SplitConfig,
+    jobs: int = 1,
+    stats: CleanStats | None = None,
+) -> Iterator[Record]:
+    """``split_records(clean_records(records))``, both done by the same worker for a record;
+    ``stats`` counts the documents that came out of clean empty.
+
+    Clean's ``repeated_lines`` must see every cleaned record before one is written: then the
+    two stages run one after the other.
+    """
+    stats = stats if stats is not None else CleanStats()
+    if cleaning.repeated_lines:
+        return split_records(clean_records(records, cleaning, stats, jobs), splitting, jobs)
+    stats.dropped = cleaning.drop_empty
+    work = functools.partial(_clean_split_list, cleaning=cleaning, splitting=splitting)
+    return _count_empty_pages(parallel_map(work, records, jobs), stats)
+
+
+def _count_empty_pages(
+    results: Iterable[tuple[bool, list[Record]]], stats: CleanStats
+) -> Iterator[Record]:
+    for empty, parts in results:
+        stats.empty += empty
+        yield from parts
+
+
+def _split_list(record: Record, config: SplitConfig) -> list[Record]:
+    return list(split_record(record, config))
+
+
+def _clean_split_list(
+    record: Record, cleaning: CleanConfig, splitting: SplitConfig
+) -> tuple[bool, list[Record]]:
+    """Whether the page came out of clean empty, and its stories (none if dropped)."""
+    cleaned = clean_record(record, cleaning)
+    empty = not cleaned.text.strip()
+    if empty and cleaning.drop_empty:
+        return True, []
+    return empty, _split_list(cleaned, splitting)

@@ -130,14 +130,15 @@ def test_a_full_disk_is_one_line_not_a_traceback() -> None:
 
 
 def test_an_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ingest.cli
+    import ingest.clean
 
-    def broken(records, config, stats=None):
+    def broken(records, config, stats=None, jobs=1):
         for _ in records:
             raise RuntimeError("parser exploded")
         yield from ()
 
-    monkeypatch.setattr(ingest.cli, "clean_records", broken)
+    # The command imports the stage when it runs: patched where it is defined.
+    monkeypatch.setattr(ingest.clean, "clean_records", broken)
     result = invoke(["clean", str(SAMPLES)])
     assert result.exit_code == 1
     assert result.stderr.strip() == (

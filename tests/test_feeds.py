@@ -14,7 +14,8 @@ import pytest
 
 from ingest import Record, clean_records, read_records, split_records
 from ingest.clean import CleanConfig, CleanStats, clean_record
-from ingest.clean.feed import html_to_text, is_feed, parse_feed
+from ingest.clean.feed import html_to_text, parse_feed
+from ingest.sniff import is_feed
 
 from .conftest import invoke, parse_jsonl, run_ingest
 

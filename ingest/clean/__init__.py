@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..digest import locate_stories
+from ..parallel import parallel_map
 from ..record import Record
 from .boilerplate import Cleaned, clean_text_page
 from .empty import CleanStats, count_empty, empty_reason
@@ -170,10 +172,12 @@ def clean_records(
     records: Iterable[Record],
     config: CleanConfig = CleanConfig(),
     stats: CleanStats | None = None,
+    jobs: int = 1,
 ) -> Iterator[Record]:
     """The clean stage: one cleaned record for each record in (without the empty ones, with
-    ``config.drop_empty``); ``stats`` counts the documents that came out empty."""
-    cleaned: Iterator[Record] = (clean_record(record, config) for record in records)
+    ``config.drop_empty``), on ``jobs`` processes; ``stats`` counts the documents that came
+    out empty."""
+    cleaned = parallel_map(functools.partial(clean_record, config=config), records, jobs)
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
     yield from count_empty(cleaned, stats or CleanStats(), config.drop_empty)

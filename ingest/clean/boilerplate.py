@@ -26,6 +26,7 @@ BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
 MAX_BREADCRUMB_SEGMENT_WORDS = 5
 MAX_NAV_CHARS = 160
 COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|版权所有", re.I)
+WORD = re.compile(r"[\w-]+")
 COOKIE = re.compile(r"\bcookies?\b.*\b(?:accept|consent|agree|policy|use|settings)\b", re.I)
 SHARE_WORDS = frozenset(
     [
@@ -108,8 +109,13 @@ def is_breadcrumb(line: str) -> bool:
 
 
 def is_share_bar(line: str) -> bool:
-    words = re.findall(r"[\w-]+", line.lower())
-    return bool(words) and all(w in SHARE_WORDS for w in words)
+    # Word by word, stopping at the first that is not a share word (prose stops at once).
+    found = False
+    for word in WORD.finditer(line.lower()):
+        if word[0] not in SHARE_WORDS:
+            return False
+        found = True
+    return found
 
 
 def is_marker_only(line: str) -> bool:
@@ -120,8 +126,9 @@ LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("breadcrumb", is_breadcrumb),
     ("share-bar", is_share_bar),
     ("more-link", is_marker_only),
-    ("copyright", lambda line: bool(COPYRIGHT.search(line)) and len(line.split()) <= 30),
-    ("cookie-notice", lambda line: bool(COOKIE.search(line)) and len(line.split()) <= 40),
+    # The word count first: it rules out paragraphs faster than the regex can.
+    ("copyright", lambda line: len(line.split()) <= 30 and bool(COPYRIGHT.search(line))),
+    ("cookie-notice", lambda line: len(line.split()) <= 40 and bool(COOKIE.search(line))),
     ("widget", lambda line: bool(WIDGET.match(line))),
     ("editor-line", lambda line: bool(EDITOR_LINE.match(line)) and len(line.split()) <= 8),
 )

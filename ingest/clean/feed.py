@@ -27,17 +27,6 @@ from .normalize import CONTROLS, LINE_BREAKS, normalize_text, normalize_whitespa
 
 # What may come before a feed's root element: a BOM, the XML declaration, processing
 # instructions (xml-stylesheet), comments and a doctype (RSS 0.91 has Netscape's).
-PROLOG = re.compile(
-    r"\A\ufeff?\s*(?:(?:<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)\s*)*", re.S | re.I
-)
-FEED_ROOT = re.compile(
-    r"<(?:rss|[\w.-]+:RDF)\b"  # RSS 0.9x/2.0; RSS 1.0 (and 0.90) are RDF documents
-    r"|<(?:[\w.-]+:)?feed\b[^>]*\bxmlns(?::[\w.-]+)?\s*=\s*[\"']"
-    r"(?:http://www\.w3\.org/2005/Atom|http://purl\.org/atom/ns#)[\"']",  # Atom 1.0, 0.3
-    re.I,
-)
-# The start of a document that is enough to see its root element behind a long prolog.
-SNIFF_CHARS = 4096
 XML_DECLARATION = re.compile(r"\A(\ufeff?\s*)<\?xml[^>]*\?>")
 # Elements whose text is not the item's text.
 SKIPPED_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "form", "button")
@@ -104,19 +93,6 @@ class _Normalizer:
         cleaned, repairs = normalize_text(text, repair=self.repair, entities=self.entities)
         self.repairs += [r for r in repairs if r not in self.repairs]
         return cleaned.strip()
-
-
-def is_feed(text: str) -> bool:
-    """An RSS 0.9x/2.0, RSS 1.0 (RDF) or Atom document, by its root element.
-
-    >>> is_feed('<?xml version="1.0"?>\\n<!-- hi --><rss version="2.0"><channel>')
-    True
-    >>> is_feed('<feed xmlns="http://www.w3.org/2005/Atom">'), is_feed("<html><body>")
-    (True, False)
-    """
-    head = text[:SNIFF_CHARS]
-    prolog = PROLOG.match(head)
-    return bool(FEED_ROOT.match(head, prolog.end() if prolog else 0))
 
 
 def parse_feed(text: str, *, repair: bool = True, entities: bool = True) -> Feed:

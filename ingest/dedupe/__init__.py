@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from ..io import atomic_output
 from ..record import Record
 from .config import DEFAULT_CONFIG, KEEP_RULES, DedupeConfig, DedupeStats
-from .deduplicator import Deduplicator
+
+# The engine (numpy, datasketch and scipy behind it) is imported when a run needs it, so that
+# importing the CLI or this package's config stays quick.
+if TYPE_CHECKING:
+    from .deduplicator import Deduplicator
 
 __all__ = [
     "KEEP_RULES",
@@ -27,11 +31,23 @@ def dedupe_records(
     records: Iterable[Record], config: DedupeConfig = DEFAULT_CONFIG
 ) -> Iterator[Record]:
     """The dedupe stage: ``records`` without their duplicates, in input order."""
+    from .deduplicator import Deduplicator
+
     return Deduplicator(config).run(records)
 
 
 def write_clusters(deduplicator: Deduplicator, path: str) -> None:
     """The clusters report as JSONL, written atomically."""
+    from ..io import atomic_output
+
     with atomic_output(path) as stream:
         for cluster in deduplicator.clusters():
             stream.write(json.dumps(cluster, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Deduplicator":
+        from .deduplicator import Deduplicator
+
+        return Deduplicator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,10 +25,10 @@ from typing import IO, Any, BinaryIO
 import xxhash
 import zstandard
 
-from ..clean.feed import is_feed
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
+from ..sniff import is_feed
 from .warc import WARC_MAGIC, is_warc_name, read_warc_file, read_warc_stream
 
 STDIN = "-"

@@ -20,10 +20,10 @@ import zstandard
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
 
-from ..clean.feed import is_feed
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
+from ..sniff import is_feed
 
 WARC_SUFFIX = ".warc"
 WARC_MAGIC = b"WARC/"

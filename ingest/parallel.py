@@ -1,0 +1,184 @@
+"""Per-document work on every core, in input order: the one place ``-j/--jobs`` acts.
+
+``parallel_map(function, items, jobs)`` yields ``function(item)`` for each item, in the
+order of ``items``, computed by ``jobs`` worker processes over chunks of ``chunk_size``
+items; ``map_chunks(function, items, jobs)`` yields ``function(chunk)`` for each chunk, for
+work that is cheaper a batch at a time. With ``jobs=1`` both run in this process, with no
+pool: the same results, lazily, as a plain loop. The output never depends on ``jobs``:
+results come back in input order and each one depends on its own input only.
+
+Memory stays flat: at most ``IN_FLIGHT_PER_JOB * jobs`` chunks are out at a time, so a
+million documents stream through as ten do. The function and the items cross to the workers
+by pickle (module-level functions, ``functools.partial`` of them with frozen configs, and
+``Record``, a slots dataclass). Workers are forked from this process, with everything it has
+imported, when it runs no other thread (the CLI); else they start from a fork server that
+has imported the function's module once. Ctrl-C is the main process's: it stops the pool.
+
+Hook for dedupe's signatures: a function that maps a chunk of texts (or records) to one
+numpy block of signatures, one row a document, goes through ``map_chunks``:
+
+.. code-block:: python
+
+    sign = functools.partial(signature_block, num_perm=128, seed=1)  # list[str] -> ndarray
+    for block in map_chunks(sign, (r.text for r in records), jobs, chunk_size=256):
+        table.extend(block)  # rows in input order
+
+Stages take a ``jobs`` argument and call these; the CLI only passes ``-j`` on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import os
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+# multiprocessing is imported when a pool starts: every command imports this module.
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Chunks handed out per worker before the first comes back: enough to keep every worker
+# busy while the main process reads and writes, few enough to keep memory flat.
+IN_FLIGHT_PER_JOB = 4
+# Records per chunk: large enough that pickling and scheduling cost little against the
+# work on them (a cleaned page takes about a millisecond), small enough to balance a few
+# hundred HTML pages over the workers.
+DEFAULT_CHUNK_SIZE = 16
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (all of them, unless its affinity says fewer)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+# Signals that end a run (see cli.py): held while a worker is made, as Ctrl-C is.
+TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+
+
+def parallel_map(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    jobs: int = 1,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[R]:
+    """``function(item)`` for each item, in input order, on ``jobs`` processes."""
+    if jobs <= 1:
+        return map(function, items)
+    each = functools.partial(_apply_each, function)
+    return itertools.chain.from_iterable(map_chunks(each, items, jobs, chunk_size))
+
+
+def map_chunks(
+    function: Callable[[list[T]], R],
+    items: Iterable[T],
+    jobs: int = 1,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[R]:
+    """``function(chunk)`` for each chunk of ``chunk_size`` items, in input order."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    chunks = _chunks(items, chunk_size)
+    if jobs <= 1:
+        return map(function, chunks)
+    return _pooled(function, chunks, jobs)
+
+
+def _apply_each(function: Callable[[T], R], chunk: list[T]) -> list[R]:
+    return [function(item) for item in chunk]
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: int) -> Iterator[R]:
+    head = list(itertools.islice(chunks, 2))
+    if len(head) < 2:  # one chunk: starting workers would cost more than it saves
+        yield from map(function, head)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pending: deque[Future[R]] = deque()
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_context(function), initializer=_ignore_interrupts
+    )
+    try:
+        for chunk in itertools.chain(head, chunks):
+            with _interrupts_held():
+                pending.append(pool.submit(function, chunk))
+            if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        # Also when the reader stops early or a chunk failed: drop the work not started.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the main process's to handle (it stops the pool cleanly); a
+    worker that took it too would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the CLI's handlers and the mask held while it was made: it
+    # ends on SIGTERM/SIGHUP as any process does (the main process stops the pool).
+    for signum in TERMINATING:
+        signal.signal(signum, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(TERMINATING))
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block is done: a worker interrupted while it
+    starts is left half-made, outside the pool's shutdown, and prints a traceback after we
+    exit; and an exception raised by a handler inside the fork's own hooks is ignored by
+    Python, so the signal would be lost and the run go on."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *TERMINATING})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _context(function: Callable[..., object]) -> BaseContext:
+    """How workers start: forked from this process when it has no other thread (the fastest,
+    and safe then: the pool forks them all before it starts its own threads); else from a
+    fork server with the function's module imported; spawned where there is neither."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(sorted(_modules_of(function)))
+    return context
+
+
+def _modules_of(function: Callable[..., object]) -> set[str]:
+    """Modules whose import the workers need, through partials and their arguments."""
+    if isinstance(function, functools.partial):
+        found = _modules_of(function.func)
+        for argument in (*function.args, *function.keywords.values()):
+            if callable(argument):
+                found |= _modules_of(argument)
+        return found
+    module = getattr(function, "__module__", None)
+    return {module} if module and module != "__main__" else set()

@@ -1,0 +1,198 @@
+"""``-j/--jobs``: the same output for any number of workers, in input order."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest import CleanConfig, Record, SplitConfig, clean_records, split_records
+from ingest.parallel import DEFAULT_CHUNK_SIZE, default_jobs, map_chunks, parallel_map
+from ingest.split import clean_split_records
+
+from .conftest import ROOT, SAMPLE_FILES, invoke, parse_jsonl, run_ingest
+
+HTML_FILES = sorted((ROOT / "tests" / "data" / "html").glob("*.html"))
+ENCODINGS = ("utf-8", "cp1252", "utf-16", "gb18030")
+
+
+def mixed_corpus(folder: Path) -> Path:
+    """Samples in four encodings, HTML pages and a JSONL file: many chunks of mixed work."""
+    folder.mkdir()
+    for variant in range(3):
+        for sample in SAMPLE_FILES:
+            text = sample.read_text(encoding="utf-8") + f"\n\nEdition {variant}."
+            for encoding in ENCODINGS:
+                data = text.encode(encoding, errors="replace")
+                (folder / f"{sample.stem}-{variant}-{encoding}.txt").write_bytes(data)
+        for page in HTML_FILES:
+            shutil.copy(page, folder / f"{page.stem}-{variant}.html")
+    lines = [
+        {"id": f"j{n}", "text": f"Line {n}: the council met again.", "score": n / 3}
+        for n in range(40)
+    ]
+    text = "\n".join(json.dumps(line) for line in lines)
+    (folder / "records.jsonl").write_text(text + '\n{"id": "nan", "text": "x", "v": NaN}\n')
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return mixed_corpus(tmp_path_factory.mktemp("parallel") / "corpus")
+
+
+def test_the_corpus_needs_several_chunks(corpus: Path) -> None:
+    assert len(list(corpus.iterdir())) > 4 * DEFAULT_CHUNK_SIZE
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["clean"], ["run"], ["run", "--repeated-lines", "3", "--mark"]],
+    ids=["clean", "run", "run-repeated-lines"],
+)
+def test_one_and_two_workers_write_the_same_bytes(corpus: Path, command: list[str]) -> None:
+    one = run_ingest([*command, "-j", "1", "-q", str(corpus)])
+    two = run_ingest([*command, "-j", "2", "-q", str(corpus)])
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout
+    assert len(parse_jsonl(one.stdout)) > 4 * DEFAULT_CHUNK_SIZE
+
+
+def test_split_with_workers_keeps_the_order_of_stories(corpus: Path) -> None:
+    cleaned = invoke(["clean", "-j", "1", "-q", str(corpus)]).stdout
+    one = invoke(["split", "-j", "1", "-q"], input=cleaned)
+    two = invoke(["split", "--jobs", "2", "-q"], input=cleaned)
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout
+    ids = [r["id"] for r in parse_jsonl(two.stdout)]
+    assert any("#" in i for i in ids)  # the listing pages were cut into stories
+
+
+def test_jobs_must_be_positive() -> None:
+    result = invoke(["clean", "-j", "0", "-"], input="text")
+    assert result.exit_code == 2
+    assert "-j" in result.stderr
+
+
+def test_the_default_is_every_core_this_process_may_use() -> None:
+    assert default_jobs() == len(os.sched_getaffinity(0))
+    assert "(all cores)" in " ".join(invoke(["clean", "--help"]).stdout.split())
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def _sum_chunk(chunk: list[int]) -> int:
+    return sum(chunk)
+
+
+def _fail_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError("seven")
+    return n
+
+
+def test_parallel_map_keeps_input_order_and_uses_workers() -> None:
+    results = list(parallel_map(_pid_and_square, range(200), jobs=2, chunk_size=3))
+    assert [square for _, square in results] == [n * n for n in range(200)]
+    assert os.getpid() not in {pid for pid, _ in results}
+
+
+def test_one_job_runs_in_this_process_lazily() -> None:
+    results = parallel_map(_pid_and_square, iter(range(5)), jobs=1)
+    assert next(results) == (os.getpid(), 0)
+    assert list(results) == [(os.getpid(), n * n) for n in range(1, 5)]
+
+
+def test_a_single_chunk_starts_no_workers() -> None:
+    results = list(parallel_map(_pid_and_square, range(5), jobs=2, chunk_size=16))
+    assert {pid for pid, _ in results} == {os.getpid()}
+
+
+def test_map_chunks_gives_one_result_per_chunk_in_order() -> None:
+    for jobs in (1, 2):
+        assert list(map_chunks(_sum_chunk, range(10), jobs, chunk_size=4)) == [6, 22, 17]
+    with pytest.raises(ValueError, match="chunk_size"):
+        list(map_chunks(_sum_chunk, range(3), 2, chunk_size=0))
+
+
+def test_an_error_in_a_worker_reaches_the_caller() -> None:
+    results = parallel_map(_fail_on_seven, range(100), jobs=2, chunk_size=2)
+    # Up to the chunk that failed ([6, 7]); then the error, as in one process.
+    assert [next(results) for _ in range(6)] == list(range(6))
+    with pytest.raises(ValueError, match="seven"):
+        next(results)
+
+
+def test_stopping_early_shuts_the_workers_down() -> None:
+    before = set(multiprocessing.active_children())
+    results = map_chunks(_sum_chunk, range(10_000), jobs=2, chunk_size=1)
+    assert next(results) == 0
+    assert set(multiprocessing.active_children()) - before  # the workers are running
+    results.close()  # as when the reader (head) stops: no hang, no stray workers
+    assert not set(multiprocessing.active_children()) - before
+
+
+def test_library_stages_take_jobs() -> None:
+    pages = [
+        Record(id=p.name, text=p.read_text(), metadata={"content_type": "html"}) for p in HTML_FILES
+    ]
+    texts = [
+        Record(id=f"t{n}", text=f"Title {n}\n\nA story about the council, part {n}.")
+        for n in range(60)
+    ]
+
+    def run(jobs: int) -> list[dict]:
+        cleaned = list(clean_records([*_copy(pages), *_copy(texts)], CleanConfig(), jobs=jobs))
+        stories = list(split_records(_copy(cleaned), SplitConfig(), jobs=jobs))
+        both = list(
+            clean_split_records([*_copy(pages), *_copy(texts)], CleanConfig(), SplitConfig(), jobs)
+        )
+        assert [r.to_dict() for r in both] == [r.to_dict() for r in stories]
+        return [r.to_dict() for r in stories]
+
+    assert run(1) == run(2)
+
+
+def _copy(records: list[Record]) -> list[Record]:
+    """Stages change records in place: each run gets its own."""
+    return [Record(r.id, r.text, r.source, json.loads(json.dumps(r.metadata))) for r in records]
+
+
+def test_importing_the_cli_does_not_load_the_stages_libraries() -> None:
+    code = (
+        "import sys, ingest, ingest.cli; "
+        "print(sorted(m for m in ('trafilatura', 'bs4', 'ftfy') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True)
+    assert result.stdout.strip() == b"[]"
+
+
+def test_library_names_still_import_from_the_package() -> None:
+    import ingest
+
+    assert ingest.clean_records is clean_records
+    assert "dedupe_records" in dir(ingest)
+    with pytest.raises(AttributeError):
+        ingest.no_such_name  # noqa: B018
+
+
+def test_terminating_signals_wait_while_a_worker_is_made() -> None:
+    """A SIGTERM handled inside the fork's hooks is dropped by Python: it must wait."""
+    import signal
+
+    from ingest.parallel import _interrupts_held
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with _interrupts_held():
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= held
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
