@@ -480,7 +480,10 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], Late
                 locked_index(option["index"], functools.partial(_waiting, option["index"]))
             )
         deduplicator = Deduplicator(
-            config, index_path=option["index"], evidence=bool(option["clusters"])
+            config,
+            index_path=option["index"],
+            evidence=bool(option["clusters"]),
+            jobs=option["jobs"],
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from None
@@ -572,6 +575,7 @@ def split(run: RunOptions, **option: Any) -> None:
 @cli.command(short_help="Remove exact and near-duplicate copies across sources.")
 @common_options
 @dedupe_options
+@JOBS
 def dedupe(run: RunOptions, **option: Any) -> None:
     """Remove exact and near-duplicate documents (MinHash LSH), across all sources, keeping
     one record per story in input order.

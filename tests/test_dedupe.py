@@ -601,3 +601,31 @@ def test_ids_are_packed_and_read_back() -> None:
         packed.append(record_id)
     assert len(packed) == len(ids)
     assert [packed[i] for i in range(len(ids))] == ids == list(packed)
+
+
+def test_jobs_give_the_same_bytes_through_the_cli_and_the_library(tmp_path: Path) -> None:
+    from dedupe_devset import as_records, build
+
+    # The development set: 424 records, two chunks or more, so that the pool is used.
+    records = list(as_records(build()))
+    corpus = tmp_path / "devset.jsonl"
+    corpus.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        clusters = tmp_path / f"clusters-{jobs}.jsonl"
+        result = run_ingest(
+            ["dedupe", "-q", "--mark", "--clusters", str(clusters), "-j", jobs, str(corpus)]
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append((result.stdout, clusters.read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1]  # copies were found
+    library = [
+        [
+            (r.id, r.metadata["dedupe"])
+            for r in Deduplicator(DedupeConfig(mark=True), jobs=j).run(records)
+        ]
+        for j in (1, 2)
+    ]
+    assert library[0] == library[1]
+    assert [m[0] for m in library[0]] == [r["id"] for r in parse_jsonl(outputs[0][0])]
