@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 # Each name is imported from its module on first use, so that importing ingest (and running
-# `ingest --help`) does not load trafilatura, ftfy, numpy and datasketch up front.
+# `ingest --help`) does not load trafilatura, ftfy and numpy up front.
 _EXPORTS = {
     "CleanConfig": ".clean",
     "clean_records": ".clean",

@@ -23,7 +23,7 @@ from .errors import IngestError, InputError
 from .parallel import default_jobs
 from .record import Record
 
-# The stages (and trafilatura, ftfy, bs4, numpy, datasketch behind them) are imported by the
+# The stages (and trafilatura, ftfy, bs4, numpy behind them) are imported by the
 # command that runs them, not here: `ingest --help` and every process start stay quick.
 if TYPE_CHECKING:
     from .clean import CleanConfig

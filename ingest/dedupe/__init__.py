@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..record import Record
 from .config import DEFAULT_CONFIG, KEEP_RULES, DedupeConfig, DedupeStats
 
-# The engine (numpy, datasketch and scipy behind it) is imported when a run needs it, so that
+# The engine (numpy behind it) is imported when a run needs it, so that
 # importing the CLI or this package's config stays quick.
 if TYPE_CHECKING:
     from .deduplicator import Deduplicator
