@@ -111,12 +111,13 @@ class CommonParts:
         ]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
 
-    def story(self, text: str, site: str, unit: str = "word") -> str:
+    def story(self, text: str, site: str, unit: str = "word", normalized: str | None = None) -> str:
         """The normalized text without its frame; ``""`` when little else remains.
 
         A sentence is the frame's when it is common, or when most of its shingles are those
         of common sentences: an edited copy of a story that is itself more common than the
         floor keeps only its edited sentences, which are no story of their own.
+        ``normalized``: the whole text normalized, when the caller has it already.
         """
         if not len(self.lines) and not len(self.sentences):
             return ""
@@ -128,7 +129,7 @@ class CommonParts:
             ]
             common = common | np.array(edited, dtype=bool)
         story = " ".join(p for p, drop in zip(pieces, common.tolist(), strict=True) if not drop)
-        whole = len(normalize_for_shingles(text))
+        whole = len(normalize_for_shingles(text) if normalized is None else normalized)
         share = len(story) / whole if whole else 1.0
         if share == 1.0 or share < MIN_STORY_SHARE:
             return ""

@@ -279,7 +279,7 @@ class Deduplicator:
         ``work.Signing``, spelled out: for the exact checks and the evidence)."""
         normalized = normalize_for_shingles(record.text)
         unit = self._unit(position)
-        story = self._common.story(record.text, self._sites.of(position), unit)
+        story = self._common.story(record.text, self._sites.of(position), unit, normalized)
         return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
 
     def _shingles_of(self, index: int) -> set[bytes] | None:
@@ -461,4 +461,3 @@ def _exact_groups(exact: np.ndarray, comparable: np.ndarray) -> Iterator[list[in
     order = order[np.argsort(exact[order], kind="stable")]
     for start, end in equal_runs(exact[order]):
         yield order[start:end].tolist()
-

@@ -104,7 +104,7 @@ class Signing:
         hash_sets, exact, framed = [], [], []
         for p in placed:
             normalized = normalize_for_shingles(p.record.text)
-            story = self.common.story(p.record.text, p.site, p.unit)
+            story = self.common.story(p.record.text, p.site, p.unit, normalized)
             hash_sets.append(shingle_hashes(story or normalized, self.ngram, p.unit))
             exact.append(xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")))
             framed.append(bool(story))
