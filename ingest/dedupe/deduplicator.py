@@ -8,7 +8,10 @@ story, its text without the frame; (3) cluster: exact groups, then LSH candidate
 computed a band at a time) verified by their re-estimated similarity, and near a cut by the
 exact shingle sets (read back from the spool), union-find, and each member assigned to a
 kept centre it resembles itself; (4) read the spool again and write the records in input
-order. Memory holds signatures and a few numbers per document in numpy arrays.
+order. Passes (1) and (2) are per-document work (``work.py``), run a chunk of documents at a
+time by ``jobs`` worker processes (``parallel.map_chunks``), with the same results for any
+number. Memory holds signatures and a few numbers per document in numpy arrays, and the
+ids in one packed buffer.
 """
 
 from __future__ import annotations
