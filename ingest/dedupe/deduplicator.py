@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +142,7 @@ class Deduplicator:
         """Sorted keys of the lines found in ``common_lines`` documents of a site or more."""
         keys = array("Q")  # 8 bytes a line, not a numpy array (and its header) a document
         for record in spool.extend(records):
-            site = url_host(record)
-            if self.config.common_lines and site:
-                keys.extend(line_keys(record.text, site).values())
+            keys.extend(frame_keys(record, self.config))
         values, counts = np.unique(np.frombuffer(keys, dtype=np.uint64), return_counts=True)
         return values[counts >= self.config.common_lines]
 
@@ -190,11 +188,29 @@ class Deduplicator:
         return (1, rule, tie, i)
 
     def _decide(self) -> None:
-        signatures, sizes, exact = (
-            self._column("signatures"),
-            self._column("sizes"),
-            self._column("exact"),
-        )
+        columns = (self._column("signatures"), self._column("sizes"), self._column("exact"))
+        signatures, sizes, exact = columns
+        union = UnionFind()
+        active = self._union_exact_groups(union, exact) & (sizes > 0)
+        pairs = candidate_pairs(signatures, active, self.bands, self.rows)
+        for a, b in verified_edges(pairs, signatures, sizes, self.config.threshold):
+            union.link(a, b)
+        for component in union.components():
+            self._decide_component(component, union.neighbours, columns)
+        self._count()
+
+    def _decide_component(
+        self,
+        component: list[int],
+        neighbours: Mapping[int, list[int]],
+        columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> None:
+        """The duplicates of one connected component of the similarity graph.
+
+        Components are decided independently of each other: the Spark engine calls this for
+        each one (ingest/dedupe/engine_api.py).
+        """
+        signatures, sizes, exact = columns
 
         def estimate(a: int, b: int) -> Similarity:
             if exact[a] == exact[b]:
@@ -208,21 +224,12 @@ class Deduplicator:
             pair = estimate(a, b)
             return pair.score(self.config.threshold) or max(pair.jaccard, pair.overlap)
 
-        union = UnionFind()
-        active = self._union_exact_groups(union, exact) & (sizes > 0)
-        pairs = candidate_pairs(signatures, active, self.bands, self.rows)
-        for a, b in verified_edges(pairs, signatures, sizes, self.config.threshold):
-            union.link(a, b)
         offset = len(self.archive)
-        for component in union.components():
-            decided = assign_centres(
-                component, self._priority, score, similarity_to, union.neighbours
-            )
-            for member, (centre, value) in decided.items():
-                if member >= offset:
-                    exact_copy = bool(exact[member] == exact[centre])
-                    self.duplicates[member - offset] = Decision(centre, value, exact_copy)
-        self._count()
+        decided = assign_centres(component, self._priority, score, similarity_to, neighbours)
+        for member, (centre, value) in decided.items():
+            if member >= offset:
+                exact_copy = bool(exact[member] == exact[centre])
+                self.duplicates[member - offset] = Decision(centre, value, exact_copy)
 
     def _union_exact_groups(self, union: UnionFind, exact: np.ndarray) -> np.ndarray:
         """Join exact copies; returns which documents stand for their group in the LSH."""
@@ -258,11 +265,7 @@ class Deduplicator:
             if decision is not None and not self.config.mark:
                 continue
             kept = decision.kept if decision else offset + position
-            record.metadata["dedupe"] = {
-                "cluster": self.record_id(kept),
-                "duplicate_of": self.record_id(kept) if decision else "",
-                "similarity": round(decision.similarity, 4) if decision else 1.0,
-            }
+            record.metadata["dedupe"] = annotation(self.record_id(kept), decision)
             yield record
 
     def clusters(self) -> Iterator[dict[str, Any]]:
@@ -295,6 +298,23 @@ class Deduplicator:
             sizes=np.concatenate([self.archive.sizes, table.sizes[kept]]),
             exact=np.concatenate([self.archive.exact, table.exact[kept]]),
         )
+
+
+def frame_keys(record: Record, config: DedupeConfig) -> Iterable[int]:
+    """Keys of a document's lines, counted across the input to find a site's frame."""
+    site = url_host(record)
+    if config.common_lines and site:
+        return line_keys(record.text, site).values()
+    return ()
+
+
+def annotation(kept_id: str, decision: Decision | None) -> dict[str, Any]:
+    """``metadata.dedupe`` of a record: its cluster, whose copy it is, and how alike."""
+    return {
+        "cluster": kept_id,
+        "duplicate_of": kept_id if decision else "",
+        "similarity": round(decision.similarity, 4) if decision else 1.0,
+    }
 
 
 def _without_common_lines(text: str, site: str, common: np.ndarray) -> str:

@@ -269,19 +269,33 @@ def _is_html(path: str, data: bytes) -> bool:
 
 def _read_jsonl(stream: BinaryIO, where: str, on_error: ErrorHandler) -> Iterator[Record]:
     for number, line in enumerate(stream, start=1):
-        if number == 1:
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        if not line.strip():
-            continue
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
-            yield Record.from_dict(data, f"{where}:{number}", where)
-        except UnicodeDecodeError:
-            on_error(InputError(f"{where}:{number}", "line is not valid UTF-8"))
-        except ValueError as error:  # json.JSONDecodeError is a ValueError
-            on_error(InputError(f"{where}:{number}", f"malformed JSONL record: {error}"))
+            record = parse_jsonl_line(line, where, number)
+        except InputError as error:
+            on_error(error)
+            continue
+        if record is not None:
+            yield record
+
+
+def parse_jsonl_line(line: bytes, where: str, number: int) -> Record | None:
+    """The record on line ``number`` (from 1) of JSONL file ``where``; ``None`` if blank.
+
+    Raises ``InputError`` for a line that is not a JSON record.
+    """
+    if number == 1:
+        line = line.removeprefix(b"\xef\xbb\xbf")
+    if not line.strip():
+        return None
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return Record.from_dict(data, f"{where}:{number}", where)
+    except UnicodeDecodeError:
+        raise InputError(f"{where}:{number}", "line is not valid UTF-8") from None
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise InputError(f"{where}:{number}", f"malformed JSONL record: {error}") from None
 
 
 class _SeenIds:
