@@ -12,6 +12,7 @@ does it only when the spark engine is asked for.
 
 from __future__ import annotations
 
+from .api import SparkRun, dedupe_files
 from .command import run_dedupe
 
-__all__ = ["run_dedupe"]
+__all__ = ["SparkRun", "dedupe_files", "run_dedupe"]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +17,14 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from ...cli import BUG_HINT, RunOptions, RunStats, _summary
-from ...errors import IngestError, InputError
+from ...errors import IngestError
 from ...io import atomic_output, check_output_folder
 from ...io.inputs import STDIN
 from ...io.outputs import encode_line
 from ...record import Record
 from ..config import DedupeConfig
-from .engine import SparkDedupe, in_input_order
-from .sources import URI, check_readable, list_inputs, output_codec, read_parsed, write_records
+from .api import dedupe_files
+from .sources import URI, output_codec, write_records
 
 # A local master starts with few shuffle partitions: the default (200) is for clusters, and
 # on one machine each partition is a task of its own.
@@ -50,7 +48,7 @@ def run_dedupe(run: RunOptions, option: dict[str, Any], master: str | None) -> N
         raise click.UsageError(str(error)) from None
     except IngestError as error:
         _fail(str(error))
-    spark = _session(master)
+    spark = spark_session(master)
     try:
         stats = _run(spark, config, run, output, clusters)
     except IngestError as error:
@@ -96,7 +94,9 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _session(master: str | None) -> SparkSession:
+def spark_session(master: str | None) -> SparkSession:
+    """A session on ``master`` (``None``: spark-submit's, else ``local[*]``); on this machine,
+    with few shuffle partitions, no UI, and Spark's log at errors only."""
     builder = SparkSession.builder.appName("ingest dedupe")
     if master:
         builder = builder.master(master)
@@ -123,51 +123,18 @@ def _run(
     output: str | None,
     clusters: str | None,
 ) -> RunStats:
-    stats = RunStats()
-    listing = list_inputs(spark, run.inputs)
-    errors: list[str] = [str(e) for e in listing.errors]
-    files = []
-    for item in listing.files:
-        try:
-            check_readable(item)
-            files.append(item)
-        except InputError as error:
-            errors.append(str(error))
-    parsed = read_parsed(spark, files).persist()
-    errors += parsed.filter(lambda p: not p[0]).map(lambda p: p[1]).collect()
-    for message in errors[:1] if run.strict else errors:
+    result = dedupe_files(spark, run.inputs, config, strict=run.strict)
+    for message in result.errors:
         click.echo(f"ingest: error: {message}", err=True)
-    stats.errors = len(errors)
-    if run.strict and errors:
-        sys.exit(1)
-    records: RDD[Record] = parsed.filter(lambda p: p[0]).map(lambda p: p[1])
-    numbered = records.zipWithIndex().map(_number_first).persist()
-    stats.records_in = numbered.count()
-    _check_unique_ids(spark, numbered)
-    outcome = SparkDedupe(spark, config).decide(numbered)
-    kept = in_input_order(numbered, outcome.duplicates, stats.records_in, config.mark)
-    _write(spark, kept, output)
+    _write(spark, result.records, output)
     if clusters:
-        _write_clusters(outcome.clusters, clusters)
-    duplicates = outcome.stats.exact + outcome.stats.near
-    stats.records_out = stats.records_in - (0 if config.mark else duplicates)
-    stats.details = [outcome.stats.summary]
-    return stats
-
-
-def _number_first(pair: tuple[Record, int]) -> tuple[int, Record]:
-    return (pair[1], pair[0])
-
-
-def _check_unique_ids(spark: SparkSession, numbered: RDD[tuple[int, Record]]) -> None:
-    """The local reader renames a repeated id in input order; at scale, ids must be unique."""
-    ids = spark.createDataFrame(numbered.map(lambda p: (p[1].id,)), "id string")
-    repeated = ids.groupBy("id").count().where("count > 1").limit(1).collect()
-    if repeated:
-        raise IngestError(
-            f"id {repeated[0]['id']!r} is found {repeated[0]['count']} times: the spark engine "
-            "needs unique ids (the local engine renames repeats)"
-        )
+        _write_clusters(result.clusters, clusters)
+    return RunStats(
+        records_in=result.records_in,
+        records_out=result.records_out,
+        errors=len(result.errors),
+        details=[result.stats.summary],
+    )
 
 
 def _write(spark: SparkSession, records: RDD[Record], output: str | None) -> None:
@@ -175,21 +142,15 @@ def _write(spark: SparkSession, records: RDD[Record], output: str | None) -> Non
         write_records(spark, records, output)
         return
     stream = sys.stdout.buffer
-    for record in records.toLocalIterator():
+    for record in records.toLocalIterator(prefetchPartitions=True):
         stream.write(encode_line(record))
     stream.flush()
 
 
-def _write_clusters(clusters: RDD[tuple[int, dict[str, Any]]], path: str) -> None:
-    """The clusters report in the local engine's order (by the kept record's number)."""
-    lines = clusters.sortByKey().map(lambda c: json.dumps(c[1], ensure_ascii=False))
+def _write_clusters(lines: RDD[str], path: str) -> None:
     if URI.match(path):
         lines.saveAsTextFile(path)
         return
     with atomic_output(path) as stream:
-        for line in _local_lines(lines):
+        for line in lines.toLocalIterator(prefetchPartitions=True):
             stream.write(line.encode("utf-8") + b"\n")
-
-
-def _local_lines(lines: RDD[str]) -> Iterator[str]:
-    yield from lines.toLocalIterator()

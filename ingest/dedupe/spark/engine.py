@@ -234,17 +234,23 @@ def in_input_order(
 ) -> RDD[Record]:
     """The records in input order, annotated as the local engine does (copies dropped,
     unless ``mark``): each record meets its decision in one sort by input number."""
-    parts = max(1, numbered.getNumPartitions())
-    bounds = [total * n // parts for n in range(1, parts)]
     keyed = numbered.map(lambda p: ((p[0], 1), p[1])).union(
         duplicates.map(lambda d: ((d[0], 0), d[1]))
     )
-    ordered = keyed.repartitionAndSortWithinPartitions(parts, partial(_range_part, bounds))
+    ordered = in_order(keyed, total, numbered.getNumPartitions())
     return ordered.mapPartitions(partial(_annotate, mark))
 
 
-def _range_part(bounds: list[int], key: tuple[int, int]) -> int:
-    return bisect.bisect_right(bounds, key[0])
+def in_order(keyed: RDD[tuple[Any, Any]], total: int, parts: int) -> RDD[tuple[Any, Any]]:
+    """Sorted by key, an input number (or a tuple that starts with one) below ``total``, in
+    ``parts`` ranges of numbers: a sort without sampling the keys first."""
+    parts = max(1, parts)
+    bounds = [total * n // parts for n in range(1, parts)]
+    return keyed.repartitionAndSortWithinPartitions(parts, partial(_range_part, bounds))
+
+
+def _range_part(bounds: list[int], key: Any) -> int:
+    return bisect.bisect_right(bounds, key[0] if isinstance(key, tuple) else key)
 
 
 def _annotate(mark: bool, ordered: Iterable[tuple[tuple[int, int], Any]]) -> Iterator[Record]:

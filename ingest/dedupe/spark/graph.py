@@ -2,8 +2,8 @@
 small-star (Kiveris et al., "Connected Components in MapReduce and Beyond", 2014).
 
 Each round makes every node point at the smallest node it can see, until the edges form one
-star per component around its smallest node. A round is a few joins and aggregations; the
-number of rounds grows with the logarithm of the components' size.
+star per component around its smallest node (checked before each round). A round is a few
+joins and aggregations; the number of rounds grows with the logarithm of the components' size.
 """
 
 from __future__ import annotations
@@ -19,17 +19,25 @@ def connected_components(edges: DataFrame) -> DataFrame:
     """(node, component) for every node of ``edges`` (src, dst): the component's smallest node."""
     current = _oriented(edges).localCheckpoint()
     for _ in range(MAX_ROUNDS):
-        following = _small_star(_large_star(current)).localCheckpoint()
-        # Both are sets: equal sizes and one inside the other make them equal.
-        changed = following.count() != current.count() or not following.subtract(current).isEmpty()
-        current = following
-        if not changed:
+        if _is_star_forest(current):
             break
+        current = _small_star(_large_star(current)).localCheckpoint()
     else:
         raise RuntimeError("connected components did not converge")
     stars = current.select(F.col("src").alias("node"), F.col("dst").alias("component"))
     centres = current.select(F.col("dst").alias("node"), F.col("dst").alias("component"))
     return stars.union(centres).distinct()
+
+
+def _is_star_forest(edges: DataFrame) -> bool:
+    """Whether every edge points at a centre (a node with no edge to a smaller one).
+
+    Both star operations keep the components, and edges point to smaller nodes: once each
+    leads to a centre, each star is a component around its smallest node. Pairs, the most
+    common components, are stars from the start.
+    """
+    centres_not = edges.select(F.col("src").alias("dst")).distinct()
+    return edges.join(centres_not, "dst", "left_semi").isEmpty()
 
 
 def _oriented(edges: DataFrame) -> DataFrame:
