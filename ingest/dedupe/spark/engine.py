@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -86,7 +87,7 @@ class SparkDedupe:
         outcome = self._components(documents, edges).persist(PERSIST)
         duplicates = outcome.filter(lambda o: o[0] == "d").map(lambda o: (o[1], o[2:]))
         clusters = outcome.filter(lambda o: o[0] == "c").map(lambda o: (o[1], o[2]))
-        kinds = duplicates.map(lambda d: bool(d[1][3])).countByValue()
+        kinds = duplicates.map(lambda d: (bool(d[1][3]), 1)).reduceByKey(add).collectAsMap()
         stats = DedupeStats(exact=kinds.get(True, 0), near=kinds.get(False, 0))
         return SparkOutcome(duplicates, clusters, stats)
 

@@ -43,8 +43,9 @@ TEXT_CODECS = {
     ".zst": "org.apache.hadoop.io.compress.ZStandardCodec",
     ".zstd": "org.apache.hadoop.io.compress.ZStandardCodec",
 }
-# Hadoop's own markers (_SUCCESS, _temporary) and hidden files are not inputs.
-HIDDEN_PREFIXES = (".", "_")
+# What Spark and Hadoop leave in an output folder besides the parts (a folder written by a
+# Spark job is a common input), and hidden files, as the local reader skips them.
+HADOOP_MARKERS = ("_SUCCESS", "_temporary", "_committed_", "_started_")
 
 # A parsed line: a record, or the error message of a line that is not one.
 Parsed = tuple[bool, Any]
@@ -67,7 +68,7 @@ def list_inputs(spark: SparkSession, arguments: Iterable[str]) -> Listing:
             if URI.match(argument) and not argument.startswith("file://"):
                 files.extend(_hadoop_files(spark, argument))
             else:
-                files.extend(expand_argument(argument))
+                files.extend(f for f in expand_argument(argument) if not _is_marker(f.relative))
         except InputError as error:
             errors.append(error)
     return Listing(files, errors)
@@ -97,12 +98,16 @@ def _walk_hadoop(fs: Any, folder: Any, prefix: str) -> Iterator[InputFile]:
         key=lambda entry: (entry[0], entry[1]),
     )
     for name, is_dir, path in entries:
-        if name.startswith(HIDDEN_PREFIXES):
+        if name.startswith(".") or _is_marker(name):
             continue
         if is_dir:
             yield from _walk_hadoop(fs, path, f"{prefix}{name}/")
         else:
             yield InputFile(str(path), f"{prefix}{name}")
+
+
+def _is_marker(relative: str) -> bool:
+    return any(part.startswith(HADOOP_MARKERS) for part in relative.split("/"))
 
 
 def check_readable(item: InputFile) -> None:
