@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .clean import CleanConfig, clean_records
+from .clean import CleanConfig, CleanStats, clean_records
 from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
 from .dedupe.config import DEFAULT_CONFIG
 from .dedupe.shingles import MODES
@@ -27,6 +28,14 @@ Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
+NO_INPUT_HINT = "no input: name files, folders or globs, or pipe documents in (- reads stdin)"
+EXIT_CODES = """\b
+Exit codes:
+  0    every input was read and the output written
+  1    some input was bad (each said on stderr; the rest was processed),
+       or the output could not be written
+  2    usage error (an unknown option, no input on a terminal)
+  130  interrupted (Ctrl-C); no output file is left half-written"""
 
 
 @dataclass
@@ -69,6 +78,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         quiet: bool,
         **kwargs: object,
     ) -> None:
+        if not inputs and sys.stdin.isatty():
+            # Waiting silently for a document typed at the terminal looks like a hang.
+            raise click.UsageError(NO_INPUT_HINT)
         command(run=RunOptions(inputs, encoding, strict, output, quiet), **kwargs)
 
     options = (
@@ -86,7 +98,8 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             "-o",
             "--output",
             metavar="FILE",
-            help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress). Default: stdout.",
+            help="Write JSONL to FILE (atomically; .gz/.bz2/.xz/.zst compress; .parquet: Parquet)."
+            " Default: stdout.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
     )
@@ -108,7 +121,10 @@ def execute(
             raise error
         click.echo(f"ingest: error: {error}", err=True)
 
-    records = _count_in(read_records(run.inputs, encoding=run.encoding, on_error=on_error), stats)
+    skipped: Counter[str] = Counter()
+    stats.details.insert(0, functools.partial(_skipped_summary, skipped))
+    read = read_records(run.inputs, encoding=run.encoding, on_error=on_error, skipped=skipped)
+    records = _count_in(read, stats)
     try:
         stats.records_out = write_records(_progress(stage(records), run.quiet), run.output)
     except IngestError as error:
@@ -155,6 +171,15 @@ def _progress(records: Iterator[Record], quiet: bool) -> Iterator[Record]:
             click.echo(f"\r{count:,} records", err=True, nl=False)
         yield record
     click.echo("\r\x1b[K", err=True, nl=False)
+
+
+def _skipped_summary(skipped: Counter[str]) -> str:
+    """``"4 WARC responses skipped (2 redirect, ...)"``, or ``""`` when none were."""
+    if not skipped:
+        return ""
+    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
+    total = sum(skipped.values())
+    return f"{total} WARC response{'s' if total != 1 else ''} skipped ({reasons})"
 
 
 def _summary(name: str, stats: RunStats, seconds: float) -> str:
@@ -205,6 +230,12 @@ clean_options = options(
     ),
     click.option(
         "--explain", is_flag=True, help="List what was removed, and why, in metadata.removed."
+    ),
+    click.option(
+        "--drop-empty",
+        is_flag=True,
+        help="Leave out documents that come out empty (default: keep them, with "
+        "metadata.empty_reason; either way they are counted).",
     ),
 )
 split_options = options(
@@ -290,6 +321,7 @@ def clean_config(option: dict[str, Any]) -> CleanConfig:
         min_items=option["min_items"],
         explain=option["explain"],
         repeated_lines=option["repeated_lines"] or 0,
+        drop_empty=option["drop_empty"],
     )
 
 
@@ -332,14 +364,18 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
     return stage, deduplicator.stats.summary
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
 @click.version_option(__version__, prog_name="ingest")
 def cli() -> None:
     """Turn messy document dumps into a clean, deduplicated JSONL corpus.
 
     Every command reads files, folders (recursively), globs or - (stdin; the default),
-    as raw documents in any encoding or as JSONL records, compressed or not, and writes
-    JSONL records {"id", "text", "source", "metadata"} to stdout or -o FILE.
+    as raw documents in any encoding, JSONL records or web archives (.warc), compressed or
+    not, and writes JSONL records {"id", "text", "source", "metadata"} to stdout or -o FILE
+    (or Parquet: -o corpus.parquet).
 
     \b
     Example:
@@ -348,14 +384,15 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Decode, repair and normalize documents; strip site boilerplate.")
 @common_options
 @clean_options
 @MIN_ITEMS
 def clean(run: RunOptions, **option: Any) -> None:
     """Decode documents in any encoding, repair and normalize the text, and strip the site's
-    boilerplate (HTML pages: main content; text pages: breadcrumbs, "more" links, footers),
-    moving title, date, author and URL into metadata.
+    boilerplate (HTML pages: main content; RSS/Atom feeds: their items; text pages:
+    breadcrumbs, "more" links, footers), moving title, date, author and URL into metadata.
+    A document that comes out empty says why in metadata.empty_reason and is counted.
 
     \b
     Example:
@@ -363,17 +400,20 @@ def clean(run: RunOptions, **option: Any) -> None:
       ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
       ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
-    execute("clean", functools.partial(clean_records, config=clean_config(option)), run)
+    stats = CleanStats()
+    stage = functools.partial(clean_records, config=clean_config(option), stats=stats)
+    execute("clean", stage, run, details=stats.summary)
 
 
-@cli.command()
+@cli.command(short_help="Cut digest pages into one record per story.")
 @common_options
 @split_options
 @MIN_ITEMS
 def split(run: RunOptions, **option: Any) -> None:
-    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) into
-    one record per story: id <page id>#<n>, metadata.title, .parent_id, .part, .role
-    ("introduction", "story"), .url. Other documents pass through unchanged.
+    """Cut digest pages (an introduction, then title + teaser + "more" link, repeated) and
+    feeds (one item each) into one record per story: id <page id>#<n>, metadata.title,
+    .parent_id, .part, .role ("introduction", "story"), .url. Other documents pass through
+    unchanged.
 
     \b
     Example:
@@ -383,7 +423,7 @@ def split(run: RunOptions, **option: Any) -> None:
     execute("split", functools.partial(split_records, config=split_config(option)), run)
 
 
-@cli.command()
+@cli.command(short_help="Remove exact and near-duplicate copies across sources.")
 @common_options
 @dedupe_options
 @click.option(
@@ -418,7 +458,7 @@ def dedupe(run: RunOptions, engine: str, master: str | None, **option: Any) -> N
     execute("dedupe", stage, run, details=summary)
 
 
-@cli.command("run")
+@cli.command("run", short_help="The whole chain in one process: clean, split, dedupe.")
 @common_options
 @clean_options
 @MIN_ITEMS
@@ -434,11 +474,15 @@ def run_all(run: RunOptions, **option: Any) -> None:
     """
     dedupe, summary = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
+    clean_stats = CleanStats()
 
     def chain(records: Iterable[Record]) -> Iterator[Record]:
-        return dedupe(split_records(clean_records(records, cleaning), splitting))
+        return dedupe(split_records(clean_records(records, cleaning, clean_stats), splitting))
 
-    execute("run", chain, run, details=summary)
+    def details() -> str:
+        return ", ".join(part for part in (clean_stats.summary(), summary()) if part)
+
+    execute("run", chain, run, details=details)
 
 
 def main() -> None:

@@ -1,20 +1,29 @@
 """Bytes in any encoding -> Unicode text, trusting the evidence in a careful order.
 
-Order of evidence: a byte-order mark; a charset the page declares (HTML ``<meta>``, XML
-declaration) when the bytes decode with it and chardet does not find it implausible; strict
-UTF-8; chardet's detection; and last cp1252 with U+FFFD for what does not decode. Labels
-that browsers know to be wrong are widened the way the WHATWG Encoding Standard does.
+Order of evidence: a byte-order mark; the escape sequences of a 7-bit encoding (ISO-2022,
+HZ); strict UTF-8 (and UTF-8 with a few stray bytes); a charset declared by the transport
+(HTTP ``Content-Type``) or else the page (``<meta>``, XML declaration), when the bytes decode
+with it and chardet, shown the page without the declaration, does not rate it far below its
+own pick; chardet's ranked candidates over all its encodings, where a single-byte code page
+chardet has no model for may win on language plausibility; BOM-less UTF-16 of CJK text that
+chardet calls binary. Labels are widened the way browsers do only where that keeps the text.
+
+Each step that overrides bare chardet is kept because ``benchmarks/bench_decode.py`` shows it
+gaining on some set and losing on none (README, "Measured").
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
+import itertools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import chardet
-from chardet import EncodingEra
+from chardet.models import load_models
 
 from .errors import BinaryInputError
 
@@ -27,8 +36,9 @@ BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-# What browsers decode these labels as (WHATWG Encoding Standard): the narrower codecs
-# reject bytes that real pages labelled this way contain.
+# The wider codec browsers use for these labels (WHATWG Encoding Standard). Used only where,
+# on the bytes at hand, it gives the same text or more text (see ``widened``): the pairs are
+# not exact supersets (Big5-HKSCS moves 249 Big5 characters, cp932 six of Shift_JIS).
 LABEL_SUPERSETS = {
     "ascii": "cp1252",
     "latin-1": "cp1252",
@@ -43,6 +53,8 @@ LABEL_SUPERSETS = {
     "iso8859-11": "cp874",
 }
 
+# The longest character of the wide codecs (GB18030's four-byte sequences).
+MAX_CHARACTER_BYTES = 4
 # Enough of a page to hold its <meta charset> or XML declaration.
 DECLARATION_WINDOW = 4096
 DECLARED_CHARSET = re.compile(
@@ -55,32 +67,71 @@ DECLARED_MIN_RELATIVE_CONFIDENCE = 0.5
 # Share of control characters above which decoded bytes are not text.
 MAX_CONTROL_SHARE = 0.05
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-FALLBACK_ENCODING = "cp1252"
-# Web-era encodings and the ISO-8859 family; Mac, DOS and mainframe code pages win chardet's
-# vote on short Latin text (hp-roman8 for French) far more often than they are right.
-DETECTION_ERAS = EncodingEra.MODERN_WEB | EncodingEra.LEGACY_ISO
 # Valid UTF-8 sequences needed per invalid byte to read a document as UTF-8 with repairs.
 MIN_VALID_UTF8_RATIO = 4
 CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0e-\x1f\x7f]")
 # chardet's signature sniffing looks at the first bytes only; skipping these hides them.
 SIGNATURE_BYTES = 8
-# Code pages that share a script and so confuse chardet; the first of each is preferred.
-SINGLE_BYTE_FAMILIES = (
-    ("cp1250", "iso8859-2"),
-    ("cp1251", "iso8859-5", "koi8-r", "koi8-u"),
-    ("cp1252", "iso8859-15"),
-    ("cp1253", "iso8859-7"),
-    ("cp1257", "iso8859-13", "iso8859-4"),
-)
-# A symbol between two letters, or a capital after a small letter: rare in any real text.
-WORD_INTERNAL_ODDITY = re.compile(
-    r"(?<=[^\W\d_])(?:[^\w\s'’\-.,]|(?<=[a-zа-яα-ω])[A-ZА-ЯΑ-Ω])(?=[^\W\d_])"
-)
 IMPLAUSIBLE_CATEGORIES = frozenset({"Cn", "Co", "Cs", "Cc"})
 MAX_IMPLAUSIBLE_SHARE = 0.01
-# Not chardet's number: the share of real BOM-less UTF-16 our own check accepts is higher
-# than what it says of random bytes, but a BOM or valid UTF-8 is better evidence still.
-BOMLESS_UTF16_CONFIDENCE = 0.9
+# Escape sequences that only the 7-bit CJK encodings write (RFC 1468, 1557, 1843).
+ESCAPE_ENCODINGS: tuple[tuple[re.Pattern[bytes], tuple[str, ...]], ...] = (
+    (re.compile(rb"\x1b\$\)C"), ("iso2022-kr",)),
+    (re.compile(rb"\x1b\$[@B(]|\x1b\([BJI]"), ("iso2022-jp", "iso2022-jp-2", "iso2022-jp-ext")),
+    (re.compile(rb"~\{[\x21-\x7e]{2}"), ("hz",)),
+)
+# Characters outside ASCII that the escapes must yield; HZ needs a few, since a stray ``~{``
+# in ASCII text also decodes, as one rare character.
+MIN_ESCAPED_CHARACTERS = {
+    "iso2022-kr": 1,
+    "iso2022-jp": 1,
+    "iso2022-jp-2": 1,
+    "iso2022-jp-ext": 1,
+    "hz": 4,
+}
+NON_ASCII = re.compile(rb"[\x80-\xff]")
+ASCII_BYTES = bytes(range(128))
+# NUL-free UTF-16: the low byte of a CJK code unit is >= 0x80 about half the time.
+MIN_CJK_UTF16_HIGH_BYTES = 0.15
+CJK_RANGES = (
+    ("\u3000", "\u30ff"),  # CJK punctuation, kana
+    ("\u3100", "\u9fff"),  # bopomofo, Hangul compatibility jamo, CJK ideographs
+    ("\uac00", "\ud7af"),  # Hangul syllables
+    ("\uf900", "\ufaff"),  # CJK compatibility ideographs
+    ("\uff00", "\uffef"),  # full-width forms
+)
+# chardet's candidates kept (with ignore_threshold it ranks about a hundred).
+MAX_CANDIDATES = 20
+# The language plausibility measure: the languages chardet names for candidates within this
+# share of its top confidence are the ones a challenger must read better in.
+LANGUAGE_TIE = 0.9
+# Above this confidence chardet's statistics are not overruled (and the cost is saved): the
+# code pages it confuses come out of its analysis with about 0.1 to 0.4.
+PLAUSIBILITY_BELOW = 0.5
+# Bytes looked at: plenty to tell code pages apart, and a bounded cost on long documents.
+PLAUSIBILITY_SAMPLE = 16384
+# A single-byte code page defines at least this many of the 128 high bytes (ISO-8859-6 ~50).
+MIN_SINGLE_BYTE_DEFINED = 32
+# A challenger must gain this much model weight (0-255) per differing byte pair.
+DUEL_MARGIN = 1.0
+# Symbols that sit in a code page where another has a letter or the euro: read between
+# letters they are the mark of the wrong code page.
+ODD_SYMBOLS = frozenset("¤¦¨´¸¼½¾")
+ODD_SYMBOL_PENALTY = 16
+NONZERO_BYTE = re.compile(rb"[^\x00]")
+NOT_TEXT = re.compile("[\x80-\x9f\ufffd]")
+# CJK codecs tried when chardet has only a weak single-byte guess, with their language.
+CJK_CODECS = (
+    ("gb18030", "zh"),
+    ("big5", "zh"),
+    ("cp932", "ja"),
+    ("euc-jp", "ja"),
+    ("cp949", "ko"),
+)
+MIN_CJK_CHARACTERS = 8
+MIN_COMMON_CJK_SHARE = 0.9
+# Not chardet's number: a BOM or valid UTF-8 is better evidence than a byte pattern.
+SNIFFED_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +142,18 @@ class Decoded:
     encoding: str
     confidence: float
     declared_encoding: str
-    method: str  # "bom", "declared", "utf-8", "chardet", "forced" or "fallback"
+    # "bom", "declared", "utf-8", "sniffed", "chardet", "forced" or "fallback"
+    method: str
     replaced: int  # bytes that did not decode and became U+FFFD
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One of chardet's ranked guesses."""
+
+    codec: str
+    confidence: float
+    language: str = ""
 
 
 def normalize_encoding_name(name: str) -> str:
@@ -105,13 +166,61 @@ def normalize_encoding_name(name: str) -> str:
 
 
 def browser_codec(label: str) -> str:
-    """The codec a browser really uses for ``label``; raises ``LookupError`` if unknown.
+    """The codec a browser uses for ``label``; raises ``LookupError`` if unknown.
 
     >>> browser_codec("GB2312"), browser_codec("iso-8859-1"), browser_codec("utf8")
     ('gb18030', 'cp1252', 'utf-8')
     """
     name = normalize_encoding_name(label)
     return LABEL_SUPERSETS.get(name, name)
+
+
+def widened(data: bytes, codec: str) -> str:
+    """``codec``'s wider browser codec if it reads ``data`` as the same text or more text.
+
+    More text: where the narrow codec fails (U+FFFD) or reads a C1 control, the wide one
+    reads a character; every other character must stay the same.
+
+    >>> widened("œuvre".encode("cp1252"), "iso8859-1"), widened(b"plain", "iso8859-1")
+    ('cp1252', 'cp1252')
+    >>> widened("ヾ".encode("big5"), "big5")  # Big5-HKSCS reads these two bytes as "①"
+    'big5'
+    """
+    name = normalize_encoding_name(codec)
+    wide = LABEL_SUPERSETS.get(name)
+    if wide is None:
+        return name
+    narrow_text = data.decode(name, errors="replace")
+    wide_text = data.decode(wide, errors="replace")
+    if narrow_text == wide_text:
+        return wide
+    if "\ufffd" not in wide_text and _strict(data, name) is None and _strict(data, wide):
+        return wide  # the bytes are not in the narrow codec at all
+    if _single_byte_chars(name) is not None and _single_byte_chars(wide) is not None:
+        gains = all(
+            n == w or NOT_TEXT.match(n) for n, w in zip(narrow_text, wide_text, strict=True)
+        )
+    else:
+        # The narrow decode with the wide codec filling in only where the narrow one fails.
+        gains = data.decode(name, errors=_filled_in_by(wide)) == wide_text
+    return wide if gains else name
+
+
+@functools.cache
+def _filled_in_by(wide: str) -> str:
+    """The name of a decode error handler that reads the failing bytes with ``wide``."""
+
+    def fill_in(error: UnicodeError) -> tuple[str, int]:
+        assert isinstance(error, UnicodeDecodeError)
+        for length in range(1, MAX_CHARACTER_BYTES + 1):
+            text = _strict(error.object[error.start : error.start + length], wide)
+            if text:
+                return text, error.start + length
+        return "\ufffd", error.end
+
+    handler = f"ingest-fill-in-{wide}"
+    codecs.register_error(handler, fill_in)
+    return handler
 
 
 def find_declared_charset(data: bytes) -> str:
@@ -122,9 +231,13 @@ def find_declared_charset(data: bytes) -> str:
 def _declared_name(match: re.Match[bytes] | None) -> str:
     if not match:
         return ""
-    label = (match.group(1) or match.group(2)).decode("ascii", "replace")
+    return _known_codec((match.group(1) or match.group(2)).decode("ascii", "replace"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_codec(label: str) -> str:
     try:
-        return normalize_encoding_name(label)
+        return normalize_encoding_name(label.strip().strip("\"'")) if label.strip() else ""
     except LookupError:
         return ""
 
@@ -136,18 +249,26 @@ def _blanked(data: bytes, match: re.Match[bytes] | None) -> bytes:
     return data[: match.start()] + b" " * (match.end() - match.start()) + data[match.end() :]
 
 
-def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
+def decode_bytes(
+    data: bytes, encoding: str | None = None, *, transport_charset: str = ""
+) -> Decoded:
     """Decode ``data`` by the best evidence; ``encoding`` forces a codec.
 
+    ``transport_charset`` is the charset of an HTTP ``Content-Type`` header: like a browser,
+    it goes before the page's own ``<meta charset>``, and both are checked against the bytes.
     Raises ``BinaryInputError`` when the bytes are not text in any encoding.
     """
     declaration = DECLARED_CHARSET.search(data[:DECLARATION_WINDOW])
-    declared = _declared_name(declaration)
+    claims = [c for c in (_known_codec(transport_charset), _declared_name(declaration)) if c]
+    declared = claims[0] if claims else ""
     if encoding:
-        return _decode_with(data, browser_codec(encoding), 1.0, declared, "forced")
+        return _decode_with(data, widened(data, encoding), 1.0, declared, "forced")
     for bom, codec in BOMS:
         if data.startswith(bom):
             return _decode_with(data[len(bom) :], codec, 1.0, declared, "bom")
+    escaped = _escape_encoding(data)
+    if escaped is not None:
+        return _decode_with(data, escaped, 1.0, declared, "sniffed")  # escapes are unambiguous
     utf8 = _strict(data, "utf-8")
     # NUL is valid UTF-8, but text with NULs is UTF-16/32 without a BOM, or binary.
     if utf8 is not None and "\x00" not in utf8 and not _looks_binary(utf8):
@@ -155,18 +276,38 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     if utf8 is None and _mostly_utf8(data):
         return _decode_with(data, "utf-8", 1.0, declared, "fallback")
     # chardet reads <meta charset> itself; hide it to get an independent second opinion.
-    hidden = _blanked(data, declaration)
-    detected, detected_confidence = _detect(hidden)
-    if declared and declared != "utf-8":
-        codec = browser_codec(declared)
-        if _strict(data, codec) is not None and _declaration_plausible(hidden, codec, detected):
-            return _decode_with(data, codec, 1.0, declared, "declared")
-    if detected is None:
-        utf16 = _bomless_utf16(data)
-        if utf16 is None:
+    candidates = _detect(_blanked(data, declaration))
+    for claim in claims:
+        if claim != "utf-8" and _believable(data, widened(data, claim), candidates):
+            return _decode_with(data, widened(data, claim), 1.0, declared, "declared")
+    if not candidates:
+        cjk_utf16 = _nul_free_cjk_utf16(data)
+        if cjk_utf16 is None:
             raise BinaryInputError("binary data, not a text document")
-        detected, detected_confidence = utf16, BOMLESS_UTF16_CONFIDENCE
-    return _decode_with(data, detected, detected_confidence, declared, "chardet")
+        return _decode_with(data, cjk_utf16, SNIFFED_CONFIDENCE, declared, "sniffed")
+    best = _cjk_reading(data, candidates[0]) or _most_plausible(data, candidates)
+    return _decode_with(data, widened(data, best.codec), best.confidence, declared, "chardet")
+
+
+def _escape_encoding(data: bytes) -> str | None:
+    """The 7-bit encoding whose escape sequences ``data`` holds and which decodes it.
+
+    These are valid ASCII, so the UTF-8 step would take them as they are, escapes and all.
+    HZ's ``~{`` is plain ASCII that prose can hold: it must open a run of Chinese characters.
+    """
+    if NON_ASCII.search(data):
+        return None
+    for escapes, candidates in ESCAPE_ENCODINGS:
+        if escapes.search(data):
+            for codec in candidates:
+                text = _strict(data, codec)
+                if text is not None and _non_ascii_count(text) >= MIN_ESCAPED_CHARACTERS[codec]:
+                    return codec
+    return None
+
+
+def _non_ascii_count(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -177,19 +318,30 @@ def _mostly_utf8(data: bytes) -> bool:
     return valid >= MIN_VALID_UTF8_RATIO * invalid and valid > 0
 
 
-def _bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 without a BOM, which chardet misses for CJK text (it has no NUL bytes to see).
+def _nul_free_cjk_utf16(data: bytes) -> str | None:
+    """BOM-less UTF-16 of CJK text with no ASCII in it, so no NULs (chardet calls it binary).
 
-    Random bytes read as UTF-16 hit private-use, unassigned or surrogate code points about
-    one time in seven, so near-zero of them is strong evidence of text.
+    Asked only when chardet has no candidate. 7-bit text read as UTF-16 also gives CJK code
+    points, so the bytes must have the high half real CJK code units put in their low byte,
+    and every character must be CJK.
     """
-    if len(data) % 2:
+    if len(data) % 2 or len(NON_ASCII.findall(data[:65536])) < MIN_CJK_UTF16_HIGH_BYTES * min(
+        len(data), 65536
+    ):
         return None
     for codec in ("utf-16-le", "utf-16-be"):
         text = _strict(data, codec)
-        if text is not None and _implausible_share(text) <= MAX_IMPLAUSIBLE_SHARE:
+        if text is not None and _plausible_text(text) and all(map(_is_cjk, text[:8192])):
             return codec
     return None
+
+
+def _is_cjk(char: str) -> bool:
+    return char in "\n\r\t " or any(start <= char <= end for start, end in CJK_RANGES)
+
+
+def _plausible_text(text: str | None) -> bool:
+    return text is not None and _implausible_share(text) <= MAX_IMPLAUSIBLE_SHARE
 
 
 def _implausible_share(text: str) -> float:
@@ -211,25 +363,24 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def _detect(data: bytes) -> tuple[str | None, float]:
-    """chardet's pick among the encodings of the web era, widened like a browser would."""
-    result = _chardet(data)
-    if result["encoding"] is None and _text_like_bytes(data):
+def _detect(data: bytes) -> list[Candidate]:
+    """chardet's ranked candidates over all its encodings, best first; one analysis only."""
+    results = _chardet(data)
+    if not results and _text_like_bytes(data):
         # chardet sniffs file signatures first: text that starts with "BM" is a "bitmap".
-        result = _chardet(data[SIGNATURE_BYTES:])
-    if result["encoding"] is None:
-        return None, float(result["confidence"] or 0.0)
-    try:
-        codec = browser_codec(result["encoding"])
-    except LookupError:
-        return FALLBACK_ENCODING, 0.0
-    return _best_sibling(data, codec), float(result["confidence"])
+        results = _chardet(data[SIGNATURE_BYTES:])
+    candidates = []
+    for result in results[:MAX_CANDIDATES]:
+        codec = _known_codec(result["encoding"] or "")
+        if codec:
+            confidence = float(result["confidence"] or 0.0)
+            candidates.append(Candidate(codec, confidence, result["language"] or ""))
+    return candidates
 
 
-def _chardet(data: bytes) -> chardet.DetectionDict:
-    return chardet.detect(
-        data, encoding_era=DETECTION_ERAS, prefer_superset=True, compat_names=False
-    )
+def _chardet(data: bytes) -> list[chardet.DetectionDict]:
+    results = chardet.detect_all(data, ignore_threshold=True, compat_names=False)
+    return [result for result in results if result["encoding"]]
 
 
 def _text_like_bytes(data: bytes) -> bool:
@@ -237,45 +388,34 @@ def _text_like_bytes(data: bytes) -> bool:
     return b"\x00" not in sample and len(CONTROL_BYTES.findall(sample)) <= 0.01 * len(sample)
 
 
-def _best_sibling(data: bytes, codec: str) -> str:
-    """Among single-byte code pages of one script, the decode that reads most like words.
-
-    chardet's statistics rarely tell ISO-8859-2 from cp1250 or ISO-8859-5 from cp1251: the
-    letters are the same, at other byte values. The wrong one puts symbols (``¶``, ``±``) or
-    capitals inside lower-case words. Ties go to the family's web code page.
-    """
-    family = next((f for f in SINGLE_BYTE_FAMILIES if codec in f), None)
-    if family is None:
-        return codec
-    scores = {}
-    for candidate in family:
-        text = _strict(data, candidate)
-        if text is not None:
-            scores[candidate] = len(WORD_INTERNAL_ODDITY.findall(text))
-    return min(scores, key=lambda c: scores[c]) if scores else codec
-
-
-def _declaration_plausible(hidden: bytes, declared: str, detected: str | None) -> bool:
-    """A declared charset is a claim: believe it unless chardet, shown the page without the
-    declaration (``hidden``), finds it far less likely than its own pick."""
-    if detected is None or detected == declared:
-        return True
-    candidates = chardet.detect_all(
-        hidden,
-        encoding_era=EncodingEra.ALL,
-        include_encodings=[declared, detected],
-        prefer_superset=True,
-        compat_names=False,
+def _believable(data: bytes, declared: str, candidates: list[Candidate]) -> bool:
+    return _strict(data, declared) is not None and _declaration_plausible(
+        data, declared, candidates
     )
-    scores = {}
-    for candidate in candidates:
-        if candidate["encoding"]:
-            try:
-                scores[browser_codec(candidate["encoding"])] = float(candidate["confidence"])
-            except LookupError:
-                continue
-    best = max(scores.values(), default=0.0)
-    return scores.get(declared, 0.0) >= DECLARED_MIN_RELATIVE_CONFIDENCE * best
+
+
+def _declaration_plausible(data: bytes, declared: str, candidates: list[Candidate]) -> bool:
+    """A declared charset is a claim: believe it unless chardet, shown the page without the
+    declaration, rates it far below its own pick.
+
+    The declaration is rated as the best candidate that reads the bytes as the same text, so
+    a truthful ``iso-8859-1`` is not rejected because chardet said ``cp1252``.
+    """
+    if not candidates:
+        return True
+    floor = DECLARED_MIN_RELATIVE_CONFIDENCE * candidates[0].confidence
+    contenders = [c for c in candidates if c.confidence >= floor]
+    if any(c.codec == declared for c in contenders):
+        return True
+    text = data.decode(declared, errors="replace")
+    return any(_same_text(data, c, text) for c in contenders)
+
+
+def _same_text(data: bytes, candidate: Candidate, text: str) -> bool:
+    try:
+        return data.decode(candidate.codec, errors="replace") == text
+    except LookupError:
+        return False
 
 
 def _decode_with(data: bytes, codec: str, confidence: float, declared: str, method: str) -> Decoded:
@@ -302,3 +442,214 @@ def _looks_binary(text: str) -> bool:
         return False
     controls = len(CONTROL_CHARS.findall(text[:65536]))
     return controls > MAX_CONTROL_SHARE * min(len(text), 65536)
+
+
+# Past chardet: among its candidates and the code pages it has no model for, the decoding
+# whose non-ASCII characters sit next to their neighbours the way the language's do.
+
+
+def _most_plausible(data: bytes, candidates: list[Candidate]) -> Candidate:
+    """chardet's pick, unless another single-byte code page reads as the language better.
+
+    chardet scores each (language, code page) pair it was trained on, so Polish in
+    ISO-8859-13 (no such model) loses to cp1250 read as Polish. Its models, read back as
+    character bigrams, score a decoding in any code page. A challenger must read the
+    non-ASCII bytes as at least as many letters of the same script, then win a duel on the
+    byte pairs where the two decodings differ; ties keep chardet's pick.
+    """
+    top = candidates[0]
+    if top.confidence >= PLAUSIBILITY_BELOW or _single_byte_chars(top.codec) is None:
+        return top
+    languages = _candidate_languages(candidates)
+    pairs = _high_byte_pairs(data)
+    if not languages or not pairs:
+        return top
+    counts = Counter(data[:PLAUSIBILITY_SAMPLE].translate(None, ASCII_BYTES))
+    present = bytes(sorted(counts))
+    scripts = _scripts(top.codec, present)
+    champion = top.codec
+    seen = {_readings(champion, present)}
+    for codec in _plausibility_pool(candidates):
+        reading = _readings(codec, present)
+        if reading in seen or not _reads_as_text(reading):
+            continue
+        if not _scripts(codec, present) <= scripts:
+            continue
+        seen.add(reading)
+        if _letters(codec, counts) >= _letters(champion, counts) and _wins_duel(
+            codec, champion, languages, pairs
+        ):
+            champion = codec
+    return top if champion == top.codec else Candidate(champion, top.confidence, top.language)
+
+
+def _readings(codec: str, present: bytes) -> str:
+    return present.decode(codec, errors="replace")
+
+
+def _reads_as_text(reading: str) -> bool:
+    """No undefined byte, no C1 control: no text has them."""
+    return bool(reading) and not NOT_TEXT.search(reading)
+
+
+def _scripts(codec: str, present: bytes) -> set[str]:
+    """The scripts of the letters ``codec`` reads the bytes as: LATIN, CYRILLIC, ..."""
+    scripts = _byte_scripts(codec)
+    return {scripts[b] for b in present} - {""}
+
+
+def _letters(codec: str, counts: Counter[int]) -> int:
+    scripts = _byte_scripts(codec)
+    return sum(count for byte, count in counts.items() if scripts[byte])
+
+
+@functools.cache
+def _byte_scripts(codec: str) -> tuple[str, ...]:
+    chars = _single_byte_chars(codec) or "\ufffd" * 256
+    return tuple(unicodedata.name(c, " ").split(" ")[0] if c.isalpha() else "" for c in chars)
+
+
+def _wins_duel(
+    challenger: str, champion: str, languages: tuple[str, ...], pairs: Counter[tuple[int, int]]
+) -> bool:
+    """Does ``challenger`` read the pairs where the two differ as the language, clearly better?"""
+    new, old = _single_byte_chars(challenger), _single_byte_chars(champion)
+    assert new is not None and old is not None
+    if not _reads_as_text(_readings(champion, bytes(b for pair in pairs for b in pair))):
+        return True  # the champion reads undefined bytes or C1 controls
+    differing = {
+        pair: count
+        for pair, count in pairs.items()
+        if (new[pair[0]], new[pair[1]]) != (old[pair[0]], old[pair[1]])
+    }
+    weight = sum(differing.values())
+    return all(
+        _pair_score(new, _character_model(language), differing)
+        > _pair_score(old, _character_model(language), differing) + DUEL_MARGIN * weight
+        for language in languages
+    )
+
+
+def _pair_score(
+    chars: str, model: dict[tuple[str, str], int], pairs: dict[tuple[int, int], int]
+) -> float:
+    score = 0.0
+    for (a, b), count in pairs.items():
+        first, second = chars[a], chars[b]
+        odd = first in ODD_SYMBOLS or second in ODD_SYMBOLS
+        score += count * (model.get((first, second), 0) - (ODD_SYMBOL_PENALTY if odd else 0))
+    return score
+
+
+def _candidate_languages(candidates: list[Candidate]) -> tuple[str, ...]:
+    """The languages chardet names for its top candidates (near-ties included)."""
+    seen: list[str] = []
+    for candidate in candidates:
+        if candidate.confidence < LANGUAGE_TIE * candidates[0].confidence:
+            break
+        if candidate.language not in seen and _character_model(candidate.language):
+            seen.append(candidate.language)
+    return tuple(seen)
+
+
+def _plausibility_pool(candidates: list[Candidate]) -> list[str]:
+    pool = [c.codec for c in candidates if _single_byte_chars(c.codec) is not None]
+    pool += [codec for codec in _single_byte_codecs() if codec not in pool]
+    return pool
+
+
+def _high_byte_pairs(data: bytes) -> Counter[tuple[int, int]]:
+    """How often each pair of adjacent bytes with a byte >= 0x80 in it occurs."""
+    sample = data[:PLAUSIBILITY_SAMPLE]
+    pairs = Counter(itertools.pairwise(sample))  # counted in C; few distinct pairs
+    return Counter({pair: n for pair, n in pairs.items() if pair[0] >= 0x80 or pair[1] >= 0x80})
+
+
+@functools.cache
+def _single_byte_chars(codec: str) -> str | None:
+    """The 256 characters of a single-byte code page; None for other codecs.
+
+    Single-byte: each byte decodes on its own to what it decodes to in a run of bytes (in a
+    multi-byte codec, lead and trail bytes combine).
+    """
+    try:
+        run = bytes(range(256)).decode(codec, errors="replace")
+    except LookupError:
+        return None
+    chars = [bytes([byte]).decode(codec, errors="replace") for byte in range(256)]
+    defined = sum(c != "\ufffd" for c in chars[128:])
+    if "".join(chars) != run or defined < MIN_SINGLE_BYTE_DEFINED:
+        return None
+    return "".join(chars)
+
+
+@functools.cache
+def _single_byte_codecs() -> tuple[str, ...]:
+    codecs_seen: list[str] = []
+    for key in load_models():
+        codec = _known_codec(key.split("/", 1)[1])
+        if codec and codec not in codecs_seen and _single_byte_chars(codec) is not None:
+            codecs_seen.append(codec)
+    return tuple(codecs_seen)
+
+
+@functools.cache
+def _character_model(language: str) -> dict[tuple[str, str], int]:
+    """chardet's byte-bigram models of ``language`` read back as character bigrams.
+
+    Only the pairs with a non-ASCII character: the others read the same in every code page.
+    Built on first use, one language at a time (about 10 ms each).
+    """
+    model: dict[tuple[str, str], int] = {}
+    for key, table in load_models().items():
+        model_language, codec = key.split("/", 1)
+        chars = _single_byte_chars(_known_codec(codec) or codec)
+        if model_language != language or chars is None:
+            continue
+        for match in NONZERO_BYTE.finditer(table):
+            index = match.start()
+            pair = (chars[index >> 8], chars[index & 0xFF])
+            if pair[0] > "\x7f" or pair[1] > "\x7f":
+                model[pair] = max(model.get(pair, 0), table[index])
+    return model
+
+
+def _cjk_reading(data: bytes, top: Candidate) -> Candidate | None:
+    """A CJK codec that reads the bytes as common characters, when chardet only has a weak
+    single-byte guess (it reads short or repetitive Big5 as EBCDIC, Shift_JIS as cp866).
+
+    Common: the characters chardet's own CJK models have seen. Bytes of another script read
+    as CJK give rare characters, or fail to decode at all.
+    """
+    if top.confidence >= PLAUSIBILITY_BELOW or _single_byte_chars(top.codec) is None:
+        return None
+    best: tuple[float, str] | None = None
+    for codec, language in CJK_CODECS:
+        text = _strict(data, codec)
+        if text is None:
+            continue
+        text = text[:PLAUSIBILITY_SAMPLE]
+        wide = [c for c in text if c > "\u2e7f"]
+        if len(wide) < MIN_CJK_CHARACTERS or len(wide) < _non_ascii_count(text):
+            continue  # too little to judge, or non-CJK letters in between
+        known = _common_cjk(language)
+        share = sum(c in known for c in wide) / len(wide)
+        if share >= MIN_COMMON_CJK_SHARE and (best is None or share > best[0]):
+            best = (share, codec)
+    return Candidate(best[1], top.confidence, "") if best else None
+
+
+@functools.cache
+def _common_cjk(language: str) -> frozenset[str]:
+    """The characters of ``language`` that chardet's byte-bigram models hold, as pairs."""
+    known: set[str] = set()
+    for key, table in load_models().items():
+        model_language, codec = key.split("/", 1)
+        if model_language != language or _single_byte_chars(codec) is not None:
+            continue
+        for match in NONZERO_BYTE.finditer(table):
+            index = match.start()
+            char = _strict(bytes([index >> 8, index & 0xFF]), codec)
+            if char and len(char) == 1 and char > "\u2e7f":
+                known.add(char)
+    return frozenset(known)

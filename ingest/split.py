@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
 from .record import Record
@@ -37,16 +38,22 @@ class Span:
     start: int
     end: int
     url: str
+    # A feed item's own date and author (None: a page's story, which has the page's).
+    date: str | None = None
+    author: str | None = None
 
 
 def find_spans(record: Record, min_items: int) -> tuple[str, list[Span]]:
     """The text to cut and where its stories lie: from ``clean``'s ``metadata.items`` when
     they fit the text, else found in the text (or raw HTML) itself."""
     items = _spans(record.metadata.get("items") or [], record.text)
-    if len(items) >= min_items:
+    # A feed lists its items itself: one item is a story too.
+    if len(items) >= min_items or (items and record.metadata.get("feed")):
         return record.text, items
     if record.metadata.get("content_type") == "html":
         return _html_spans(record.text, min_items)
+    if record.metadata.get("content_type") == "feed":
+        return _feed_spans(record.text)
     found = find_items(record.text, min_items)
     return record.text, [Span(i.title, i.title_start, i.teaser_end, "") for i in found]
 
@@ -57,7 +64,12 @@ def _spans(items: list[Any], text: str) -> list[Span]:
     for item in items:
         try:
             span = Span(
-                str(item["title"]), int(item["start"]), int(item["end"]), str(item.get("url", ""))
+                str(item["title"]),
+                int(item["start"]),
+                int(item["end"]),
+                str(item.get("url", "")),
+                _optional(item.get("date")),
+                _optional(item.get("author")),
             )
         except (KeyError, TypeError, ValueError):
             return []
@@ -65,6 +77,20 @@ def _spans(items: list[Any], text: str) -> list[Span]:
             return []  # the text changed after clean recorded the items: find them anew
         spans.append(span)
     return spans
+
+
+def _feed_spans(xml: str) -> tuple[str, list[Span]]:
+    """A raw feed's items (``clean`` gives the feed's metadata too)."""
+    feed = parse_feed(xml)
+    text = feed_text(feed)
+    located = locate_stories(text, [(i.title, i.text, i.url) for i in feed.items])
+    for entry, item in zip(located, feed.items, strict=False):
+        entry.update(date=item.date, author=item.author)
+    return text, _spans(located, text)
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _html_spans(html: str, min_items: int) -> tuple[str, list[Span]]:
@@ -86,6 +112,9 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
         return
     if config.keep_parent:
         yield Record(record.id, record.text, record.source, {**record.metadata, "role": "digest"})
+    if text is not record.text:  # cut from raw HTML or a raw feed: the stories hold text
+        metadata = {**record.metadata, "content_type": "text"}
+        record = Record(record.id, record.text, record.source, metadata)
     intro = strip_markers(text[: spans[0].start]).strip()
     if intro and config.keep_intro:
         yield _child(record, intro, "introduction", 0, record.metadata.get("title", ""), "")
@@ -93,7 +122,12 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
         # Text between two stories, or after the last, belongs to the story before it.
         end = following.start if following else len(text)
         teaser = strip_markers(text[span.start + len(span.title) : end]).strip()
-        yield _child(record, teaser, "story", part, span.title, span.url)
+        # A story that is only a headline (feeds have them) is still a story: its title.
+        story = _child(record, teaser or span.title, "story", part, span.title, span.url)
+        for key, value in (("date", span.date), ("author", span.author)):
+            if value is not None:
+                story.metadata[key] = value
+        yield story
 
 
 def _child(parent: Record, text: str, role: str, part: int, title: str, url: str) -> Record:

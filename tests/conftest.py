@@ -15,7 +15,11 @@ from ingest.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+# The five seed pages (UTF-8 text), and three copies of seed articles as other sites framed
+# them, in other encodings (samples/syndicated/): the folder holds 39 stories, 42 records.
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
+SYNDICATED_FILES = sorted((SAMPLES / "syndicated").iterdir())
+SAMPLE_IDS = [p.name for p in SAMPLE_FILES] + [f"syndicated/{p.name}" for p in SYNDICATED_FILES]
 
 
 def invoke(args: list[str], input: bytes | str | None = None) -> Result:
@@ -26,11 +30,11 @@ def invoke(args: list[str], input: bytes | str | None = None) -> Result:
 def run_ingest(
     args: list[str], input: bytes | None = None, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``python -m ingest ARGS`` as a real process."""
+    """Run ``python -m ingest ARGS`` as a real process (stdin empty unless ``input``)."""
     env = {**os.environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C"}
     return subprocess.run(
         [sys.executable, "-m", "ingest", *args],
-        input=input,
+        input=b"" if input is None else input,
         capture_output=True,
         cwd=cwd,
         env=env,

@@ -83,13 +83,13 @@ def test_zero_width_joiners_in_emoji_and_persian_are_kept() -> None:
 
 def test_samples_come_out_normalized() -> None:
     records = list(clean_records(read_records([str(SAMPLES)]), CleanConfig()))
-    assert len(records) == 5
+    assert len(records) == 8
     for record in records:
         assert (
             "\r" not in record.text and "\u00a0" not in record.text and "\n\n\n" not in record.text
         )
         assert record.text == record.text.strip()
-        assert record.metadata["repairs"] == []  # the samples are correct UTF-8
+        assert record.metadata["repairs"] == []  # the samples are decoded right: no mojibake
 
 
 def test_cleaning_the_output_again_changes_nothing() -> None:

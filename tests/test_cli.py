@@ -58,7 +58,7 @@ def test_a_missing_path_does_not_stop_the_arguments_after_it(tmp_path: Path) -> 
         ["clean", "-q", str(tmp_path / "missing"), str(tmp_path / "*.nothing"), str(SAMPLES)]
     )
     assert result.exit_code == 1
-    assert len(parse_jsonl(result.stdout_bytes)) == 5
+    assert len(parse_jsonl(result.stdout_bytes)) == 8
     assert result.stderr.count("ingest: error:") == 2
 
 
@@ -91,7 +91,7 @@ def test_output_file_is_replaced_only_on_success(tmp_path: Path) -> None:
     result = invoke(["clean", "-q", str(SAMPLES), "-o", str(out)])
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert len(parse_jsonl(out.read_bytes())) == 5
+    assert len(parse_jsonl(out.read_bytes())) == 8
 
 
 def test_output_file_has_the_mode_of_a_new_file(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_full_disk_is_one_line_not_a_traceback() -> None:
 def test_an_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import ingest.cli
 
-    def broken(records, config):
+    def broken(records, config, stats=None):
         for _ in records:
             raise RuntimeError("parser exploded")
         yield from ()
@@ -211,7 +211,7 @@ def test_stdout_is_utf8_whatever_the_locale() -> None:
 
 def test_summary_goes_to_stderr_and_quiet_suppresses_it() -> None:
     loud = invoke(["clean", str(SAMPLES)])
-    assert loud.stderr.startswith("ingest clean: 5 in, 5 out, 0 errors in ")
+    assert loud.stderr.startswith("ingest clean: 8 in, 8 out, 0 errors in ")
     assert invoke(["clean", "-q", str(SAMPLES)]).stderr == ""
 
 
@@ -242,4 +242,40 @@ def test_run_output_has_one_schema_for_dataframe_loaders() -> None:
         return type(value).__name__
 
     shapes = {shape(record) for record in records}
-    assert len(records) == 39 and len(shapes) == 1
+    assert len(records) == 42 and len(shapes) == 1  # --mark keeps the 3 syndicated copies
+
+
+def test_top_level_help_shows_each_summary_whole_and_the_exit_codes() -> None:
+    from click.testing import CliRunner
+
+    from ingest.cli import cli
+
+    for width in (80, 200):
+        text = CliRunner().invoke(cli, ["--help"], terminal_width=width).stdout
+        for name, command in cli.commands.items():
+            assert command.short_help and f"{name}  " in text
+            assert " ".join(command.short_help.split()) in " ".join(text.split()), (width, name)
+            assert "..." not in command.short_help
+    text = invoke(["--help"]).stdout
+    for code in ("0 ", "1 ", "2 ", "130 "):
+        assert f"\n    {code}" in text, code
+
+
+@pytest.mark.parametrize("command", ["run", "clean", "split", "dedupe"])
+def test_no_input_on_a_terminal_is_a_usage_hint_not_a_wait(command: str) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest", command],
+            stdin=follower,
+            capture_output=True,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 2
+    assert b"no input: name files, folders or globs, or pipe documents in" in result.stderr
+    assert result.stdout == b""

@@ -34,3 +34,12 @@ def test_every_option_has_help_text() -> None:
             if isinstance(param, click.Option) and param.name != "help":
                 assert param.help and len(param.help) > 10, f"ingest {name} {param.opts[0]}"
         assert "--help" in invoke([name, "--help"]).stdout
+
+
+def test_readme_summary_of_the_samples_is_what_the_run_prints() -> None:
+    from .conftest import SAMPLES
+
+    result = invoke(["run", str(SAMPLES)])
+    summary = result.stderr.strip().rsplit(" in ", 1)[0]
+    assert summary == "ingest run: 8 in, 39 out, 0 errors, 2 exact and 1 near duplicates removed"
+    assert " ".join(summary.split()) in " ".join(README.split())

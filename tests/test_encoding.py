@@ -1,4 +1,4 @@
-"""Decoding (#3): every encoding of the issue, on real multilingual text, long and short."""
+"""Decoding (#3, #9): every encoding, on real multilingual text and real files, long and short."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.encoding import decode_bytes, find_declared_charset, normalize_encoding_name
+from ingest.encoding import decode_bytes, find_declared_charset, normalize_encoding_name, widened
 from ingest.errors import BinaryInputError
 
-from .conftest import SAMPLE_FILES, invoke, parse_jsonl
+from .conftest import SAMPLE_FILES, invoke, parse_jsonl, run_ingest
 
 TEXTS: dict[str, str] = json.loads(
     (Path(__file__).parent / "data" / "multilingual.json").read_text()
@@ -47,8 +47,9 @@ CASES = [
     ("tr", "iso-8859-9", "cp1254"),
     ("tr", "cp1254", "cp1254"),
     ("tr", "utf-8", "utf-8"),
-    ("fr", "cp1252", "cp1252"),
-    ("fr", "iso-8859-1", "cp1252"),
+    # Labels that read these bytes as the same text (cp1252, ISO-8859-1/15) are all right.
+    ("fr", "cp1252", None),
+    ("fr", "iso-8859-1", None),
     ("fr_short", "cp1252", "cp1252"),
     ("de", "cp1252", "cp1252"),
     ("es", "iso-8859-1", "cp1252"),
@@ -65,6 +66,7 @@ def test_decoded_text_equals_the_original(
     decoded = decode_bytes(data)
     assert decoded.text == TEXTS[key]
     assert decoded.replaced == 0
+    assert data.decode(decoded.encoding).removeprefix("\ufeff") == TEXTS[key]
     if expected_codec is not None:  # EUC-JP is read as its superset euc-jis-2004: same bytes
         assert decoded.encoding == expected_codec
     if "_short" in key:
@@ -194,3 +196,262 @@ def test_samples_reencoded_decode_to_the_same_text(
     records = parse_jsonl(invoke(["clean", "-q", str(tmp_path)]).stdout_bytes)
     assert records[0]["text"] == records[1]["text"]
     assert records[0]["metadata"]["encoding"] == ("cp1252" if codec == "cp1252" else "utf-16-le")
+
+
+# --- #9: the classes of error found on real files -------------------------------------------
+
+ENCODINGS_DATA = Path(__file__).parent / "data" / "encodings"
+ENGLISH = SAMPLE_FILES[0].read_text(encoding="utf-8")
+
+
+def real_file(name: str) -> tuple[bytes, str]:
+    """A uchardet file from tests/data/encodings and its true text (codec in the name)."""
+    data = (ENCODINGS_DATA / name).read_bytes()
+    codec = name.split("-", 1)[1].removesuffix(".txt")
+    return data, data.decode(codec)
+
+
+def assert_cli_reads(tmp_path: Path, data: bytes, text: str) -> dict:
+    """``ingest clean`` reads ``data`` as it reads ``text`` written in UTF-8; its record."""
+    (tmp_path / "a_encoded.txt").write_bytes(data)
+    (tmp_path / "b_utf8.txt").write_bytes(text.encode("utf-8"))
+    result = invoke(["clean", "-q", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    encoded, utf8 = parse_jsonl(result.stdout_bytes)
+    assert encoded["text"] == utf8["text"]
+    assert data.decode(encoded["metadata"]["encoding"]) == text
+    return encoded
+
+
+# Code pages that an era restriction hid from chardet: Russian came out as ISO-8859-5 or Greek.
+DOS_AND_MAC_PAGES = ["ru-cp866.txt", "ru-mac-cyrillic.txt", "cs-cp852.txt"]
+# Correct ISO answers that used to be renamed to a Windows page with other letters.
+ISO_PAGES = ["pl-iso8859-2.txt", "lv-iso8859-4.txt", "ar-iso8859-6.txt"]
+# Where bare chardet picks a sibling with other letters (no model for the pair): the
+# language plausibility step gets these right.
+PAST_CHARDET = ["pl-iso8859-13.txt", "fr-iso8859-15.txt"]
+ESCAPE_FILES = ["ko-iso2022-kr.txt", "ja-iso2022-jp.txt"]
+
+
+@pytest.mark.parametrize("name", DOS_AND_MAC_PAGES + ISO_PAGES + PAST_CHARDET + ESCAPE_FILES)
+def test_real_file_decodes_to_its_text(name: str) -> None:
+    data, text = real_file(name)
+    decoded = decode_bytes(data)
+    assert decoded.text == text
+    assert decoded.replaced == 0
+
+
+@pytest.mark.parametrize(
+    "name", DOS_AND_MAC_PAGES + ISO_PAGES + PAST_CHARDET + ESCAPE_FILES + ["ja-utf-16-le.txt"]
+)
+def test_real_file_through_the_cli(tmp_path: Path, name: str) -> None:
+    data, text = real_file(name)
+    assert_cli_reads(tmp_path, data, text)
+
+
+def test_iso2022_kr_file_is_not_dropped_as_binary_by_the_real_cli(tmp_path: Path) -> None:
+    data, text = real_file("ko-iso2022-kr.txt")
+    (tmp_path / "a_korean.txt").write_bytes(data)
+    (tmp_path / "b_korean_utf8.txt").write_bytes(text.encode("utf-8"))
+    result = run_ingest(["clean", "-q", str(tmp_path)])
+    assert result.returncode == 0, result.stderr
+    korean, utf8 = parse_jsonl(result.stdout)
+    assert korean["metadata"]["encoding"] == "iso2022-kr"
+    assert korean["text"] == utf8["text"]
+    assert "문자 집합" in korean["text"]
+
+
+@pytest.mark.parametrize("name", ISO_PAGES)
+def test_iso_answer_is_not_renamed_to_a_windows_page(name: str) -> None:
+    data, _ = real_file(name)
+    assert decode_bytes(data).encoding == name.split("-", 1)[1].removesuffix(".txt")
+
+
+@pytest.mark.parametrize("name", ISO_PAGES)
+def test_truthful_iso_declaration_is_believed(name: str) -> None:
+    data, text = real_file(name)
+    label = name.split("-", 1)[1].removesuffix(".txt").replace("iso8859", "iso-8859")
+    page = f'<html><head><meta charset="{label}"></head><body><p>'.encode() + data
+    decoded = decode_bytes(page + b"</p></body></html>")
+    assert (decoded.method, decoded.encoding) == ("declared", normalize_encoding_name(label))
+    assert text in decoded.text
+
+
+def test_short_lower_case_koi8_r_is_not_read_as_cp1251(tmp_path: Path) -> None:
+    text = TEXTS["ru_short"].lower()
+    decoded = decode_bytes(text.encode("koi8-r"))
+    assert (decoded.text, decoded.encoding) == (text, "koi8-r")
+    assert assert_cli_reads(tmp_path, text.encode("koi8-r"), text)["metadata"]["encoding"] == (
+        "koi8-r"
+    )
+
+
+@pytest.mark.parametrize("name", ESCAPE_FILES)
+def test_escape_encodings_are_found_before_utf8(name: str) -> None:
+    data, _ = real_file(name)
+    decoded = decode_bytes(data)
+    assert decoded.encoding == name.split("-", 1)[1].removesuffix(".txt")
+    assert decoded.method == "sniffed"
+    assert "\x1b" not in decoded.text
+
+
+def test_sparse_iso2022_jp_in_english_text_is_not_taken_as_utf8(tmp_path: Path) -> None:
+    # One Japanese phrase in a long English text: too few escape bytes to look binary.
+    text = ENGLISH + " 日本語のテキスト。" + ENGLISH
+    data = text.encode("iso2022_jp")
+    decoded = decode_bytes(data)
+    assert (decoded.text, decoded.encoding) == (text, "iso2022-jp")
+    assert_cli_reads(tmp_path, data, text)
+
+
+def test_hz_is_decoded(tmp_path: Path) -> None:
+    data = TEXTS["zh"].encode("hz")
+    decoded = decode_bytes(data)
+    assert (decoded.text, decoded.encoding) == (TEXTS["zh"], "hz")
+    assert_cli_reads(tmp_path, data, TEXTS["zh"])
+
+
+def test_tilde_brace_in_ascii_is_not_hz() -> None:
+    text = "Braces in prose: ~{ab~} stays as it is.\n"
+    assert decode_bytes(text.encode("ascii")).text == text
+
+
+@pytest.mark.parametrize("padding", ["", "\n"])
+def test_iso2022_kr_of_either_length_is_not_read_as_utf16(padding: str) -> None:
+    # The old BOM-less UTF-16 check took any even-length 7-bit text, shift bytes and all.
+    text = TEXTS["ko"] + padding
+    decoded = decode_bytes(text.encode("iso2022_kr"))
+    assert (decoded.text, decoded.encoding) == (text, "iso2022-kr")
+
+
+@pytest.mark.parametrize(
+    ("key", "codec"),
+    [("de", "utf-16-le"), ("ru", "utf-16-be"), ("zh", "utf-16-le"), ("zh", "utf-16-be")],
+)
+def test_bomless_utf16_is_text_not_binary(tmp_path: Path, key: str, codec: str) -> None:
+    data = TEXTS[key].encode(codec)
+    decoded = decode_bytes(data)
+    assert (decoded.text, decoded.encoding) == (TEXTS[key], codec)
+    assert_cli_reads(tmp_path, data, TEXTS[key])
+
+
+def test_bomless_utf16_english_sample_through_the_cli(tmp_path: Path) -> None:
+    assert decode_bytes(ENGLISH.encode("utf-16-le")).text == ENGLISH
+    assert_cli_reads(tmp_path, ENGLISH.encode("utf-16-le"), ENGLISH)
+
+
+# --- label widening only where the text stays the same or gains -------------------------------
+
+
+def test_iso_8859_1_label_widens_to_cp1252_where_it_gains_characters() -> None:
+    data = "“Déjà vu” — 5 €".encode("cp1252")
+    assert widened(data, "iso-8859-1") == "cp1252"
+    assert decode_bytes(data, "iso-8859-1").text == "“Déjà vu” — 5 €"
+
+
+def test_big5_is_not_widened_where_hkscs_changes_characters() -> None:
+    text = "繁體中文ヾ測試"  # Big5-HKSCS reads the Big5 bytes of "ヾ" as "①"
+    data = text.encode("big5")
+    assert widened(data, "big5") == "big5"
+    assert decode_bytes(data, "big5").text == text
+
+
+def test_shift_jis_widens_to_cp932_only_when_the_text_is_the_same_or_more() -> None:
+    assert widened("日本語のテキスト".encode("shift_jis"), "shift_jis") == "cp932"
+    # U+301C WAVE DASH: cp932 reads its Shift_JIS bytes as U+FF5E, another character.
+    assert widened("日本語〜テキスト".encode("shift_jis"), "shift_jis") == "shift-jis"
+    # NEC circled digits are not Shift_JIS at all: cp932 is the only reading.
+    assert widened("日本語①テキスト".encode("cp932"), "shift_jis") == "cp932"
+
+
+# --- declarations: transport (HTTP) before <meta>, both checked --------------------------------
+
+
+def test_transport_charset_goes_before_the_meta_charset() -> None:
+    page = html_page(TEXTS["ru"], "iso-8859-5")  # the meta lies, the header is right
+    decoded = decode_bytes(page.encode("koi8-r"), transport_charset="KOI8-R")
+    assert decoded.text == page
+    assert (decoded.method, decoded.encoding, decoded.declared_encoding) == (
+        "declared",
+        "koi8-r",
+        "koi8-r",
+    )
+
+
+def test_lying_transport_charset_is_overruled() -> None:
+    page = f"<html><body><p>{TEXTS['zh']}</p></body></html>"
+    decoded = decode_bytes(page.encode("gbk"), transport_charset="iso-8859-1")
+    assert decoded.text == page
+    assert decoded.declared_encoding == normalize_encoding_name("iso-8859-1")
+    assert decoded.method != "declared"
+
+
+def test_lying_transport_charset_falls_back_to_a_true_meta() -> None:
+    page = html_page(TEXTS["ru"], "koi8-r")
+    decoded = decode_bytes(page.encode("koi8-r"), transport_charset="windows-1252")
+    assert (decoded.text, decoded.method, decoded.encoding) == (page, "declared", "koi8-r")
+    assert decoded.declared_encoding == "cp1252"
+
+
+def test_unknown_transport_charset_falls_back_to_the_meta() -> None:
+    page = html_page(TEXTS["ru"], "windows-1251")
+    decoded = decode_bytes(page.encode("cp1251"), transport_charset="x-klingon")
+    assert (decoded.text, decoded.method, decoded.encoding) == (page, "declared", "cp1251")
+
+
+def test_bom_beats_the_transport_charset() -> None:
+    decoded = decode_bytes("\ufeffhé".encode("utf-8"), transport_charset="iso-8859-1")
+    assert (decoded.text, decoded.method) == ("hé", "bom")
+
+
+def test_one_chardet_analysis_per_declared_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import chardet
+
+    calls = []
+    real_detect_all = chardet.detect_all
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real_detect_all(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chardet, "detect_all", counting)
+    monkeypatch.setattr(chardet, "detect", counting)
+    page = html_page(TEXTS["ru"], "windows-1251")
+    assert decode_bytes(page.encode("cp1251")).method == "declared"
+    assert len(calls) == 1
+
+
+def test_transport_charset_settles_what_chardet_gets_wrong() -> None:
+    text = "Ça va très bien, merci."
+    data = text.encode("cp1252")
+    assert decode_bytes(data).text != text  # too short for chardet (it says cp1257)
+    decoded = decode_bytes(data, transport_charset="Windows-1252")
+    assert decoded.text == text
+    assert (decoded.method, decoded.declared_encoding) == ("declared", "cp1252")
+
+
+def test_transport_charset_is_preferred_to_the_page_and_weighed_like_it() -> None:
+    french = "Le conseil municipal a adopté mardi un plan de rénovation des écoles du quartier."
+    page = f'<meta charset="utf-8"><p>{french}</p>'.encode("cp1252")
+    assert decode_bytes(page, transport_charset="windows-1252").declared_encoding == "cp1252"
+    # A header that lies is not believed, as a lying <meta> is not.
+    russian = "Городской совет утвердил новый бюджет на следующий год."
+    lying = decode_bytes(russian.encode("cp1251"), transport_charset="iso-8859-1")
+    assert lying.text == russian and lying.encoding == "cp1251"
+    # Unknown labels are no evidence at all.
+    assert (
+        decode_bytes(french.encode("cp1252"), transport_charset="x-nonsense").declared_encoding
+        == ""
+    )
+
+
+def test_a_declared_codec_chardet_does_not_know_is_not_a_crash() -> None:
+    """ISO-2022-JP is 7-bit with escapes (too many control bytes to pass as UTF-8 text);
+    chardet has no such name to weigh it against: the strict decode is the evidence."""
+    text = "「東京2024」は、AとBの間でNo.1の予算案3件を発表。" * 3  # many script switches
+    data = text.encode("iso2022_jp")
+    for decoded in (
+        decode_bytes(data, transport_charset="ISO-2022-JP"),
+        decode_bytes(b'<meta charset="iso-2022-jp">' + data),
+    ):
+        assert decoded.text.endswith(text) and decoded.encoding == "iso2022-jp"

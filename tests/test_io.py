@@ -15,7 +15,7 @@ import zstandard
 from ingest import InputError, Record, read_records, write_records
 from ingest.io import expand_inputs
 
-from .conftest import SAMPLE_FILES, SAMPLES, invoke, parse_jsonl
+from .conftest import SAMPLE_IDS, SAMPLES, invoke, parse_jsonl
 
 COMPRESSORS = {
     ".gz": gzip.compress,
@@ -49,8 +49,12 @@ def test_folder_is_read_recursively_in_sorted_order(tmp_path: Path) -> None:
 
 def test_samples_are_read_with_their_file_names_as_ids() -> None:
     records = list(read_records([str(SAMPLES)]))
-    assert [r.id for r in records] == [p.name for p in SAMPLE_FILES]
-    assert all(r.metadata["encoding"] == "utf-8" for r in records)
+    assert [r.id for r in records] == SAMPLE_IDS
+    assert [r.metadata["encoding"] for r in records] == ["utf-8"] * 5 + [
+        "cp1252",  # <meta charset="windows-1252">
+        "cp1252",  # http-equiv iso-8859-1, widened as browsers do
+        "utf-16-le",  # a byte-order mark
+    ]
 
 
 def test_glob_and_single_file(tmp_path: Path) -> None:
@@ -106,7 +110,7 @@ def test_output_is_compressed_by_suffix(tmp_path: Path, suffix: str) -> None:
     result = invoke(["clean", "-q", str(SAMPLES), "-o", str(out)])
     assert result.exit_code == 0, result.stderr
     records = parse_jsonl(DECOMPRESSORS[suffix](out.read_bytes()))
-    assert [r["id"] for r in records] == [p.name for p in SAMPLE_FILES]
+    assert [r["id"] for r in records] == SAMPLE_IDS
     # and ingest reads its own compressed output back
     again = invoke(["clean", "-q", str(out)])
     assert parse_jsonl(again.stdout_bytes) == records

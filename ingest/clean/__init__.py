@@ -9,6 +9,8 @@ from typing import Any
 from ..digest import locate_stories
 from ..record import Record
 from .boilerplate import Cleaned, clean_text_page
+from .empty import CleanStats, count_empty, empty_reason
+from .feed import Feed, feed_text, parse_feed
 from .html import HtmlPage, extract_html, page_text
 from .normalize import normalize_text, normalize_whitespace
 from .repeated import remove_repeated_lines
@@ -24,6 +26,8 @@ DECODE_DEFAULTS: dict[str, Any] = {
     "replaced_bytes": 0,
 }
 PAGE_KEYS = ("title", "date", "author", "publisher", "url", "dateline")
+# When a crawler fetched the page (a WARC's WARC-Date): the date of last resort.
+CRAWL_DATE = "crawl_date"
 # Boilerplate removal can uncover more (a footer above a footer): run it to a fixed point.
 MAX_ROUNDS = 4
 
@@ -41,6 +45,8 @@ class CleanConfig:
         explain: list what was removed, and by which rule, in ``metadata.removed``.
         repeated_lines: remove lines found in this many documents of one source (0: off);
             reads the input twice, through a temporary file.
+        drop_empty: leave out documents whose cleaned text is empty (they are counted, and
+            otherwise kept with ``metadata.empty_reason`` saying why).
     """
 
     repair_mojibake: bool = True
@@ -49,6 +55,7 @@ class CleanConfig:
     min_items: int = 2
     explain: bool = False
     repeated_lines: int = 0
+    drop_empty: bool = False
 
 
 def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
@@ -59,10 +66,20 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     for key in PAGE_KEYS:
         metadata.setdefault(key, "")
     metadata.setdefault("items", [])
+    metadata.setdefault(CRAWL_DATE, "")
+    metadata.setdefault("feed", "")
     removed: list[dict[str, str]] = []
     stories: list[tuple[str, str, str]] = []
-    text = record.text
-    if metadata["content_type"] == "html":
+    text = original = record.text
+    content_type = metadata["content_type"]
+    feed: Feed | None = None
+    if content_type == "feed":
+        feed = parse_feed(text, repair=config.repair_mojibake, entities=config.unescape_entities)
+        _take_feed_metadata(metadata, feed)
+        text = feed_text(feed)
+        stories = [(i.title, i.text, i.url) for i in feed.items]
+        metadata["content_type"] = "text"
+    elif metadata["content_type"] == "html":
         page = extract_html(text, config.min_items)
         _take_page_metadata(metadata, page)
         text = page_text(page)
@@ -71,14 +88,23 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     text, repairs = normalize_text(
         text, repair=config.repair_mojibake, entities=config.unescape_entities
     )
-    if config.strip_boilerplate:
+    # A feed's items are the stories already: no page around them to strip (cleaned again
+    # too: the text is still the feed's).
+    if config.strip_boilerplate and not metadata["feed"]:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text
+    _date_from_crawl(metadata)
     metadata["repairs"] = _merge(metadata.get("repairs"), repairs)
     located = locate_stories(text, [(t, normalize_whitespace(s), u) for t, s, u in stories])
     if located or not metadata["items"]:
         metadata["items"] = located
+    if feed is not None and located:
+        for item, entry in zip(feed.items, located, strict=True):
+            entry.update(date=item.date, author=item.author)
+    metadata["empty_reason"] = empty_reason(
+        text, original, content_type, metadata.get("empty_reason", "")
+    )
     if config.explain:
         metadata["removed"] = removed
     return record
@@ -87,6 +113,29 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
 def _take_page_metadata(metadata: dict[str, Any], found: HtmlPage | Cleaned) -> None:
     for key in PAGE_KEYS:
         value = getattr(found, key, "")
+        if value and not metadata.get(key):
+            metadata[key] = value
+
+
+def _date_from_crawl(metadata: dict[str, Any]) -> None:
+    """A page that gives no date of its own is dated by its capture (ISO 8601, to the day)."""
+    crawled = metadata[CRAWL_DATE]
+    if not metadata["date"] and isinstance(crawled, str) and crawled[:10]:
+        metadata["date"] = crawled[:10]
+
+
+def _take_feed_metadata(metadata: dict[str, Any], feed: Feed) -> None:
+    """The feed's title is its publisher's name (and the record's title), its link the URL."""
+    metadata["feed"] = feed.format
+    metadata["repairs"] = _merge(metadata.get("repairs"), feed.repairs)
+    found = {
+        "title": feed.title,
+        "publisher": feed.title,
+        "url": feed.url,
+        "date": feed.date,
+        "author": feed.author,
+    }
+    for key, value in found.items():
         if value and not metadata.get(key):
             metadata[key] = value
 
@@ -114,11 +163,13 @@ def _merge(previous: Any, repairs: list[str]) -> list[str]:
 
 
 def clean_records(
-    records: Iterable[Record], config: CleanConfig = CleanConfig()
+    records: Iterable[Record],
+    config: CleanConfig = CleanConfig(),
+    stats: CleanStats | None = None,
 ) -> Iterator[Record]:
-    """The clean stage: one cleaned record for each record in."""
-    cleaned = (clean_record(record, config) for record in records)
+    """The clean stage: one cleaned record for each record in (without the empty ones, with
+    ``config.drop_empty``); ``stats`` counts the documents that came out empty."""
+    cleaned: Iterator[Record] = (clean_record(record, config) for record in records)
     if config.repeated_lines:
-        yield from remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
-    else:
-        yield from cleaned
+        cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
+    yield from count_empty(cleaned, stats or CleanStats(), config.drop_empty)

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +22,11 @@ from typing import IO, BinaryIO
 import xxhash
 import zstandard
 
+from ..clean.feed import is_feed
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
+from .warc import WARC_MAGIC, is_warc_name, read_warc_file, read_warc_stream
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -192,10 +195,12 @@ def read_records(
     *,
     encoding: str | None = None,
     on_error: ErrorHandler = raise_error,
+    skipped: Counter[str] | None = None,
 ) -> Iterator[Record]:
-    """Records from files, folders, globs and ``-``: raw documents and JSONL alike.
+    """Records from files, folders, globs and ``-``: raw documents, JSONL and web archives.
 
     Each bad input goes to ``on_error`` (which may raise to stop) and the rest are read.
+    WARC responses that are not documents (redirects, images...) are counted in ``skipped``.
     Ids are made unique: a repeated id becomes ``<source>`` for a file, ``<path>:<line>`` for a
     JSONL line.
     """
@@ -207,18 +212,26 @@ def read_records(
             on_error(error)
             continue
         for item in files:
-            for record in _read_file(item, encoding, on_error):
+            for record in _read_file(item, encoding, on_error, skipped):
                 yield seen.unique(record)
 
 
-def _read_file(item: InputFile, encoding: str | None, on_error: ErrorHandler) -> Iterator[Record]:
+def _read_file(
+    item: InputFile, encoding: str | None, on_error: ErrorHandler, skipped: Counter[str] | None
+) -> Iterator[Record]:
     where = STDIN_NAME if item.path == STDIN else item.path
     try:
         with open_input(item.path) as stream:
+            if item.path != STDIN and is_warc_name(_stem_suffix(item.path)):
+                yield from read_warc_file(item.path, stream, where, on_error, skipped, encoding)
+                return
             if item.path == STDIN:
                 head, stream = _sniff(stream, 4096)
                 if not head:
                     return  # nothing piped in: no document, not an empty one
+                if head.startswith(WARC_MAGIC):
+                    yield from read_warc_stream(stream, where, on_error, skipped, encoding)
+                    return
                 is_jsonl = head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{")
             else:
                 is_jsonl = _stem_suffix(item.path) in JSONL_SUFFIXES
@@ -250,7 +263,7 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
         text=decoded.text,
         source=where,
         metadata={
-            "content_type": "html" if _is_html(item.path, data) else "text",
+            "content_type": _content_type(item.path, data, decoded.text),
             "encoding": decoded.encoding,
             "encoding_confidence": decoded.confidence,
             "declared_encoding": decoded.declared_encoding,
@@ -258,6 +271,14 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
             "replaced_bytes": decoded.replaced,
         },
     )
+
+
+def _content_type(path: str, data: bytes, text: str) -> str:
+    """``feed`` (RSS, Atom) or ``html`` by what the document starts with, whatever its name;
+    ``html`` also by its suffix; else ``text``."""
+    if is_feed(text):
+        return "feed"
+    return "html" if _is_html(path, data) else "text"
 
 
 def _is_html(path: str, data: bytes) -> bool:

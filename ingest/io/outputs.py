@@ -32,13 +32,18 @@ def encode_line(record: Record) -> bytes:
 
 
 def write_records(records: Iterable[Record], output: str | None = None) -> int:
-    """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``); returns the count.
+    """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``), or as Parquet to
+    a ``.parquet`` file; returns the count.
 
     A file is written to a temporary file beside it and renamed into place only when every
     record was written, so a failed run never leaves half a corpus or truncates an old one.
     """
     if output is None or output == STDIN:
         return _write_stream(records, sys.stdout.buffer)
+    if output.lower().endswith(".parquet"):
+        from .parquet import write_parquet  # pyarrow is an optional extra: imported on use
+
+        return write_parquet(records, output)
     with atomic_output(output) as stream:
         return _write_stream(records, stream)
 
