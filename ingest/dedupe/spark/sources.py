@@ -31,11 +31,12 @@ from ...io.inputs import (
     parse_jsonl_line,
 )
 from ...io.outputs import encode_line
+from ...io.parquet import EXTRA, _pyarrow, record_schema
+from ...io.parquet import row as parquet_row
 from ...record import Record
 
 URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 PARQUET = ".parquet"
-PARQUET_SCHEMA = "id string, text string, source string, metadata string"
 # Spark's names of the codecs it writes text with, by the output's suffix.
 TEXT_CODECS = {
     ".gz": "org.apache.hadoop.io.compress.GzipCodec",
@@ -186,6 +187,10 @@ def _parquet_record(where: str, row: Any) -> Parsed:
     number = row["row"] + 1
     try:
         metadata = json.loads(row["metadata"]) if row["metadata"] else {}
+        # ingest's Parquet keeps the keys outside its struct as one JSON object.
+        extra = metadata.pop(EXTRA, None) if isinstance(metadata, dict) else None
+        if extra:
+            metadata.update({k: v for k, v in json.loads(extra).items() if k not in metadata})
         data = {"id": row["id"], "text": row["text"], "source": row["source"], "metadata": metadata}
         return (True, Record.from_dict(data, f"{where}:{number}", where))
     except ValueError as error:
@@ -204,12 +209,21 @@ def output_codec(path: str) -> str | None:
 
 
 def write_records(spark: SparkSession, records: RDD[Record], path: str) -> None:
-    """A Spark output folder at ``path``: Parquet if it ends in .parquet, else JSONL parts."""
+    """A Spark output folder at ``path``: Parquet if it ends in .parquet, else JSONL parts.
+
+    Parquet has the columns and the ``metadata`` struct of ``ingest``'s own Parquet output
+    (``ingest.io.parquet``; pyarrow, the ``parquet`` extra, is needed on every node).
+    """
     if path.lower().rstrip("/").endswith(PARQUET):
-        rows = records.map(
-            lambda r: (r.id, r.text, r.source, json.dumps(r.metadata, ensure_ascii=False))
-        )
-        frame = spark.createDataFrame(rows, PARQUET_SCHEMA)
-        frame.write.parquet(path)
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        schema = from_arrow_schema(record_schema(_pyarrow()))
+        spark.createDataFrame(records.mapPartitions(_parquet_rows), schema).write.parquet(path)
         return
     records.map(lambda r: encode_line(r)[:-1]).saveAsTextFile(path, output_codec(path))
+
+
+def _parquet_rows(records: Iterable[Record]) -> Iterator[dict[str, Any]]:
+    schema = record_schema(_pyarrow())
+    for record in records:
+        yield parquet_row(record, schema)
