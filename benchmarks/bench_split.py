@@ -41,6 +41,119 @@ ARTICLES = [
 ]
 
 
+# Real-shaped listings (our own text): short teasers, teasers cut at an abbreviation,
+# headlines without a teaser, as section fronts and wire pages print them.
+FRONT = [
+    ("City council approves new budget for parks", "Vote was 7-2."),
+    ("Storm closes schools across three counties", "Classes resume Thursday, officials said."),
+    ("Governor signs water bill after long fight", "The measure, backed by Gov."),
+    ("Museum reopens its doors after two years", ""),
+    ("Rail strike talks break down in the capital", "Union leaders in N.Y."),
+    ("Local bakery wins national bread award", "Second win in a row."),
+    ("Hospital opens new wing for children", ""),
+    (
+        "Police search for suspect in bank robbery",
+        "A man in a grey coat took cash from the branch on Main St.",
+    ),
+    ("Farmers brace for a dry summer", "Reservoirs are at half their usual level."),
+    ("High school team reaches state final", ""),
+]
+POPULAR = "".join(
+    f'<li><a href="/p/{n}">{t}</a></li>'
+    for n, t in enumerate(
+        [
+            "Ten things to do this weekend in town",
+            "Why house prices keep rising in the suburbs",
+            "The best places to eat noodles downtown",
+            "What the new tax rules mean for renters",
+            "Photos: the festival of lights in pictures",
+            "Opinion: our roads need more than paint",
+        ]
+    )
+)
+ARTICLE = [
+    "The city council voted on Tuesday to spend more on parks and playgrounds next year, after a debate that lasted well into the night and drew a large crowd of residents to the hall.",
+    "The budget adds money for repairs to three swimming pools and for new lights along the river path, which residents have asked for since a string of accidents there last winter.",
+    "Two council members voted against the plan, saying that the city should first pay down its debts before taking on new projects of this size, however popular they might be.",
+    "The mayor said the work would begin in the spring and that the first of the pools should open again by the start of the summer holidays, if the weather allows it.",
+    "Residents who spoke at the meeting were mostly in favour, though several asked for the lights to be switched off after midnight to spare the birds that nest along the banks.",
+]
+SECTION_HEADS = ["What the plan pays for", "Who voted against it", "What comes next"]
+
+
+def front_item(n: int, title: str, teaser: str, shape: str) -> str:
+    body = f"<p>{teaser}</p>" if teaser else ""
+    if shape == "cards":
+        return f'<div class="card"><span class="kicker">Local</span><h3><a href="/n/{n}">{title}</a></h3>{body}</div>'
+    if shape == "rows":
+        return f'<tr><td class="time">09:{n:02d}</td><td><a href="/n/{n}">{title}</a> {teaser}</td></tr>'
+    return f'<li class="story"><a href="/n/{n}"><h2>{title}</h2></a>{body}</li>'
+
+
+def front_page(shape: str, stories: list[tuple[str, str]], rail: bool) -> str:
+    items = "".join(front_item(n, t, s, shape) for n, (t, s) in enumerate(stories))
+    if shape == "cards":
+        main = f'<div class="grid">{items}</div>'
+    elif shape == "rows":
+        main = f'<table class="wire">{items}</table>'
+    else:
+        main = f'<ul class="stories">{items}</ul>'
+    side = f'<div class="col-right"><h4>Most popular</h4><ol>{POPULAR}</ol></div>' if rail else ""
+    nav = '<nav><a href="/">Home</a> <a href="/local">Local</a> <a href="/sport">Sport</a></nav>'
+    return f'<html><head><title>Local news</title></head><body>{nav}<div class="page"><div class="col-main"><h1>Local news</h1>{main}</div>{side}</div><footer>Copyright 2024 Example Herald</footer></body></html>'
+
+
+def article_page(beside: str) -> str:
+    """The council story, with something beside or under it that must not be split off."""
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE)
+    extra = ""
+    if beside == "rail":  # a rail without any telling class name, as long as the story
+        teasers = "".join(
+            f'<li><a href="/r/{n}">{t}</a><p>{s or "The full story, with pictures and a map of the area."} Read the rest of this report and more like it inside today.</p></li>'
+            for n, (t, s) in enumerate(FRONT)
+        )
+        extra = f'<div class="col-2"><ul class="list">{teasers}</ul></div>'
+    elif beside == "comments":
+        comments = "".join(
+            f'<li class="c"><a href="/u/{n}">Reader {n}</a> <a href="#c{n}">March {n + 3}, 2024 at 9:1{n} am</a><p>{t} {t}</p></li>'
+            for n, t in enumerate(
+                [
+                    "About time the pools were fixed, my kids have waited two summers for this.",
+                    "Lights after midnight are a waste of money and they keep the birds awake all night.",
+                    "Who is going to pay for all of this when the debts come due in a few years?",
+                ]
+            )
+        )
+        extra = f'<ol class="c-list">{comments * 3}</ol>'
+    elif beside == "tags":
+        tags = "".join(
+            f'<li><a href="/t/{t}">{t}</a></li>'
+            for t in ("Parks", "City council", "Budget", "River path", "Mayor")
+        )
+        extra = f'<ul class="t">{tags}</ul>'
+    elif beside == "stream":  # a stream of teasers under the story, longer than the story
+        extra = (
+            '<ul class="feed">'
+            + "".join(
+                front_item(n, t, s or "More on this story inside.", "list")
+                for n, (t, s) in enumerate(FRONT * 3)
+            )
+            + "</ul>"
+        )
+    elif beside == "sections":  # the article's own sections under linked subheadings
+        parts = [ARTICLE[:2], ARTICLE[2:4], ARTICLE[4:]]
+        body = "".join(
+            f'<div class="sec"><h2><a href="#s{n}">{h}</a></h2>{"".join(f"<p>{p}</p>" for p in ps)}</div>'
+            for n, (h, ps) in enumerate(zip(SECTION_HEADS, parts, strict=True))
+        )
+    elif beside == "inline-links":
+        body = "".join(
+            f'<div class="para">{p.split(",")[0]}, <a href="/ref/{n}">as reported here before</a>,{",".join(p.split(",")[1:])}</div>'
+            for n, p in enumerate(ARTICLE)
+        )
+    return f'<html><head><title>Council approves budget</title></head><body><nav><a href="/">Home</a></nav><div class="wrap"><article><h1>Council approves budget</h1>{body}</article>{extra}</div><footer>Copyright 2024</footer></body></html>'
+
+
 @dataclass
 class Case:
     name: str
@@ -117,6 +230,18 @@ def cases() -> list[Case]:
                 [t for t, _ in chosen],
             )
         )
+    for shape in ("list", "cards", "rows"):
+        for rail in (False, True):
+            record = Record(
+                f"f-{shape}-{rail}",
+                front_page(shape, FRONT, rail),
+                metadata={"content_type": "html"},
+            )
+            name = f"html front {shape}{' + rail' if rail else ''}"
+            out.append(Case(name, record, [t for t, _ in FRONT]))
+    for beside in ("rail", "comments", "tags", "stream", "sections", "inline-links"):
+        record = Record(f"a-{beside}", article_page(beside), metadata={"content_type": "html"})
+        out.append(Case(f"article + {beside}", record, []))
     for n, text in enumerate(ARTICLES):
         out.append(Case(f"article {n}", Record(f"a{n}", text), []))
     for page in pages():
@@ -163,6 +288,7 @@ def main() -> None:
         right = sum(1 for c, got in digests if got == c.titles)
         found = sum(1 for c, got in digests if got)
         false_splits = sum(1 for _, got in articles if got)
+        wrong = [c.name for c, got in results if got != c.titles]
         rows.append(
             [
                 name,
@@ -172,6 +298,8 @@ def main() -> None:
                 f"{len(labeled) / seconds:,.0f}",
             ]
         )
+        if name == "ingest split" and wrong:
+            print(f"ingest split wrong on: {', '.join(wrong)}")
     print(
         f"{len(labeled)} pages: {sum(1 for c in labeled if c.titles)} digests, {sum(1 for c in labeled if not c.titles)} single articles\n"
     )

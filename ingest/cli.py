@@ -298,6 +298,15 @@ dedupe_options = options(
         help="Ignore lines in N+ pages of one site (metadata.url host): headers, footers. 0: off.",
     ),
     click.option(
+        "--common-sentences",
+        type=int,
+        default=DEFAULT_CONFIG.common_sentences,
+        show_default=True,
+        metavar="N",
+        help="Ignore sentences in N+ documents of a site (of the input, without a URL): "
+        "a frame's furniture. 0: off.",
+    ),
+    click.option(
         "--mark",
         is_flag=True,
         help="Keep every record, marked in metadata.dedupe, instead of dropping copies.",
@@ -344,6 +353,7 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
             seed=option["seed"],
             keep=option["keep"],
             common_lines=option["common_lines"],
+            common_sentences=option["common_sentences"],
             mark=option["mark"],
         )
         for path in (option["clusters"], option["index"]):

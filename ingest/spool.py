@@ -1,10 +1,12 @@
 """A temporary JSONL file of records, read back in order: the second pass of stages that
-must see the whole input before they write (repeated lines, dedupe)."""
+must see the whole input before they write (repeated lines, dedupe); or one record at a time
+by its position (dedupe's exact checks)."""
 
 from __future__ import annotations
 
 import json
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
@@ -13,12 +15,14 @@ from .record import Record
 
 
 class Spool:
-    """Records written once, then read back in order any number of times; deleted on close."""
+    """Records written once, then read back in order any number of times, or by position;
+    deleted on close. Memory: 8 bytes a record (its offset in the file)."""
 
     def __init__(self) -> None:
         # Owned by the spool, which closes it in close() (and so in __exit__).
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
-        self._count = 0
+        self._offsets = array("Q")
+        self._end = 0
 
     def __enter__(self) -> Spool:
         return self
@@ -32,15 +36,17 @@ class Spool:
         self.close()
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._offsets)
 
     def close(self) -> None:
         self._file.close()
 
     def append(self, record: Record) -> None:
-        self._file.seek(0, 2)
-        self._file.write(encode_line(record))
-        self._count += 1
+        line = encode_line(record)
+        self._file.seek(self._end)
+        self._file.write(line)
+        self._offsets.append(self._end)
+        self._end += len(line)
 
     def extend(self, records: Iterable[Record]) -> Iterator[Record]:
         """Spool ``records``, yielding each as it is written (to work on it in the same pass)."""
@@ -49,9 +55,15 @@ class Spool:
             yield record
 
     def __iter__(self) -> Iterator[Record]:
-        self._file.seek(0)
-        for _ in range(self._count):
+        # Seek before each line: a read() between two records must not move this one.
+        for offset in self._offsets:
+            self._file.seek(offset)
             yield _parse(self._file.readline())
+
+    def read(self, position: int) -> Record:
+        """The record written ``position``-th (from 0)."""
+        self._file.seek(self._offsets[position])
+        return _parse(self._file.readline())
 
 
 def _parse(line: bytes) -> Record:

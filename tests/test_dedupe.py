@@ -347,4 +347,175 @@ def test_a_large_component_takes_the_linear_path_and_still_collapses() -> None:
             edited[rng.randrange(len(edited))] = f"edit{n}"
         records.append(Record(id=f"copy{n:04d}", text=" ".join(edited)))
     records.append(Record(id="other", text=STORIES[ZH][0]))
+    # 612 copies of one story without a URL: its sentences are common (far above the floor),
+    # and each copy's edited sentences are variants of them, so each is compared whole.
     assert kept_ids(records) == ["copy0000", "other"]
+
+
+# -- #11: stories, not frames -----------------------------------------------------------
+
+from dedupe_devset import (  # noqa: E402
+    cjk_stories,
+    edit_words,
+    frame,
+    lead,
+    readability_briefs,
+    site_furniture,
+)
+
+BRIEFS = list(readability_briefs().items())
+
+
+def framed_records(count: int, with_url: bool, seed: int = 3) -> list[Record]:
+    """``count`` different briefs in the frames of two sites that share furniture."""
+    rng = random.Random(seed)
+    sites = ["north.example", "south.example"]
+    furniture = {site: site_furniture(site, rng) for site in sites}
+    records = []
+    for n, (key, text) in enumerate(BRIEFS[:count]):
+        site = sites[n % 2]
+        metadata = {"url": f"https://{site}/{n}"} if with_url else {}
+        records.append(Record(id=key, text=frame(text, furniture[site], rng), metadata=metadata))
+    return records
+
+
+@pytest.mark.parametrize("with_url", [False, True])
+def test_different_briefs_in_shared_frames_are_all_kept(with_url: bool) -> None:
+    records = framed_records(40, with_url)
+    assert kept_ids(records) == [r.id for r in records]
+    # Compared on their frames, some of them are taken for copies: what the rule prevents.
+    assert len(kept_ids(records, DedupeConfig(common_sentences=0, common_lines=0))) < 40
+
+
+def test_a_brief_copied_into_another_frame_is_found() -> None:
+    records = framed_records(30, with_url=False)
+    furniture = site_furniture("east.example", random.Random(9))
+    _, text = BRIEFS[4]
+    edited = edit_words(text, "en", random.Random(1), 0.05)
+    records.append(Record(id="copy", text=frame(edited, furniture, random.Random(2))))
+    deduplicator = Deduplicator(DedupeConfig())
+    assert [r.id for r in deduplicator.run(records)] == [r.id for r in records[:-1]]
+    [cluster] = list(deduplicator.clusters())
+    evidence = cluster["members"][1]["evidence"]
+    assert cluster["cluster"] == records[4].id and evidence["compared"] == ["story", "story"]
+    assert evidence["jaccard"] >= 0.5 and evidence["measured"] == "exact"
+
+
+def write_folder(folder: Path, records: list[Record]) -> None:
+    folder.mkdir()
+    for n, record in enumerate(records):
+        (folder / f"{n:03d}-{record.id.replace('/', '_')}.txt").write_text(record.text)
+
+
+def test_framed_briefs_in_a_folder_through_the_cli(tmp_path: Path) -> None:
+    write_folder(tmp_path / "site", framed_records(30, with_url=False))
+    result = invoke(["dedupe", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.stderr
+    assert len(parse_jsonl(result.stdout_bytes)) == 30
+    assert "0 exact and 0 near duplicates removed" in result.stderr
+
+
+def test_framed_briefs_with_urls_through_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "scrape.jsonl"
+    path.write_text("".join(r.to_json() + "\n" for r in framed_records(30, with_url=True)))
+    result = run_ingest(["dedupe", "-q", str(path)])
+    assert result.returncode == 0
+    assert len(parse_jsonl(result.stdout)) == 30
+
+
+def test_a_story_syndicated_three_times_in_one_folder_is_found(tmp_path: Path) -> None:
+    _, text = BRIEFS[50]
+    rng = random.Random(5)
+    copies = [
+        Record(id="a-original", text=text),
+        Record(id="b-rewrap", text=make_copy(text, "en", "rewrap", "x", rng)),
+        Record(id="c-edited", text=make_copy(text, "en", "edit_words", "x", rng)),
+    ]
+    records = framed_records(24, with_url=False) + copies
+    expected = [r.id for r in records[:-2]]
+    assert kept_ids(records) == expected
+    write_folder(tmp_path / "folder", records)
+    result = invoke(["dedupe", "--mark", str(tmp_path / "folder")])
+    marks = {r["id"]: r["metadata"]["dedupe"] for r in parse_jsonl(result.stdout_bytes)}
+    assert marks["025-b-rewrap.txt"]["duplicate_of"] == "024-a-original.txt"
+    assert marks["026-c-edited.txt"]["duplicate_of"] == "024-a-original.txt"
+    assert "1 exact and 1 near duplicates removed" in result.stderr  # rewrapping: exact
+
+
+def test_a_lead_published_alone_is_kept_next_to_its_article(tmp_path: Path) -> None:
+    text, language = STORIES[LONG_EN]
+    records = [Record(id="article", text=text), Record(id="lead", text=lead(text, language))]
+    assert kept_ids(records) == ["article", "lead"]
+    write_folder(tmp_path / "pages", records)
+    result = invoke(["dedupe", "-q", str(tmp_path / "pages")])
+    assert [r["id"] for r in parse_jsonl(result.stdout_bytes)] == [
+        "000-article.txt",
+        "001-lead.txt",
+    ]
+
+
+CJK = {key: (text, language) for key, text, language in cjk_stories()}
+
+
+@pytest.mark.parametrize("kind", ["exact", "rewrap", "dateline", "edit_words", "trim_last"])
+@pytest.mark.parametrize("story", ["ko-utf8", "ja-utf8", ZH])
+def test_korean_japanese_and_chinese_copies_are_found(story: str, kind: str) -> None:
+    text, language = CJK.get(story) or STORIES[story]
+    copy = make_copy(text, language, kind, "wire.example", random.Random(3))
+    others = [Record(id=k, text=t) for k, (t, _) in CJK.items() if k != story]
+    records = [Record(id="original", text=text), Record(id="copy", text=copy), *others]
+    assert kept_ids(records) == ["original", *(r.id for r in others)]
+
+
+def test_korean_copy_through_the_cli(tmp_path: Path) -> None:
+    text, language = CJK["ko-utf8"]
+    folder = tmp_path / "ko"
+    folder.mkdir()
+    (folder / "a.txt").write_text(text)
+    (folder / "b.txt").write_text(make_copy(text, language, "headline", "x", random.Random(1)))
+    (folder / "c.txt").write_text(CJK["ko-iso2022"][0])
+    result = invoke(["dedupe", "-q", str(folder)])
+    assert [r["id"] for r in parse_jsonl(result.stdout_bytes)] == ["a.txt", "c.txt"]
+
+
+def test_clusters_report_the_evidence_of_each_removed_record(corpus: Path, tmp_path: Path) -> None:
+    clusters = tmp_path / "clusters.jsonl"
+    assert invoke(["dedupe", "-q", "--clusters", str(clusters), str(corpus)]).exit_code == 0
+    reports = {c["cluster"]: c for c in parse_jsonl(clusters.read_bytes())}
+    near = reports["1-a-original.txt"]["members"][1]
+    evidence = near["evidence"]
+    assert near["id"] == "1-b-copy.txt" and evidence["measured"] == "exact"
+    assert 0.5 <= evidence["jaccard"] < 1.0 and evidence["containment"] >= evidence["jaccard"]
+    assert 0 < evidence["shared_shingles"] <= min(evidence["shingles"])
+    assert 1 <= len(evidence["sample"]) <= 5 and evidence["compared"] == ["full text"] * 2
+    assert "evidence" not in reports["0-a-original.txt"]["members"][1]  # an exact copy
+
+
+def test_common_sentences_option_is_checked() -> None:
+    assert invoke(["dedupe", "--common-sentences", "1"], input=b"").exit_code == 2
+    assert invoke(["dedupe", "-q", "--common-sentences", "0", str(SAMPLES)]).exit_code == 0
+
+
+def test_sentence_counts_fold_into_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.dedupe import common
+
+    monkeypatch.setattr(common, "FOLD_EVERY", 3)
+    counter = common.KeyCounter()
+    for keys in ({1, 2}, {2, 3}, {2}, {3, 4}, {5}):
+        counter.add(keys)
+    assert counter.at_least(2).tolist() == [2, 3]
+    assert counter.at_least(3).tolist() == [2]
+    assert counter.at_least(0).tolist() == []
+
+
+def test_spool_reads_a_record_by_position_without_disturbing_a_pass() -> None:
+    from ingest.spool import Spool
+
+    with Spool() as spool:
+        for n in range(5):
+            spool.append(Record(id=f"r{n}", text="x" * n))
+        seen = []
+        for record in spool:
+            seen.append(record.id)
+            assert spool.read(4).id == "r4"
+        assert seen == ["r0", "r1", "r2", "r3", "r4"]

@@ -23,10 +23,12 @@ from ingest.dedupe.engine_api import (
     Featurizer,
     band_keys,
     bucket_pairs,
+    common_parts,
     decide_component,
     exact_group,
     frame_keys,
     lsh_bands,
+    variant_keys,
     verified,
 )
 
@@ -41,43 +43,54 @@ Outcome = tuple[dict[str, tuple[str, float, bool]], list[dict[str, Any]]]
 def as_spark_does(records: list[Record], config: DedupeConfig) -> Outcome:
     """Duplicates (id -> kept id, similarity, exact) and clusters, by the Spark engine's
     steps: frame counts, features, exact groups, band buckets, verification, components."""
-    counts = Counter(key for record in records for key in frame_keys(record, config))
-    frequent = [key for key, count in counts.items() if count >= config.common_lines]
-    common = np.array(sorted(frequent) if config.common_lines else [], dtype=np.uint64)
-    features = list(Featurizer(config, common).features(records))
+    keys = list(frame_keys(records, config))
+    lines = frequent([k for line_keys, _ in keys for k in line_keys], config.common_lines)
+    sentences = frequent([k for _, s in keys for k in s], config.common_sentences)
+    common = common_parts(lines, sentences, config)
+    if len(common.sentences):
+        found = set().union(*variant_keys(records, common, config))
+        common.variants = np.array(sorted(found), dtype=np.uint64)
+    members = list(zip(records, Featurizer(config, common).features(records), strict=True))
     ids = [record.id for record in records]
     edges: list[tuple[int, int]] = []
     by_exact: dict[int, list[int]] = defaultdict(list)
-    for number, row in enumerate(features):
+    for number, (_, row) in enumerate(members):
         by_exact[int(row["exact"])].append(number)
     copies = set()
     for group in (g for g in by_exact.values() if len(g) > 1):
-        best = group[exact_group([(ids[n], features[n]) for n in group], config)]
+        best = group[exact_group([members[n] for n in group], config, common)]
         edges += [(best, n) for n in group if n != best]
         copies.update(n for n in group if n != best)
-    active = [n for n, row in enumerate(features) if row["sizes"] > 0 and n not in copies]
+    active = [n for n, (_, row) in enumerate(members) if row["sizes"] > 0 and n not in copies]
     buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
-    keys = band_keys([features[n] for n in active], *lsh_bands(config))
-    for number, row in zip(active, keys.tolist(), strict=True):
+    band_rows = band_keys([members[n][1] for n in active], *lsh_bands(config))
+    for number, row in zip(active, band_rows.tolist(), strict=True):
         for band, key in enumerate(row):
             buckets[(band, key)].append(number)
     pairs = sorted(
         {tuple(p) for m in buckets.values() if len(m) > 1 for p in bucket_pairs(m).tolist()}
     )
-    passed = verified([(features[a], features[b]) for a, b in pairs], config)
-    edges += [pair for pair, ok in zip(pairs, passed, strict=True) if ok]
+    passed = verified([(members[a], members[b]) for a, b in pairs], config, common)
+    good = [pair for pair, ok in zip(pairs, passed, strict=True) if ok]
     union = UnionFind()
-    for a, b in edges:
+    for a, b in edges + good:
         union.link(a, b)
     duplicates, clusters = {}, []
     for component in union.components():
-        members = [(ids[n], features[n]) for n in component]
-        result = decide_component(component, members, union.neighbours, config)
+        inside = set(component)
+        mine = [(a, b) for a, b in good if a in inside]
+        result = decide_component(component, [members[n] for n in component], mine, config, common)
         for number, decision in result.decisions.items():
             kept = ids[decision.kept]
             duplicates[ids[number]] = (kept, round(decision.similarity, 4), decision.exact)
         clusters += result.clusters
     return duplicates, [entry for _, entry in sorted(clusters, key=lambda c: c[0])]
+
+
+def frequent(keys: list[int], floor: int) -> np.ndarray:
+    """Sorted keys found ``floor`` times or more (none when ``floor`` is 0)."""
+    counts = Counter(keys)
+    return np.array(sorted(k for k, n in counts.items() if floor and n >= floor), dtype=np.uint64)
 
 
 def as_local_does(records: list[Record], config: DedupeConfig) -> Outcome:
@@ -109,7 +122,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
     [
         DedupeConfig(mark=True),
         DedupeConfig(keep="longest", mark=True),
-        DedupeConfig(keep="metadata", mark=True, common_lines=0),
+        DedupeConfig(keep="metadata", mark=True, common_lines=0, common_sentences=0),
         DedupeConfig(threshold=0.8, ngram=3, shingle="word", mark=True),
     ],
     ids=["first", "longest", "metadata-no-frame", "strict-word3"],

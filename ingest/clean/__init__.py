@@ -85,12 +85,16 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
         text = page_text(page)
         stories = [(i.title, i.teaser, i.url) for i in page.items]
         metadata["content_type"] = "text"  # what the record now holds
-    text, repairs = normalize_text(
-        text, repair=config.repair_mojibake, entities=config.unescape_entities
-    )
+    from_html = content_type == "html"
+    # lxml has decoded the page's entities: an "&amp;" left in its text is the page's text.
+    entities = config.unescape_entities and not from_html
+    text, repairs = normalize_text(text, repair=config.repair_mojibake, entities=entities)
     # A feed's items are the stories already: no page around them to strip (cleaned again
-    # too: the text is still the feed's).
-    if config.strip_boilerplate and not metadata["feed"]:
+    # too: the text is still the feed's). The plain-text rules are for plain-text pages: on
+    # trafilatura's text each of them loses or gains nothing on benchmarks/bench_extract.py
+    # (readability pages), and they cut real lines (a closing list, a table row "| a | b |",
+    # a copyright notice the story is about).
+    if config.strip_boilerplate and not metadata["feed"] and not from_html:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text

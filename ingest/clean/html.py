@@ -1,50 +1,54 @@
-"""HTML pages: the article through trafilatura, listings (digest pages) through bs4.
+"""HTML pages: the article through trafilatura, listings (digest pages) in the same tree.
 
-trafilatura leads the public article-extraction benchmarks and ours (benchmarks/
-bench_extract.py), but it keeps one story of a listing page and drops the item boundaries.
-A listing is found in the page structure instead: a container whose repeated children each
-hold a linked title and a teaser.
+trafilatura leads the article-extraction benchmarks and ours (benchmarks/bench_extract.py):
+its article is the record's text. Each page is parsed once, by trafilatura's loader; the
+tree goes to trafilatura's extraction (which works on a copy) and to the listing search
+(``listing.py``). beautifulsoup4 reads the pages lxml cannot parse or trafilatura gives up on
+(very deep trees).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 import trafilatura
 from bs4 import BeautifulSoup, Tag
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
-from ..digest import MIN_TEASER_WORDS, strip_marker
+from .listing import ListingItem, find_listing, in_chrome
 
 LOGGER = logging.getLogger(__name__)
-# Regions that hold a site's navigation, never its stories.
-CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
-CHROME_HINT = re.compile(
-    r"\b(?:nav|menu|footer|header|sidebar|breadcrumb|cookie|share|social|related)", re.I
-)
-BLOCK_TAGS = ("p", "li", "td", "blockquote", "pre", "dd", "h1", "h2", "h3")
-ITEM_TAGS = ("li", "article", "div", "section", "tr", "dd")
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Dates from the page's own metadata only: the extensive search guesses "2021-01-01" from a
+# "/2021/" in some link of a listing page.
 DATE_PARAMS = {"extensive_search": False, "original_date": True}
+# Chosen on benchmarks/bench_extract.py (readability pages, 4-gram F1): default precision
+# (favor_precision loses 0.002 there), tables in (+0.008), comments out (+0.001).
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "with_metadata": True,
+    "include_comments": False,
+    "include_tables": True,
+    "favor_precision": False,
+    "date_extraction_params": DATE_PARAMS,
+}
+# Measured on benchmarks/bench_extract.py: +0.010 F1 on the readability pages (4 pages gain,
+# none loses); trafilatura keeps such elements.
+MAYBE_HIDDEN = XPath("//*[@hidden or @aria-hidden='true' or @style]")
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+FALLBACK_TAGS = ("p", "li", "td", "blockquote", "pre", "dd", "h1", "h2", "h3")
+FALLBACK_CHROME = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
+FALLBACK_HINT = re.compile(r"\b(?:nav|menu|footer|header|sidebar|breadcrumb|cookie)", re.I)
+INTRO_TAGS = frozenset(["p", "h1", "h2", "h3", "h4", "h5", "h6"])
 SENTENCE_PUNCTUATION = re.compile(r"[.!?。！？]")
-MIN_ARTICLE_WORDS = 8
-MIN_ARTICLE_CHARS = 20  # unspaced scripts: 20 characters of Chinese are a sentence
-# On listing pages the items are about all of the main text (0.98-1.09 measured); a box of
-# three related stories under an article is a quarter of it or less.
-LISTING_SHARE = 0.5
-MIN_TITLE_WORDS = 2
-MAX_TITLE_WORDS = 40
-
-
-@dataclass
-class ListingItem:
-    title: str
-    teaser: str
-    url: str
+MIN_FALLBACK_WORDS = 8
+MIN_FALLBACK_CHARS = 20  # unspaced scripts: 20 characters of Chinese are a sentence
+# A menu: only short lines, each the text of a link (a sitemap, a page of links).
+MENU_LINE_WORDS = 3
+MIN_MENU_LINES = 3
 
 
 @dataclass
@@ -63,15 +67,19 @@ class HtmlPage:
 
 def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     """The article text and metadata of ``html``; its items when it is a listing page."""
-    page = _article(html)
-    soup = BeautifulSoup(html, "lxml")
-    page.url = page.url or _canonical_url(soup)
-    if not page.text:
-        page.text = _fallback_text(soup)
-    items = _find_listing(soup, page.url)
-    if len(items) >= min_items and _is_mostly_listing(items, page.text):
-        page.items = items
-        page.intro = _listing_intro(soup, items, page.title)
+    tree = _parse(html)
+    page = _article(tree) if tree is not None else HtmlPage()
+    if tree is not None and page.text and _is_menu(page.text, tree):
+        page.text = ""  # a page of links has no article
+    elif not page.text:
+        page.text = _fallback_text(html)
+    if tree is None:
+        return page
+    page.url = page.url or _canonical_url(tree)
+    listing = find_listing(tree, page.text, page.url, min_items)
+    if listing is not None:
+        page.items = listing.items
+        page.intro = _listing_intro(tree, listing.container, page.title)
     return page
 
 
@@ -82,29 +90,45 @@ def page_text(page: HtmlPage) -> str:
         return page.text
     blocks = [page.intro] if page.intro else []
     for item in page.items:
-        blocks += [item.title, item.teaser]
+        blocks += [item.title, item.teaser] if item.teaser else [item.title]
     return "\n\n".join(blocks)
 
 
-def _is_mostly_listing(items: list[ListingItem], article: str) -> bool:
-    """A listing page, not an article with a box of related stories in its body."""
-    listed = sum(len(item.title) + len(item.teaser) for item in items)
-    return not article or listed >= LISTING_SHARE * len(article)
+def _parse(html: str) -> HtmlElement | None:
+    try:
+        tree = load_html(html)
+    except Exception as error:  # lxml raises assorted errors on broken markup
+        LOGGER.debug("lxml cannot parse the page: %s", error)
+        return None
+    if tree is not None:
+        _drop_hidden(tree)
+    return tree
 
 
-def _article(html: str) -> HtmlPage:
-    document = _trafilatura(trafilatura.bare_extraction, html)
+def _drop_hidden(tree: HtmlElement) -> None:
+    """Elements a browser does not show (their tails are text outside them and stay)."""
+    for element in MAYBE_HIDDEN(tree):
+        if _is_hidden(element) and element.getparent() is not None:
+            element.drop_tree()
+
+
+def _is_hidden(element: HtmlElement) -> bool:
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    return bool(HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _article(tree: HtmlElement) -> HtmlPage:
+    document = _trafilatura(trafilatura.bare_extraction, tree, **TRAFILATURA_OPTIONS)
     if document is None:  # no article: the page's metadata still describes it
-        document = _trafilatura(trafilatura.extract_metadata, html)
+        document = _trafilatura(trafilatura.extract_metadata, tree, date_config=DATE_PARAMS)
     if document is None:
         return HtmlPage()
     title = (document.title or "").strip()
     paragraphs = [line.strip() for line in (getattr(document, "text", "") or "").split("\n")]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs and title and paragraphs[0] == title:
+    if paragraphs and title and paragraphs[0] == title:  # the title is metadata.title
         paragraphs = paragraphs[1:]
-    if not any(_is_substantive(p) for p in paragraphs):
-        paragraphs = []  # menus and link lists: the page has no article
     return HtmlPage(
         text="\n\n".join(paragraphs),
         title=title,
@@ -115,153 +139,72 @@ def _article(html: str) -> HtmlPage:
     )
 
 
-def _trafilatura(function: Any, html: str) -> Any:
-    """``bare_extraction`` or ``extract_metadata`` with our settings; ``None`` if it fails."""
-    options: dict[str, Any] = {"date_config": DATE_PARAMS}
-    if function is trafilatura.bare_extraction:
-        options = {
-            "with_metadata": True,
-            "include_comments": False,
-            "include_tables": True,
-            # Measured on benchmarks/bench_extract.py: sidebars stay out, nothing is lost.
-            "favor_precision": True,
-            # Dates from the page's own metadata only: the extensive search guesses
-            # "2021-01-01" from a "/2021/" in some link of a listing page.
-            "date_extraction_params": DATE_PARAMS,
-        }
+def _trafilatura(function: Any, tree: HtmlElement, **options: Any) -> Any:
+    """A trafilatura function on ``tree`` (it copies it); ``None`` if it fails."""
     try:
-        return function(html, **options)
+        return function(tree, **options)
     except Exception as error:  # trafilatura raises assorted errors on broken markup
         LOGGER.debug("trafilatura failed: %s", error)
         return None
 
 
-def _is_substantive(paragraph: str) -> bool:
-    """A sentence of some length, in spaced or unspaced scripts; not a menu entry."""
-    long_enough = len(paragraph.split()) >= MIN_ARTICLE_WORDS or (
-        len(paragraph) >= MIN_ARTICLE_CHARS and " " not in paragraph
-    )
-    return long_enough and bool(SENTENCE_PUNCTUATION.search(paragraph))
+def _is_menu(text: str, tree: HtmlElement) -> bool:
+    lines = text.split("\n\n")
+    if len(lines) < MIN_MENU_LINES or any(len(line.split()) > MENU_LINE_WORDS for line in lines):
+        return False
+    links = {" ".join(a.text_content().split()) for a in tree.iter("a")}
+    return all(line in links for line in lines)
 
 
-def _fallback_text(soup: BeautifulSoup) -> str:
+def _fallback_text(html: str) -> str:
     """The page's own paragraphs, when trafilatura gives up (it does on very deep trees)."""
+    soup = BeautifulSoup(html, "lxml")
     blocks = []
-    for tag in soup.find_all(BLOCK_TAGS):
-        if tag.find(BLOCK_TAGS) is None and not _in_chrome(tag):
-            text = _text(tag)
-            if _is_substantive(text):
+    for tag in soup.find_all(FALLBACK_TAGS):
+        if tag.find(FALLBACK_TAGS) is None and not _in_fallback_chrome(tag):
+            text = " ".join(tag.get_text(" ").split())
+            if _is_sentence(text):
                 blocks.append(text)
     return "\n\n".join(blocks)
 
 
-def _canonical_url(soup: BeautifulSoup) -> str:
-    link = soup.find("link", rel="canonical")
-    if isinstance(link, Tag) and link.get("href"):
-        return str(link["href"])
-    meta = soup.find("meta", property="og:url")
-    return str(meta["content"]) if isinstance(meta, Tag) and meta.get("content") else ""
+def _is_sentence(paragraph: str) -> bool:
+    """A sentence of some length, in spaced or unspaced scripts; not a menu entry."""
+    long_enough = len(paragraph.split()) >= MIN_FALLBACK_WORDS or (
+        len(paragraph) >= MIN_FALLBACK_CHARS and " " not in paragraph
+    )
+    return long_enough and bool(SENTENCE_PUNCTUATION.search(paragraph))
 
 
-def _in_chrome(tag: Tag) -> bool:
+def _in_fallback_chrome(tag: Tag) -> bool:
     for parent in [tag, *tag.parents]:
         if not isinstance(parent, Tag):
             continue
-        if parent.name in CHROME_TAGS:
+        if parent.name in FALLBACK_CHROME:
             return True
-        hint = f"{_classes(parent)} {parent.get('id') or ''}".strip()
-        if hint and CHROME_HINT.search(hint):
+        classes = parent.get("class")
+        hint = f"{' '.join(classes) if isinstance(classes, list) else classes or ''} "
+        hint += str(parent.get("id") or "")
+        if hint.strip() and FALLBACK_HINT.search(hint):
             return True
     return False
 
 
-def _find_listing(soup: BeautifulSoup, base_url: str) -> list[ListingItem]:
-    """The largest run of sibling blocks that each read as title + teaser."""
-    best: list[ListingItem] = []
-    for container in soup.find_all(True):
-        groups: dict[tuple[str, str], list[Tag]] = defaultdict(list)
-        for child in container.children:
-            if isinstance(child, Tag) and child.name in ITEM_TAGS:
-                groups[(child.name, _classes(child))].append(child)
-        # Cheap tests first: most elements have no two like children, or sit in navigation.
-        repeated = [c for c in groups.values() if len(c) >= 2 and len(c) > len(best)]
-        if not repeated or _in_chrome(container):
-            continue
-        for children in repeated:
-            items = [item for child in children if (item := _listing_item(child, base_url))]
-            # Most of the siblings must be items: one teaser among a menu is not a listing.
-            if len(items) > len(best) and len(items) * 2 > len(children):
-                best = items
-    return best
-
-
-def _listing_item(block: Tag, base_url: str) -> ListingItem | None:
-    title_tag, url = _item_title(block)
-    if title_tag is None:
-        return None
-    title = _text(title_tag)
-    if not MIN_TITLE_WORDS <= len(title.split()) <= MAX_TITLE_WORDS:
-        return None
-    teaser = _teaser(block, title_tag)
-    if len(teaser.split()) < MIN_TEASER_WORDS:
-        return None
-    return ListingItem(title, teaser, urljoin(base_url, url) if url else "")
-
-
-def _item_title(block: Tag) -> tuple[Tag | None, str]:
-    """A heading (its link, if any), else the first link that is not a "more" link."""
-    heading = block.find(HEADINGS)
-    if isinstance(heading, Tag):
-        link = heading.find("a", href=True)
-        return heading, str(link["href"]) if isinstance(link, Tag) else _marker_href(block)
-    for link in block.find_all("a", href=True):
-        if strip_marker(_text(link)):
-            return link, str(link["href"])
-    return None, ""
-
-
-def _marker_href(block: Tag) -> str:
-    for link in block.find_all("a", href=True):
-        if not strip_marker(_text(link)):
-            return str(link["href"])
+def _canonical_url(tree: HtmlElement) -> str:
+    for href in tree.xpath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content"):
+        if str(href).strip():
+            return str(href).strip()
     return ""
 
 
-def _teaser(block: Tag, title_tag: Tag) -> str:
-    """The block's text without its title and its "more" links, paragraphs kept apart."""
-    parts: list[str] = []
-    for node in block.find_all(string=True):
-        parent = node.parent
-        if node.find_parent(lambda t: t is title_tag) or (parent and parent.name in CHROME_TAGS):
-            continue
-        link = node.find_parent("a")
-        if link is not None and not strip_marker(_text(link)):
-            continue
-        parts.append(str(node))
-    text = re.sub(r"[ \t\r\f\v]+", " ", "".join(parts))
-    paragraphs = [strip_marker(p.strip()) for p in re.split(r"\n\s*\n|\n", text)]
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-def _listing_intro(soup: BeautifulSoup, items: list[ListingItem], title: str) -> str:
-    """Paragraphs of the page before its first story (outside navigation), but its title."""
-    first = items[0].title
+def _listing_intro(tree: HtmlElement, container: HtmlElement, title: str) -> str:
+    """Paragraphs of the page before the listing (outside navigation), but its title."""
     intro: list[str] = []
-    for paragraph in soup.find_all(["p", *HEADINGS]):
-        text = _text(paragraph)
-        if text in (first, items[0].teaser):
+    for element in tree.iter():
+        if element is container:
             break
-        in_item = paragraph.find_parent(ITEM_TAGS[:2]) is not None
-        if text and text != title and not in_item and not _in_chrome(paragraph):
-            intro.append(text)
+        if element.tag in INTRO_TAGS and not in_chrome(element):
+            text = " ".join(element.text_content().split())
+            if text and text != title:
+                intro.append(text)
     return "\n\n".join(intro)
-
-
-def _classes(tag: Tag) -> str:
-    """The tag's class attribute as one string (bs4 gives a list, a string or nothing)."""
-    value = tag.get("class")
-    return " ".join(value) if isinstance(value, list) else str(value or "")
-
-
-def _text(tag: Tag) -> str:
-    return re.sub(r"\s+", " ", tag.get_text(" ")).strip()

@@ -28,6 +28,12 @@ class DedupeConfig:
             and footers) are left out of the comparison; 0 compares every line. Sites are
             told apart by ``metadata.url``: records without one are compared on every line,
             since a folder or a stream may hold many copies of one story.
+        common_sentences: sentences found in this many documents or more (per site when
+            ``metadata.url`` tells it, across the whole input when not) are a frame's
+            furniture (newsletter, cookie, copyright, editorial-policy sentences) and are
+            left out of the comparison; a document of nothing else is compared whole. The
+            floor is what keeps a story syndicated fewer times from being taken for a frame.
+            0 compares every sentence.
         mark: keep duplicates in the output, marked in ``metadata.dedupe``.
     """
 
@@ -38,6 +44,7 @@ class DedupeConfig:
     seed: int = 1
     keep: str = "first"
     common_lines: int = 3
+    common_sentences: int = 10
     mark: bool = False
 
     def __post_init__(self) -> None:
@@ -51,6 +58,8 @@ class DedupeConfig:
             raise ValueError(f"keep must be one of {', '.join(KEEP_RULES)}")
         if self.common_lines == 1 or self.common_lines < 0:
             raise ValueError("common_lines must be 0 (off) or at least 2")
+        if self.common_sentences == 1 or self.common_sentences < 0:
+            raise ValueError("common_sentences must be 0 (off) or at least 2")
 
 
 @dataclass

@@ -1,19 +1,21 @@
 """The dedupe engine: exact and near-duplicate detection (MinHash LSH) across all sources.
 
-Passes over a spool of the input: (1) count in how many of a site's documents each line
-appears, so that its headers and footers do not make different stories look alike; (2) sign
-each document: an exact hash of its normalized text and a MinHash signature of the shingles
-of its other lines; (3) cluster: exact groups, then LSH candidates (band keys computed a band
-at a time) verified by their re-estimated similarity, union-find, and each member assigned
-to a kept centre it resembles itself; (4) read the spool again and write the records in
-input order. Memory holds signatures and a few numbers per document in numpy arrays.
+Passes over a spool of the input: (1) count in how many documents each line (per site) and
+each sentence (per site, or across the input when a record has no URL) appears, so that a
+site's frame does not make different stories look alike (``common.py``); (2) sign each
+document: an exact hash of its normalized text and a MinHash signature of the shingles of its
+story, its text without the frame; (3) cluster: exact groups, then LSH candidates (band keys
+computed a band at a time) verified by their re-estimated similarity, and near a cut by the
+exact shingle sets (read back from the spool), union-find, and each member assigned to a
+kept centre it resembles itself; (4) read the spool again and write the records in input
+order. Memory holds signatures and a few numbers per document in numpy arrays.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,24 +25,34 @@ import xxhash
 from ..record import Record, url_host
 from ..spool import Spool
 from .cluster import (
+    Judge,
     Similarity,
     UnionFind,
     assign_centres,
     candidate_pairs,
     equal_runs,
-    pair_similarity,
-    verified_edges,
+    exact_similarity,
 )
+from .common import CommonParts, KeyCounter, sentence_keys
 from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
 from .minhash import Signer, optimal_bands
-from .shingles import line_keys, normalize_for_shingles, shingle_unit, shingles
+from .shingles import (
+    line_keys,
+    normalize_for_shingles,
+    sentence_pieces,
+    shingle_unit,
+    shingles,
+)
 
 # LSH is tuned below the threshold and towards recall (false negatives weigh four times
 # false positives): verification removes what it lets in, but cannot find what it misses.
 LSH_THRESHOLD_FACTOR = 0.6
 LSH_WEIGHTS = (0.2, 0.8)
 GROWTH = 4096
+# Shingle sets kept for exact checks: a cluster's kept record is compared with many others.
+SHINGLE_CACHE = 1024
+EVIDENCE_SAMPLE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +62,10 @@ class Decision:
     kept: int
     similarity: float
     exact: bool
+    evidence: dict[str, Any] | None = None
 
 
-COLUMNS = ("signatures", "sizes", "exact", "lengths", "richness")
+COLUMNS = ("signatures", "sizes", "exact", "lengths", "richness", "framed")
 
 
 class _Table:
@@ -64,6 +77,7 @@ class _Table:
         self.exact = np.zeros(GROWTH, dtype=np.uint64)
         self.lengths = np.zeros(GROWTH, dtype=np.int64)
         self.richness = np.zeros(GROWTH, dtype=np.int32)
+        self.framed = np.zeros(GROWTH, dtype=bool)  # compared on its story, not its full text
         self.ids: list[str] = []
 
     def __len__(self) -> int:
@@ -82,6 +96,25 @@ class _Table:
     def trim(self) -> None:
         for name in COLUMNS:
             setattr(self, name, getattr(self, name)[: len(self.ids)])
+
+
+class _Sites:
+    """The site (``metadata.url`` host, or ``""``) of each document: 4 bytes a document."""
+
+    def __init__(self) -> None:
+        self._of = array("I")
+        self._names: list[str] = []
+        self._numbers: dict[str, int] = {}
+
+    def add(self, site: str) -> str:
+        number = self._numbers.setdefault(site, len(self._names))
+        if number == len(self._names):
+            self._names.append(site)
+        self._of.append(number)
+        return site
+
+    def of(self, position: int) -> str:
+        return self._names[self._of[position]]
 
 
 class Deduplicator:
@@ -113,6 +146,11 @@ class Deduplicator:
             self.archive = load_index(index_path, self._index_parameters())
         self.duplicates: dict[int, Decision] = {}  # input position -> decision
         self._table = _Table(config.num_perm)
+        self._common = CommonParts.none()
+        self._sites = _Sites()  # each input document's site, learnt in pass 1
+        self._units = array("B")  # 1: shingled by character (unspaced script)
+        self._spool: Spool | None = None  # open while clustering: texts for exact checks
+        self._shingle_cache: OrderedDict[int, set[bytes]] = OrderedDict()
 
     def _index_parameters(self) -> dict[str, Any]:
         c = self.config
@@ -127,31 +165,72 @@ class Deduplicator:
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
         """The records, without duplicates (or all of them, marked, with ``mark``)."""
         with Spool() as spool:
-            common = self._common_lines(spool, records)
-            for record in spool:
-                self._sign(record, common)
+            self._common = self._common_parts(spool, records)
+            for position, record in enumerate(spool):
+                self._sign(record, position)
             self._table.trim()
+            self._spool = spool
             self._decide()
+            self._spool = None
+            self._shingle_cache.clear()
             yield from self._emit(spool)
         if self.index_path:
             save_index(self.index_path, self._kept_entries(), self._index_parameters())
 
     # -- pass 1 and 2 -------------------------------------------------------------------
 
-    def _common_lines(self, spool: Spool, records: Iterable[Record]) -> np.ndarray:
-        """Sorted keys of the lines found in ``common_lines`` documents of a site or more."""
-        keys = array("Q")  # 8 bytes a line, not a numpy array (and its header) a document
+    def _common_parts(self, spool: Spool, records: Iterable[Record]) -> CommonParts:
+        """The lines and sentences that repeat across the input: sites' frames."""
+        lines, sentences = KeyCounter(), KeyCounter()
+        count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
         for record in spool.extend(records):
-            keys.extend(frame_keys(record, self.config))
-        values, counts = np.unique(np.frombuffer(keys, dtype=np.uint64), return_counts=True)
-        return values[counts >= self.config.common_lines]
+            line_set, sentence_set = self._learn(record)
+            lines.add(line_set)
+            sentences.add(sentence_set)
+        common = CommonParts(
+            lines.at_least(count_lines), sentences.at_least(count_sentences), self.config.ngram
+        )
+        if len(common.sentences):
+            common.variants = self._common_shingles(spool, common)
+        return common
 
-    def _sign(self, record: Record, common: np.ndarray) -> None:
+    def _learn(self, record: Record) -> tuple[set[int], set[int]]:
+        """Pass 1 for one document: its site and shingle unit (remembered by position), and
+        the keys of its lines and of its sentences to count (none when a count is off)."""
+        site = self._sites.add(url_host(record))
+        pieces = sentence_pieces(record.text)
+        self._units.append(shingle_unit(" ".join(pieces), self.config.shingle) == "char")
+        lines: set[int] = set()
+        if self.config.common_lines and site:
+            lines = set(line_keys(record.text, site).values())
+        sentences = sentence_keys(pieces, site) if self.config.common_sentences else set()
+        return lines, sentences
+
+    def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
+        """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
+        found = KeyCounter()
+        for position, record in enumerate(spool):
+            found.add(self._variant_keys(common, record, position))
+        return found.at_least(1)
+
+    def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
+        """Hashes of the shingles of one document's common sentences."""
+        site, unit = self._sites.of(position), self._unit(position)
+        return set(common.common_shingles(record.text, site, unit).tolist())
+
+    def _unit(self, position: int) -> str:
+        return "char" if self._units[position] else "word"
+
+    def _compared_shingles(self, record: Record, position: int) -> tuple[set[bytes], str, bool]:
+        """The shingles a document is compared by (of its story, or else of its full text),
+        its normalized full text, and whether the shingles are of its story."""
         normalized = normalize_for_shingles(record.text)
-        site = url_host(record)
-        core = _without_common_lines(record.text, site, common) if len(common) and site else ""
-        unit = shingle_unit(normalized, self.config.shingle)
-        grams = shingles(core or normalized, self.config.ngram, unit)
+        unit = self._unit(position)
+        story = self._common.story(record.text, self._sites.of(position), unit)
+        return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
+
+    def _sign(self, record: Record, position: int) -> None:
+        grams, normalized, framed = self._compared_shingles(record, position)
         richness = sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
         self._table.add(
             record.id,
@@ -161,8 +240,31 @@ class Deduplicator:
                 "exact": xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")),
                 "lengths": len(record.text),
                 "richness": richness,
+                "framed": framed,
             },
         )
+
+    def _shingles_of(self, index: int) -> set[bytes] | None:
+        """The compared shingles of document ``index``, read back from the spool (``None``
+        for an ``--index`` entry, whose text is not at hand)."""
+        position = index - len(self.archive)
+        if position < 0 or self._spool is None:
+            return None
+        cache = self._shingle_cache
+        if position in cache:
+            cache.move_to_end(position)
+            return cache[position]
+        grams = self._compared_shingles(self._spool.read(position), position)[0]
+        cache[position] = grams
+        if len(cache) > SHINGLE_CACHE:
+            cache.popitem(last=False)
+        return grams
+
+    def _exact(self, a: int, b: int) -> Similarity | None:
+        first, second = self._shingles_of(a), self._shingles_of(b)
+        if first is None or second is None:
+            return None
+        return exact_similarity(first, second)[0]
 
     # -- clustering ---------------------------------------------------------------------
 
@@ -187,49 +289,65 @@ class Deduplicator:
         tie = table.ids[i] if self.config.keep != "first" else ""
         return (1, rule, tie, i)
 
+    def _judge(self) -> Judge:
+        sizes, exact = self._column("sizes"), self._column("exact")
+        return Judge(self._column("signatures"), sizes, exact, self.config.threshold, self._exact)
+
     def _decide(self) -> None:
-        columns = (self._column("signatures"), self._column("sizes"), self._column("exact"))
-        signatures, sizes, exact = columns
+        judge = self._judge()
         union = UnionFind()
-        active = self._union_exact_groups(union, exact) & (sizes > 0)
-        pairs = candidate_pairs(signatures, active, self.bands, self.rows)
-        for a, b in verified_edges(pairs, signatures, sizes, self.config.threshold):
-            union.link(a, b)
-        for component in union.components():
-            self._decide_component(component, union.neighbours, columns)
-        self._count()
+        active = self._union_exact_groups(union, judge.hashes) & (judge.sizes > 0)
+        pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
+        self._decide_graph(union, judge, pairs)
 
-    def _decide_component(
-        self,
-        component: list[int],
-        neighbours: Mapping[int, list[int]],
-        columns: tuple[np.ndarray, np.ndarray, np.ndarray],
-    ) -> None:
-        """The duplicates of one connected component of the similarity graph.
-
-        Components are decided independently of each other: the Spark engine calls this for
-        each one (ingest/dedupe/engine_api.py).
-        """
-        signatures, sizes, exact = columns
-
-        def estimate(a: int, b: int) -> Similarity:
-            if exact[a] == exact[b]:
-                return Similarity(1.0, 1.0)
-            return pair_similarity(signatures, sizes, a, b)
-
-        def score(a: int, b: int) -> float:
-            return estimate(a, b).score(self.config.threshold)
+    def _decide_graph(self, union: UnionFind, judge: Judge, pairs: np.ndarray) -> None:
+        """The verified edges among candidate ``pairs`` (after the exact groups, in
+        ``union``), then the duplicates of each component. Components are decided apart
+        from each other: the Spark engine calls this a component at a time (engine_api.py)."""
+        exact = judge.hashes
 
         def similarity_to(a: int, b: int) -> float:
-            pair = estimate(a, b)
-            return pair.score(self.config.threshold) or max(pair.jaccard, pair.overlap)
+            pair = judge.similarity(a, b)
+            return pair.score(self.config.threshold) or pair.closeness()
 
+        for a, b in judge.verified_edges(pairs, union.connected):
+            union.link(a, b)
         offset = len(self.archive)
-        decided = assign_centres(component, self._priority, score, similarity_to, neighbours)
-        for member, (centre, value) in decided.items():
-            if member >= offset:
-                exact_copy = bool(exact[member] == exact[centre])
-                self.duplicates[member - offset] = Decision(centre, value, exact_copy)
+        for component in union.components():
+            decided = assign_centres(
+                component, self._priority, judge.score, similarity_to, union.neighbours
+            )
+            for member, (centre, value) in decided.items():
+                if member >= offset:
+                    exact_copy = bool(exact[member] == exact[centre])
+                    evidence = None if exact_copy else self._evidence(member, centre, judge)
+                    self.duplicates[member - offset] = Decision(centre, value, exact_copy, evidence)
+        self._count()
+
+    def _evidence(self, member: int, centre: int, judge: Judge) -> dict[str, Any]:
+        """Why ``member`` is a copy of ``centre``: what they share, measured exactly when
+        both texts are at hand (estimated from the signatures against an ``--index``)."""
+        first, second = self._shingles_of(member), self._shingles_of(centre)
+        if first is None or second is None:
+            estimate = judge.similarity(member, centre)
+            return {
+                "measured": "estimated",
+                "jaccard": round(estimate.jaccard, 4),
+                "containment": round(estimate.overlap, 4),
+                "size_ratio": round(estimate.ratio, 4),
+            }
+        similarity, shared = exact_similarity(first, second)
+        framed = self._column("framed")
+        return {
+            "measured": "exact",
+            "jaccard": round(similarity.jaccard, 4),
+            "containment": round(similarity.overlap, 4),
+            "size_ratio": round(similarity.ratio, 4),
+            "shared_shingles": len(shared),
+            "shingles": [len(first), len(second)],
+            "compared": ["story" if framed[i] else "full text" for i in (member, centre)],
+            "sample": sorted(g.decode("utf-8", "surrogatepass") for g in shared)[:EVIDENCE_SAMPLE],
+        }
 
     def _union_exact_groups(self, union: UnionFind, exact: np.ndarray) -> np.ndarray:
         """Join exact copies; returns which documents stand for their group in the LSH."""
@@ -272,13 +390,14 @@ class Deduplicator:
         """One entry per cluster that has duplicates: the kept record first, then copies."""
         members: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for position, decision in sorted(self.duplicates.items()):
-            members[decision.kept].append(
-                {
-                    "id": self._table.ids[position],
-                    "similarity": round(decision.similarity, 4),
-                    "kind": "exact" if decision.exact else "near",
-                }
-            )
+            member = {
+                "id": self._table.ids[position],
+                "similarity": round(decision.similarity, 4),
+                "kind": "exact" if decision.exact else "near",
+            }
+            if decision.evidence:
+                member["evidence"] = decision.evidence
+            members[decision.kept].append(member)
         for kept in sorted(members):
             kind = "indexed" if kept < len(self.archive) else "kept"
             head = {"id": self.record_id(kept), "similarity": 1.0, "kind": kind}
@@ -300,14 +419,6 @@ class Deduplicator:
         )
 
 
-def frame_keys(record: Record, config: DedupeConfig) -> Iterable[int]:
-    """Keys of a document's lines, counted across the input to find a site's frame."""
-    site = url_host(record)
-    if config.common_lines and site:
-        return line_keys(record.text, site).values()
-    return ()
-
-
 def annotation(kept_id: str, decision: Decision | None) -> dict[str, Any]:
     """``metadata.dedupe`` of a record: its cluster, whose copy it is, and how alike."""
     return {
@@ -315,16 +426,6 @@ def annotation(kept_id: str, decision: Decision | None) -> dict[str, Any]:
         "duplicate_of": kept_id if decision else "",
         "similarity": round(decision.similarity, 4) if decision else 1.0,
     }
-
-
-def _without_common_lines(text: str, site: str, common: np.ndarray) -> str:
-    """The document's normalized text without the lines its site repeats."""
-    kept = []
-    for normalized, key in line_keys(text, site).items():
-        position = np.searchsorted(common, np.uint64(key))
-        if position >= len(common) or common[position] != key:
-            kept.append(normalized)
-    return " ".join(kept)
 
 
 def _exact_groups(exact: np.ndarray) -> Iterator[list[int]]:

@@ -19,6 +19,10 @@ UNSPACED = re.compile(
 UNSPACED_SHARE = 0.3
 SCRIPT_SAMPLE = 4096
 MODES = ("auto", "word", "char")
+# Where a sentence ends: its punctuation (and a closing quote) before a space, CJK full stops
+# (no space follows them), or a blank line. A single line break is a space: wrapped lines.
+PIECE_MARK = "qqsentencebreakqq"
+SENTENCE_BREAK = re.compile(r"""[.!?…]["'”’)\]]*\s+|[。！？][”’」』）)]*\s*|\n\s*\n""")
 
 
 def normalize_for_shingles(text: str) -> str:
@@ -78,3 +82,20 @@ def line_keys(text: str, group: str) -> dict[str, int]:
         if normalized and normalized not in keys:
             keys[normalized] = site_line_key(group, normalized)
     return keys
+
+
+def sentence_pieces(text: str) -> list[str]:
+    """The normalized sentences of a text (paragraphs without an end mark count as one).
+
+    >>> sentence_pieces("Home | News\\n\\nIt rained.  Roads\\nclosed! 会议开幕。代表发言。")
+    ['home news', 'it rained', 'roads closed', '会议开幕', '代表发言']
+    """
+    pieces, start = [], 0
+    for end in SENTENCE_BREAK.finditer(text):
+        pieces.append(text[start : end.end()])
+        start = end.end()
+    pieces.append(text[start:])
+    # One normalization for the whole text, many times faster than one a sentence: the
+    # mark is made of letters, so it survives normalization as a word of its own.
+    normalized = normalize_for_shingles(f" {PIECE_MARK} ".join(pieces))
+    return [piece for part in normalized.split(PIECE_MARK) if (piece := part.strip())]

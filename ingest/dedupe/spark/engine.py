@@ -1,13 +1,15 @@
 """The Spark engine's passes, over documents numbered in input order.
 
-(1) the frame pass: the local engine's frame keys of every document, counted with an
-aggregation, the frequent ones broadcast; (2) features in ``mapPartitions`` (the local
-signer); (3) exact groups: a group-by on the exact hash, its representative chosen by the
-local keep rule; (4) the band table exploded, grouped by band key, each bucket's pairs as the
-local engine makes them; (5) the pairs joined with both documents' features and verified by
-the local code; (6) connected components (``graph.py``); (7) each component decided by the
-local engine, with its members in input order and its edges; (8) the records sorted back into
-input order with the decisions, and annotated as the local engine annotates them.
+(1) the frame pass: the local engine's keys of every document's lines and sentences,
+counted with an aggregation, the frequent ones (and the shingles of the common sentences, a
+second aggregation) broadcast as the local engine's frame; (2) features in
+``mapPartitions`` (the local signer); (3) exact groups: a group-by on the exact hash, its
+representative chosen by the local keep rule; (4) the band table exploded, grouped by band
+key, each bucket's pairs as the local engine makes them; (5) the pairs joined with both
+documents (records and features) and verified by the local code; (6) connected components
+(``graph.py``); (7) each component decided by the local engine, with its members in input
+order and its verified pairs; (8) the records sorted back into input order with the
+decisions, and annotated as the local engine annotates them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ...record import Record
+from ..common import CommonParts
 from ..config import DedupeConfig, DedupeStats
 from ..deduplicator import annotation
 from ..engine_api import (
@@ -34,10 +37,12 @@ from ..engine_api import (
     Featurizer,
     band_keys,
     bucket_pairs,
+    common_parts,
     decide_component,
     exact_group,
     frame_keys,
     lsh_bands,
+    variant_keys,
     verified,
 )
 from .graph import connected_components
@@ -74,40 +79,49 @@ class SparkDedupe:
         self.spark = spark
         self.config = config
         self.bands, self.rows = lsh_bands(config)
+        self.common: Any = None  # the frame, broadcast, once learnt
 
     def decide(self, numbered: RDD[tuple[int, Record]]) -> SparkOutcome:
         """Duplicates and clusters of ``numbered``: (input number, record) pairs."""
-        common = self.spark.sparkContext.broadcast(self._frame(numbered))
-        featurize = partial(_featurize, self.config, common, self.bands, self.rows)
+        self.common = self.spark.sparkContext.broadcast(self._frame(numbered))
+        featurize = partial(_featurize, self.config, self.common, self.bands, self.rows)
         documents = self.spark.createDataFrame(numbered.mapPartitions(featurize), DOCUMENTS)
         documents = documents.persist(PERSIST)
         exact_edges = self._exact_edges(documents).localCheckpoint()
         candidates = self._candidates(documents, exact_edges)
-        edges = exact_edges.union(self._verified(documents, candidates)).localCheckpoint()
-        outcome = self._components(documents, edges).persist(PERSIST)
+        verified = self._verified(documents, candidates).localCheckpoint()
+        outcome = self._components(documents, exact_edges, verified).persist(PERSIST)
         duplicates = outcome.filter(lambda o: o[0] == "d").map(lambda o: (o[1], o[2:]))
         clusters = outcome.filter(lambda o: o[0] == "c").map(lambda o: (o[1], o[2]))
         kinds = duplicates.map(lambda d: (bool(d[1][3]), 1)).reduceByKey(add).collectAsMap()
         stats = DedupeStats(exact=kinds.get(True, 0), near=kinds.get(False, 0))
         return SparkOutcome(duplicates, clusters, stats)
 
-    def _frame(self, numbered: RDD[tuple[int, Record]]) -> np.ndarray:
-        """Sorted frame keys found in ``common_lines`` documents or more (the local rule)."""
-        if not self.config.common_lines:
-            return np.zeros(0, dtype=np.uint64)
+    def _frame(self, numbered: RDD[tuple[int, Record]]) -> CommonParts:
+        """The frame as the local engine learns it: lines found in ``common_lines`` documents
+        of a site, sentences in ``common_sentences``, and the shingles of those sentences."""
         config = self.config
         keys = numbered.mapPartitions(partial(_frame_keys, config))
-        counted = self.spark.createDataFrame(keys, "key long").groupBy("key").count()
-        frequent = counted.where(F.col("count") >= config.common_lines).select("key")
-        values = np.array([row.key for row in frequent.collect()], dtype=np.int64)
-        return np.sort(values.view(np.uint64))
+        counted = self.spark.createDataFrame(keys, "kind int, key long").groupBy("kind", "key")
+        floor = F.when(F.col("kind") == 0, config.common_lines).otherwise(config.common_sentences)
+        frequent = counted.count().where((floor > 0) & (F.col("count") >= floor))
+        found: dict[int, list[int]] = {0: [], 1: []}
+        for row in frequent.select("kind", "key").collect():
+            found[row.kind].append(row.key)
+        common = common_parts(_sorted_keys(found[0]), _sorted_keys(found[1]), config)
+        if len(common.sentences):
+            shared = self.spark.sparkContext.broadcast(common)
+            hashes = numbered.mapPartitions(partial(_variant_keys, config, shared))
+            variants = self.spark.createDataFrame(hashes, "key long").distinct().collect()
+            common.variants = _sorted_keys([row.key for row in variants])
+        return common
 
     def _exact_edges(self, documents: DataFrame) -> DataFrame:
         """(representative, copy) for every exact copy but the one its group keeps."""
         repeated = documents.groupBy("exact").count().where(F.col("count") > 1).select("exact")
-        members = documents.join(repeated, "exact").select("exact", "idx", "id", "features")
-        grouped = members.rdd.map(lambda r: (r.exact, (r.idx, r.id, r.features))).groupByKey()
-        links = grouped.flatMap(partial(_exact_links, self.config))
+        members = documents.join(repeated, "exact").select("exact", "idx", "features")
+        grouped = members.rdd.map(lambda r: (r.exact, (r.idx, r.features))).groupByKey()
+        links = grouped.flatMap(partial(_exact_links, self.config, self.common))
         return self.spark.createDataFrame(links, EDGES)
 
     def _candidates(self, documents: DataFrame, exact_edges: DataFrame) -> DataFrame:
@@ -129,23 +143,23 @@ class SparkDedupe:
         first = documents.select(F.col("idx").alias("a"), F.col("features").alias("fa"))
         second = documents.select(F.col("idx").alias("b"), F.col("features").alias("fb"))
         joined = candidates.join(first, "a").join(second, "b").select("a", "b", "fa", "fb")
-        passed = joined.rdd.mapPartitions(partial(_verify, self.config))
+        passed = joined.rdd.mapPartitions(partial(_verify, self.config, self.common))
         return self.spark.createDataFrame(passed, EDGES)
 
-    def _components(self, documents: DataFrame, edges: DataFrame) -> RDD[Outcome]:
-        """Each connected component decided by the local engine."""
-        labels = connected_components(edges)
-        both = edges.select(F.col("src").alias("node"), F.col("dst").alias("other")).union(
-            edges.select(F.col("dst").alias("node"), F.col("src").alias("other"))
-        )
-        adjacency = both.groupBy("node").agg(F.collect_list("other").alias("neighbours"))
+    def _components(
+        self, documents: DataFrame, exact_edges: DataFrame, verified: DataFrame
+    ) -> RDD[Outcome]:
+        """Each connected component decided by the local engine, from its members and its
+        verified pairs (the exact copies it finds again)."""
+        labels = connected_components(exact_edges.union(verified)).localCheckpoint()
         members = labels.join(
-            documents.select(F.col("idx").alias("node"), "id", "features"), "node"
-        ).join(adjacency, "node", "left")
-        grouped = members.rdd.map(
-            lambda r: (r.component, (r.node, r.id, r.features, r.neighbours or []))
-        ).groupByKey()
-        return grouped.flatMap(partial(_decide, self.config))
+            documents.select(F.col("idx").alias("node"), "features"), "node"
+        ).rdd.map(lambda r: (r.component, (0, r.node, r.features)))
+        pairs = verified.join(labels.withColumnRenamed("node", "src"), "src").rdd.map(
+            lambda r: (r.component, (1, r.src, r.dst))
+        )
+        grouped = members.union(pairs).groupByKey()
+        return grouped.flatMap(partial(_decide, self.config, self.common))
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -154,11 +168,23 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _sorted_keys(keys: list[int]) -> np.ndarray:
+    return np.sort(np.array(keys, dtype=np.int64).view(np.uint64))
+
+
 def _frame_keys(config: DedupeConfig, numbered: Iterable[tuple[int, Record]]) -> Iterator[Any]:
-    for _, record in numbered:
-        keys = list(frame_keys(record, config))
+    for lines, sentences in frame_keys((record for _, record in numbered), config):
+        for kind, keys in ((0, lines), (1, sentences)):
+            if keys:
+                yield from ((kind, key) for key in signed(np.array(list(keys), dtype=np.uint64)))
+
+
+def _variant_keys(
+    config: DedupeConfig, common: Any, numbered: Iterable[tuple[int, Record]]
+) -> Iterator[Any]:
+    for keys in variant_keys((record for _, record in numbered), common.value, config):
         if keys:
-            yield from ((key,) for key in signed(np.array(keys, dtype=np.uint64)))
+            yield from ((key,) for key in signed(np.array(list(keys), dtype=np.uint64)))
 
 
 def _featurize(
@@ -182,15 +208,15 @@ def _featurize(
                 exact_hash,
                 int(f["sizes"]),
                 signed(key_row),
-                pickle.dumps(f, protocol=pickle.HIGHEST_PROTOCOL),
+                pickle.dumps((record, f), protocol=pickle.HIGHEST_PROTOCOL),
             )
 
 
 def _exact_links(
-    config: DedupeConfig, group: tuple[int, Iterable[tuple[int, str, bytes]]]
+    config: DedupeConfig, common: Any, group: tuple[int, Iterable[tuple[int, bytes]]]
 ) -> Iterator[tuple[int, int]]:
     members = sorted(group[1])
-    best = exact_group([(m[1], pickle.loads(m[2])) for m in members], config)
+    best = exact_group([pickle.loads(m[1]) for m in members], config, common.value)
     for position, member in enumerate(members):
         if position != best:
             yield (members[best][0], member[0])
@@ -200,26 +226,26 @@ def _bucket_pairs(row: Any) -> Iterator[tuple[int, int]]:
     yield from map(tuple, bucket_pairs(row.members).tolist())
 
 
-def _verify(config: DedupeConfig, rows: Iterable[Any]) -> Iterator[tuple[int, int]]:
+def _verify(config: DedupeConfig, common: Any, rows: Iterable[Any]) -> Iterator[tuple[int, int]]:
     for chunk in _chunks(rows, PAIR_BATCH):
         pairs = [(pickle.loads(r.fa), pickle.loads(r.fb)) for r in chunk]
-        for row, passed in zip(chunk, verified(pairs, config), strict=True):
+        for row, passed in zip(chunk, verified(pairs, config, common.value), strict=True):
             if passed:
                 yield (row.a, row.b)
 
 
 def _decide(
-    config: DedupeConfig, group: tuple[int, Iterable[tuple[int, str, bytes, list[int]]]]
+    config: DedupeConfig, common: Any, group: tuple[int, Iterable[tuple[int, int, Any]]]
 ) -> Iterator[Outcome]:
-    members = sorted(group[1])
-    numbers = [m[0] for m in members]
-    ids = {m[0]: m[1] for m in members}
-    result = decide_component(
-        numbers,
-        [(m[1], pickle.loads(m[2])) for m in members],
-        {m[0]: m[3] for m in members},
-        config,
-    )
+    members: list[tuple[int, bytes]] = []
+    pairs: list[tuple[int, int]] = []
+    for kind, first, second in group[1]:
+        (pairs if kind else members).append((first, second))
+    members.sort()
+    numbers = [number for number, _ in members]
+    loaded = [pickle.loads(blob) for _, blob in members]
+    ids = {number: record.id for number, (record, _) in zip(numbers, loaded, strict=True)}
+    result = decide_component(numbers, loaded, pairs, config, common.value)
     for member, decision in result.decisions.items():
         kept = decision.kept
         yield ("d", member, kept, ids[kept], decision.similarity, decision.exact)

@@ -1,0 +1,158 @@
+"""What repeats across the corpus (a site's frame), to leave it out of the comparison.
+
+A news site wraps its stories in furniture: a header, a newsletter blurb, a cookie notice,
+copyright and editorial-policy sentences, often picked and ordered anew on each page and
+shared with sister sites. Two different short stories in the same frame share most of their
+text, and a copy of a story in another site's frame shares little. So dedupe compares
+stories, not frames: lines a site repeats (``common_lines``, per site) and sentences found in
+``common_sentences`` documents (per site when ``metadata.url`` tells the site, across the
+whole input when it does not) are left out of the signature. The floor keeps a story that is
+syndicated a few times from being taken for boilerplate.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+import xxhash
+
+from ..record import site_line_key
+from .shingles import normalize_for_shingles, sentence_pieces, shingles
+
+# Keys are counted in a buffer, folded into (key, count) arrays when it grows past this:
+# memory follows the distinct sentences, 12 bytes each, not all sentences of the input.
+FOLD_EVERY = 1 << 22
+# Below this share of its text, what remains of a document is a headline or a dateline, not
+# a story: the document is compared on its full text.
+MIN_STORY_SHARE = 0.15
+# A sentence most of whose shingles are those of common sentences is one of them, edited.
+VARIANT = 0.5
+# Sentences of records without metadata.url are counted across the whole input.
+WHOLE_INPUT = ""
+
+
+class KeyCounter:
+    """In how many documents each 64-bit key appears, in numpy arrays."""
+
+    def __init__(self) -> None:
+        self._buffer = array("Q")
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._counts = np.zeros(0, dtype=np.uint32)
+
+    def add(self, keys: set[int]) -> None:
+        """The distinct keys of one document."""
+        self._buffer.extend(keys)
+        if len(self._buffer) >= FOLD_EVERY:
+            self._fold()
+
+    def _fold(self) -> None:
+        if not self._buffer:
+            return
+        fresh, counts = np.unique(np.frombuffer(self._buffer, dtype=np.uint64), return_counts=True)
+        self._buffer = array("Q")
+        keys = np.concatenate([self._keys, fresh])
+        order = np.argsort(keys, kind="stable")
+        keys, weights = keys[order], np.concatenate([self._counts, counts])[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(keys) != 0])
+        self._keys = keys[starts]
+        self._counts = np.add.reduceat(weights, starts).astype(np.uint32)
+
+    def at_least(self, floor: int) -> np.ndarray:
+        """Sorted keys found in ``floor`` documents or more (none when ``floor`` is 0)."""
+        self._fold()
+        if not floor:
+            return np.zeros(0, dtype=np.uint64)
+        return self._keys[self._counts >= floor]
+
+
+def sentence_keys(pieces: list[str], site: str) -> set[int]:
+    """Keys of a document's distinct sentences, within its site (or the whole input)."""
+    return {site_line_key(site or WHOLE_INPUT, piece) for piece in pieces}
+
+
+@dataclass(slots=True)
+class CommonParts:
+    """What repeats: sorted keys of common lines and sentences, and sorted hashes of the
+    shingles of the common sentences (to know their edited variants)."""
+
+    lines: np.ndarray
+    sentences: np.ndarray
+    ngram: int = 5
+    variants: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+
+    @classmethod
+    def none(cls) -> CommonParts:
+        empty = np.zeros(0, dtype=np.uint64)
+        return cls(empty, empty)
+
+    def pieces(self, text: str, site: str) -> tuple[list[str], np.ndarray]:
+        """The document's sentences (without its site's common lines), and which are common."""
+        kept = self._without_lines(text, site) if site and len(self.lines) else text
+        pieces = sentence_pieces(kept)
+        if not len(self.sentences) or not pieces:
+            return pieces, np.zeros(len(pieces), dtype=bool)
+        keys = np.fromiter(
+            (site_line_key(site or WHOLE_INPUT, p) for p in pieces), np.uint64, len(pieces)
+        )
+        return pieces, _members(keys, self.sentences)
+
+    def common_shingles(self, text: str, site: str, unit: str) -> np.ndarray:
+        """Hashes of the shingles of the document's common sentences."""
+        pieces, common = self.pieces(text, site)
+        found = [
+            _hashes(shingles(p, self.ngram, unit))
+            for p, c in zip(pieces, common.tolist(), strict=True)
+            if c
+        ]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
+
+    def story(self, text: str, site: str, unit: str = "word") -> str:
+        """The normalized text without its frame; ``""`` when little else remains.
+
+        A sentence is the frame's when it is common, or when most of its shingles are those
+        of common sentences: an edited copy of a story that is itself more common than the
+        floor keeps only its edited sentences, which are no story of their own.
+        """
+        if not len(self.lines) and not len(self.sentences):
+            return ""
+        pieces, common = self.pieces(text, site)
+        if len(self.variants) and common.any():
+            edited = [
+                not c and self._is_variant(p, unit)
+                for p, c in zip(pieces, common.tolist(), strict=True)
+            ]
+            common = common | np.array(edited, dtype=bool)
+        story = " ".join(p for p, drop in zip(pieces, common.tolist(), strict=True) if not drop)
+        whole = len(normalize_for_shingles(text))
+        share = len(story) / whole if whole else 1.0
+        if share == 1.0 or share < MIN_STORY_SHARE:
+            return ""
+        return story
+
+    def _is_variant(self, piece: str, unit: str) -> bool:
+        hashes = _hashes(shingles(piece, self.ngram, unit))
+        return bool(np.count_nonzero(_members(hashes, self.variants)) >= VARIANT * len(hashes))
+
+    def _without_lines(self, text: str, site: str) -> str:
+        lines = text.split("\n")
+        normalized = [normalize_for_shingles(line) for line in lines]
+        keys = np.fromiter(
+            (site_line_key(site, n) if n else 0 for n in normalized), np.uint64, len(lines)
+        )
+        # Blank lines stay: they end paragraphs, and so sentences.
+        common = _members(keys, self.lines) & np.array([bool(n) for n in normalized])
+        return "\n".join(
+            line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
+        )
+
+
+def _hashes(grams: set[bytes]) -> np.ndarray:
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, grams), np.uint64, len(grams))
+
+
+def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which ``keys`` are in the sorted array ``sorted_keys``."""
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys

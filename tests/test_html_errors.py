@@ -1,0 +1,220 @@
+"""HTML pages (#10): the classes of error found on real pages, through the CLI and the library.
+
+Listing detection firing on articles, plain-text rules run on trafilatura's text, a fallback
+that threw away a good extraction, and listing items dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import lxml.html
+
+from ingest import CleanConfig, Record, clean_records, read_records, split_records
+from ingest.clean.html import extract_html, page_text
+
+from .conftest import invoke, parse_jsonl, run_ingest
+
+HTML = Path(__file__).parent / "data" / "html"
+READABILITY = HTML / "readability"
+FRONT_PAGE = [
+    ("City council approves new budget for parks", "Vote was 7-2."),
+    ("Storm closes schools across three counties", "Classes resume Thursday."),
+    ("Governor signs water bill after long fight", "The measure, backed by Gov."),
+    ("Museum reopens its doors after two years", ""),
+    ("Rail strike talks break down in the capital", "Union leaders in N.Y."),
+    ("Hospital opens new wing for children", ""),
+]
+STORY_START = "The city council voted on Tuesday to spend more on parks"
+
+
+def clean_file(path: Path) -> dict:
+    result = invoke(["clean", "-q", str(path)])
+    assert result.exit_code == 0, result.stderr
+    (record,) = parse_jsonl(result.stdout_bytes)
+    return record
+
+
+def clean_html(html: str) -> Record:
+    (record,) = clean_records([Record("p", html, metadata={"content_type": "html"})])
+    return record
+
+
+def four_gram_f1(got: str, want: str) -> float:
+    def grams(text: str) -> Counter[tuple[str, ...]]:
+        words = re.findall(r"\w+", text.casefold())
+        return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
+
+    g, w = grams(got), grams(want)
+    common = sum((g & w).values())
+    return 2 * common / (sum(g.values()) + sum(w.values())) if common else 0.0
+
+
+# Listing detection firing on articles: rails, comment lists, tag clouds, linked subheadings.
+
+
+def test_article_with_rail_comments_tags_and_linked_subheadings_is_one_article() -> None:
+    record = clean_file(HTML / "article_with_widgets.html")
+    assert record["metadata"]["items"] == []
+    assert record["text"].startswith(f"What the plan pays for\n\n{STORY_START}")
+    for widget in ("Reader one", "March 3, 2024", "Local bakery wins", "City council\n"):
+        assert widget not in record["text"]
+    split = parse_jsonl(invoke(["split", "-q", str(HTML / "article_with_widgets.html")]).stdout)
+    assert len(split) == 1 and split[0]["metadata"]["role"] == "document"
+
+
+def test_article_whose_paragraphs_hold_links_is_not_cut_into_items() -> None:
+    paragraphs = [
+        f"<div class='para'>Paragraph {n} of the story, <a href='/ref/{n}'>as reported here "
+        "before</a>, goes on with a long sentence about the council and its budget vote.</div>"
+        for n in range(6)
+    ]
+    html = f"<html><body><article><h1>Budget</h1>{''.join(paragraphs)}</article></body></html>"
+    page = extract_html(html)
+    assert page.items == []
+    assert page.text.startswith("Paragraph 0 of the story")
+    assert len(list(split_records([Record("p", html, metadata={"content_type": "html"})]))) == 1
+
+
+def test_real_article_with_related_links_stays_the_article() -> None:
+    """bbc-1 of Mozilla Readability's test pages: the article as its maintainers expect it."""
+    page = READABILITY / "bbc-1"
+    (record,) = clean_records(read_records([str(page / "source.html")]))
+    expected = lxml.html.fromstring((page / "expected.html").read_text("utf-8")).text_content()
+    assert record.metadata["items"] == []
+    assert four_gram_f1(record.text, expected) > 0.95
+    assert record.metadata["title"] == "Obama admits US gun laws are his 'biggest frustration'"
+
+
+def test_hidden_elements_are_not_text() -> None:
+    page = READABILITY / "hidden-nodes"
+    record = clean_file(page / "source.html")
+    expected = lxml.html.fromstring((page / "expected.html").read_text("utf-8")).text_content()
+    assert four_gram_f1(record["text"], expected) > 0.95
+    assert (
+        "Hidden"
+        not in clean_html(
+            "<html><body><article><p>A visible paragraph that is long enough to be the story of "
+            "this page, with a full sentence.</p><p style='DISPLAY: none'>Hidden text of the page "
+            "that a browser does not show to anyone at all.</p></article></body></html>"
+        ).text
+    )
+
+
+# Plain-text rules must not run on trafilatura's text.
+
+CLOSING_LIST = """<html><head><title>Band announces tour</title></head><body><article>
+<h1>Band announces tour</h1>
+<p>The band will play eight cities this autumn, its first tour in five years, and tickets go on sale on Friday morning at the usual outlets.</p>
+<p>| City | Date |</p>
+<p>| Leeds | 3 October |</p>
+<p>The singer said the new songs were written during the long winter. © 2024 The band's new album is out now, the label said.</p>
+<p>Tour dates:</p>
+<ul><li>Leeds, 3 October</li><li>Glasgow, 5 October</li><li>Bristol, 8 October</li></ul>
+</article></body></html>"""
+
+
+def test_story_closing_list_table_rows_and_copyright_line_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "tour.html").write_text(CLOSING_LIST)
+    text = clean_file(tmp_path / "tour.html")["text"]
+    for line in ("| Leeds | 3 October |", "© 2024 The band's new album", "- Bristol, 8 October"):
+        assert line in text, line
+    assert clean_html(CLOSING_LIST).text == text
+
+
+def test_plain_text_pages_still_get_the_plain_text_rules(tmp_path: Path) -> None:
+    page = "Home > News > World\n\nThe band will play eight cities this autumn, its first tour in years.\n\nCopyright 2024 Example"
+    (tmp_path / "page.txt").write_text(page)
+    assert clean_file(tmp_path / "page.txt")["text"] == (
+        "The band will play eight cities this autumn, its first tour in years."
+    )
+
+
+# A fallback that threw away a good extraction.
+
+
+def test_list_only_article_keeps_trafilaturas_text(tmp_path: Path) -> None:
+    items = [
+        "Two cups of flour, sifted twice",
+        "One spoon of sugar and a pinch of salt",
+        "Three eggs beaten with a little milk",
+        "Butter for the pan, melted first",
+    ]
+    html = (
+        "<html><head><title>Pancakes</title></head><body><div class='promo'><p>Sign up to our "
+        "newsletter today and never miss a recipe from our kitchen again.</p></div><article>"
+        f"<h1>Pancakes</h1><ul>{''.join(f'<li>{i}</li>' for i in items)}</ul></article></body></html>"
+    )
+    (tmp_path / "recipe.html").write_text(html)
+    text = clean_file(tmp_path / "recipe.html")["text"]
+    # The old fallback replaced it by the page's one sentence: the newsletter prompt.
+    assert text.startswith("\n\n".join(f"- {item}" for item in items))
+    assert clean_html(html).text == text
+
+
+# Listing items dropped: short teasers, teasers cut at an abbreviation, headlines alone.
+
+
+def test_every_item_of_a_real_shaped_listing_is_kept_in_clean() -> None:
+    record = clean_file(HTML / "front_page.html")
+    items = record["metadata"]["items"]
+    assert [i["title"] for i in items] == [t for t, _ in FRONT_PAGE]
+    assert items[0]["url"] == "https://herald.example.com/n/1"
+    text = record["text"]
+    for item, (title, teaser) in zip(items, FRONT_PAGE, strict=True):
+        assert text[item["start"] : item["end"]] == f"{title}\n\n{teaser}".strip()
+    assert "Most popular" not in text and "noodles" not in text
+    page = extract_html((HTML / "front_page.html").read_text())
+    assert [(i.title, i.teaser) for i in page.items] == FRONT_PAGE
+    assert page_text(page) == text
+
+
+def test_every_item_of_a_real_shaped_listing_becomes_a_story_in_split() -> None:
+    path = str(HTML / "front_page.html")
+    direct = parse_jsonl(run_ingest(["split", "-q", path]).stdout)
+    piped = parse_jsonl(
+        invoke(["split", "-q"], input=invoke(["clean", "-q", path]).stdout_bytes).stdout
+    )
+    library = [r.to_dict() for r in split_records(clean_records(read_records([path])))]
+    for records in (direct, piped, library):
+        stories = [r for r in records if r["metadata"]["role"] == "story"]
+        # A headline without a teaser is a story too, its title as its text.
+        assert [(s["metadata"]["title"], s["text"]) for s in stories] == [
+            (title, teaser or title) for title, teaser in FRONT_PAGE
+        ]
+        assert [s["metadata"]["part"] for s in stories] == list(range(1, 7))
+
+
+def test_clean_keeps_the_config_min_items() -> None:
+    html = (HTML / "front_page.html").read_text()
+    record = Record("p", html, metadata={"content_type": "html"})
+    (cleaned,) = clean_records([record], CleanConfig(min_items=7))
+    assert cleaned.metadata["items"] == []
+
+
+def test_a_page_of_three_sibling_divs_is_one_article_not_a_digest(tmp_path: Path) -> None:
+    """`<div id=top>` / `<div id=content>` / `<div id=bottom>`: page regions are not items."""
+    story = [
+        f"Paragraph {n} of the council story: members spoke at length about the new budget, "
+        "the school repairs and the harbour ferry, and the vote was put off to next week."
+        for n in range(1, 6)
+    ]
+    page = (
+        '<html><head><meta charset="iso-8859-1"><title>Council story | Le Petit Journal'
+        '</title></head><body><div id="top"><a href="/">Le Petit Journal de Genève</a> | '
+        '<a href="/monde">Monde</a> | <a href="/suisse">Suisse</a></div><div id="content">'
+        "<h2>Council puts off the budget vote</h2>"
+        + "".join(f"<p>{p}</p>" for p in story)
+        + '</div><div id="bottom">Le Petit Journal de Genève · Tous droits réservés · '
+        '<a href="/contact">Contact</a></div></body></html>'
+    )
+    path = tmp_path / "regions.html"
+    path.write_bytes(page.encode("iso-8859-1"))
+    record = clean_file(path)
+    assert record["metadata"]["items"] == []
+    assert all(record["text"].count(p) == 1 for p in story)
+    result = run_ingest(["run", "-q", str(path)])
+    assert result.returncode == 0, result.stderr
+    assert len(parse_jsonl(result.stdout)) == 1
