@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import click
@@ -17,16 +20,20 @@ from . import __version__
 from .clean import CleanConfig, CleanStats, clean_records
 from .dedupe import KEEP_RULES, DedupeConfig, Deduplicator, write_clusters
 from .dedupe.config import DEFAULT_CONFIG
+from .dedupe.index import locked_index
 from .dedupe.shingles import MODES
 from .encoding import normalize_encoding_name
 from .errors import IngestError, InputError
-from .io import check_output_folder, read_records, write_records
+from .io import InputReport, check_output_folder, open_output, read_records
 from .record import Record
 from .split import SplitConfig, split_records
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
 PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
+# Signals that end a run the way Ctrl-C does: temporary files removed, old outputs kept.
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+MAX_NUM_PERM = 1024  # 4 KiB of signature per document; more buys no accuracy worth having
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
 NO_INPUT_HINT = "no input: name files, folders or globs, or pipe documents in (- reads stdin)"
 EXIT_CODES = """\b
@@ -35,7 +42,8 @@ Exit codes:
   1    some input was bad (each said on stderr; the rest was processed),
        or the output could not be written
   2    usage error (an unknown option, no input on a terminal)
-  130  interrupted (Ctrl-C); no output file is left half-written"""
+  130  interrupted (Ctrl-C); no output file is left half-written
+  143  terminated (SIGTERM; 129 for SIGHUP), likewise"""
 
 
 @dataclass
@@ -47,6 +55,24 @@ class RunOptions:
     strict: bool
     output: str | None
     quiet: bool
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class LaterOutput:
+    """A file saved only after the output is committed (the dedupe index): saved before, a
+    failed write would leave it ahead of the output."""
+
+    path: str
+    save: Callable[[], None]
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the run is, so that it ends like Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @dataclass
@@ -76,12 +102,13 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         strict: bool,
         output: str | None,
         quiet: bool,
+        hidden: bool,
         **kwargs: object,
     ) -> None:
         if not inputs and sys.stdin.isatty():
             # Waiting silently for a document typed at the terminal looks like a hang.
             raise click.UsageError(NO_INPUT_HINT)
-        command(run=RunOptions(inputs, encoding, strict, output, quiet), **kwargs)
+        command(run=RunOptions(inputs, encoding, strict, output, quiet, hidden), **kwargs)
 
     options = (
         click.argument("inputs", nargs=-1, metavar="[INPUT]..."),
@@ -102,6 +129,9 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             " Default: stdout.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
+        click.option(
+            "--hidden", is_flag=True, help="Also read hidden files (.name) found in folders."
+        ),
     )
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -109,10 +139,20 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def execute(
-    name: str, stage: Stage, run: RunOptions, details: Callable[[], str] | None = None
+    name: str,
+    stage: Stage,
+    run: RunOptions,
+    details: Callable[[], str] | None = None,
+    later: LaterOutput | None = None,
 ) -> None:
-    """Read, transform, write; report each bad input, a summary, and the exit code."""
-    stats = RunStats(details=[details] if details else [])
+    """Read, transform, write; report each bad input, a summary, and the exit code.
+
+    The output is committed (and then ``later``) only if some input could be read and none
+    failed after giving out records that may be damaged; else the old files are kept.
+    """
+    report = InputReport()
+    stats = RunStats(details=[functools.partial(_skipped, report)])
+    stats.details += [details] if details else []
     started = time.perf_counter()
 
     def on_error(error: InputError) -> None:
@@ -123,10 +163,27 @@ def execute(
 
     skipped: Counter[str] = Counter()
     stats.details.insert(0, functools.partial(_skipped_summary, skipped))
-    read = read_records(run.inputs, encoding=run.encoding, on_error=on_error, skipped=skipped)
+    read = read_records(
+        run.inputs,
+        encoding=run.encoding,
+        on_error=on_error,
+        skipped=skipped,
+        hidden=run.hidden,
+        report=report,
+    )
     records = _count_in(read, stats)
     try:
-        stats.records_out = write_records(_progress(stage(records), run.quiet), run.output)
+        with _signals_raise_terminated(), open_output(run.output) as output:
+            stats.records_out = output.write(_progress(stage(records), run.quiet))
+            reason = _reason_to_keep_old_files(report, stats)
+            kept = [p for p in (run.output if output.atomic else None, later and later.path) if p]
+            if reason is None:
+                output.commit()
+                if later:
+                    later.save()
+            elif kept:
+                left = " and ".join(kept)
+                click.echo(f"ingest: error: {reason}: {left} left as before", err=True)
     except IngestError as error:
         click.echo(f"ingest: error: {error}", err=True)
         sys.exit(1)
@@ -140,6 +197,9 @@ def execute(
     except KeyboardInterrupt:
         click.echo("ingest: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated as signalled:
+        click.echo(f"ingest: terminated by {signalled}", err=True)
+        sys.exit(128 + signalled.signum)
     except Exception as error:
         # A bug of ours or of a parser on some page: one line, not a traceback to decode.
         if os.environ.get("INGEST_DEBUG"):
@@ -151,6 +211,39 @@ def execute(
     if not run.quiet:
         click.echo(_summary(name, stats, time.perf_counter() - started), err=True)
     sys.exit(1 if stats.errors else 0)
+
+
+def _reason_to_keep_old_files(report: InputReport, stats: RunStats) -> str | None:
+    if stats.errors and not report.files_read:
+        return "no input could be read"
+    if report.damaged:
+        return "records of a damaged input may be wrong"
+    return None
+
+
+@contextmanager
+def _signals_raise_terminated() -> Iterator[None]:
+    def terminate(signum: int, _frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    for signum in TERMINATING_SIGNALS:
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup: SIGHUP stays ignored
+            previous[signum] = signal.signal(signum, terminate)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _skipped(report: InputReport) -> str:
+    parts = []
+    if report.hidden_skipped:
+        parts.append(f"{report.hidden_skipped} hidden (--hidden reads them)")
+    if report.special_skipped:
+        parts.append(f"{report.special_skipped} FIFOs or devices")
+    return f"{' and '.join(parts)} skipped in folders" if parts else ""
 
 
 def _count_in(records: Iterable[Record], stats: RunStats) -> Iterator[Record]:
@@ -256,7 +349,7 @@ dedupe_options = options(
     ),
     click.option(
         "--num-perm",
-        type=click.IntRange(min=16),
+        type=click.IntRange(16, MAX_NUM_PERM),
         default=DEFAULT_CONFIG.num_perm,
         show_default=True,
         help="MinHash permutations.",
@@ -342,8 +435,9 @@ def split_config(option: dict[str, Any]) -> SplitConfig:
     )
 
 
-def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
-    """The dedupe stage as the CLI runs it: with its clusters report and its summary."""
+def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], LaterOutput | None]:
+    """The dedupe stage as the CLI runs it: with its clusters report, its summary, and its
+    index (locked against other runs, saved after the output)."""
     try:
         config = DedupeConfig(
             threshold=option["threshold"],
@@ -359,6 +453,10 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
         for path in (option["clusters"], option["index"]):
             if path:
                 check_output_folder(path)  # before the work, not after it
+        if option["index"]:
+            click.get_current_context().with_resource(
+                locked_index(option["index"], functools.partial(_waiting, option["index"]))
+            )
         deduplicator = Deduplicator(config, index_path=option["index"])
     except ValueError as error:
         raise click.UsageError(str(error)) from None
@@ -371,7 +469,12 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str]]:
         if option["clusters"]:
             write_clusters(deduplicator, option["clusters"])
 
-    return stage, deduplicator.stats.summary
+    later = LaterOutput(option["index"], deduplicator.save_index) if option["index"] else None
+    return stage, deduplicator.stats.summary, later
+
+
+def _waiting(index: str) -> None:
+    click.echo(f"ingest: waiting: another run is using {index}", err=True)
 
 
 @click.group(
@@ -464,8 +567,8 @@ def dedupe(run: RunOptions, engine: str, master: str | None, **option: Any) -> N
         return
     if master:
         raise click.UsageError("--master needs --engine spark")
-    stage, summary = dedupe_stage(option)
-    execute("dedupe", stage, run, details=summary)
+    stage, summary, later = dedupe_stage(option)
+    execute("dedupe", stage, run, details=summary, later=later)
 
 
 @cli.command("run", short_help="The whole chain in one process: clean, split, dedupe.")
@@ -482,7 +585,7 @@ def run_all(run: RunOptions, **option: Any) -> None:
       ingest run samples/
       ingest run pages/ --keep longest --clusters clusters.jsonl -o corpus.jsonl.gz
     """
-    dedupe, summary = dedupe_stage(option)
+    dedupe, summary, later = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
     clean_stats = CleanStats()
 
@@ -492,7 +595,7 @@ def run_all(run: RunOptions, **option: Any) -> None:
     def details() -> str:
         return ", ".join(part for part in (clean_stats.summary(), summary()) if part)
 
-    execute("run", chain, run, details=details)
+    execute("run", chain, run, details=details, later=later)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,23 @@ import xxhash
 
 #: Top-level keys of a serialized record, in the order they are written.
 RECORD_KEYS = ("id", "text", "source", "metadata")
+#: The metadata keys the stages write, with the default of their type (README: "Record
+#: schema"). An input record's value of another type would break the one schema of every
+#: line: a number or a numeric string is converted, anything else becomes the default.
+STAGE_METADATA: dict[str, Any] = {
+    **dict.fromkeys(
+        ("content_type", "encoding", "declared_encoding", "decode_method", "title", "date"), ""
+    ),
+    **dict.fromkeys(("author", "publisher", "url", "dateline", "parent_id", "role"), ""),
+    "encoding_confidence": -1.0,
+    "replaced_bytes": 0,
+    "part": -1,
+    "repairs": [],
+    "items": [],
+    "removed": [],
+}
+ITEM_FIELDS = {"title": "", "start": -1, "end": -1, "url": ""}
+REMOVED_FIELDS = {"rule": "", "text": ""}
 
 
 @dataclass(slots=True)
@@ -43,6 +61,8 @@ class Record:
         for key, value in data.items():
             if key not in RECORD_KEYS:
                 metadata.setdefault(key, value)
+        for key in STAGE_METADATA.keys() & metadata.keys():
+            metadata[key] = conform(metadata[key], STAGE_METADATA[key], key)
         record_id = data.get("id")
         if record_id is None or record_id == "":
             record_id = default_id
@@ -57,7 +77,58 @@ class Record:
         return {"id": self.id, "text": self.text, "source": self.source, "metadata": self.metadata}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        try:
+            return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
+        except ValueError:  # NaN or infinity, which JSON lacks: written as null
+            return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
+
+
+def conform(value: Any, default: Any, key: str = "") -> Any:
+    """``value`` as the type of ``default`` (see ``STAGE_METADATA``), or ``default``."""
+    if isinstance(default, str):
+        scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+        return str(value) if scalar else default
+    if isinstance(default, float):
+        return _number(value, float, default)
+    if isinstance(default, int):
+        return _number(value, int, default)
+    if not isinstance(value, list):
+        return list(default)
+    if key == "repairs":
+        return [str(v) for v in value if isinstance(v, str | int | float)]
+    fields = ITEM_FIELDS if key == "items" else REMOVED_FIELDS
+    entries = [
+        {**v, **{name: conform(v.get(name), d) for name, d in fields.items()}}
+        for v in value
+        if isinstance(v, dict)
+    ]
+    if key == "items":  # a story has a title and lies somewhere in the text
+        return [e for e in entries if e["title"] and 0 <= e["start"] <= e["end"]]
+    return entries
+
+
+def _number(value: Any, kind: type, default: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return default
+    if isinstance(value, int) and kind is int:
+        return value
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return default
+    if not math.isfinite(number) or (kind is int and not number.is_integer()):
+        return default
+    return kind(number)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def url_host(record: Record) -> str:

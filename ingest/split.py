@@ -60,7 +60,7 @@ def find_spans(record: Record, min_items: int) -> tuple[str, list[Span]]:
 
 def _spans(items: list[Any], text: str) -> list[Span]:
     """``metadata.items`` as spans, or ``[]`` if they do not fit ``text``."""
-    spans = []
+    spans: list[Span] = []
     for item in items:
         try:
             span = Span(
@@ -71,7 +71,12 @@ def _spans(items: list[Any], text: str) -> list[Span]:
                 _optional(item.get("date")),
                 _optional(item.get("author")),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return []
+        # Stories in order, each after the title before it: else a teaser would be cut
+        # from text that another story holds too (text written twice).
+        after = spans[-1].start + len(spans[-1].title) if spans else 0
+        if not span.title or span.start < after:
             return []
         if text[span.start : span.start + len(span.title)] != span.title:
             return []  # the text changed after clean recorded the items: find them anew

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
@@ -158,7 +159,12 @@ def _is_menu(text: str, tree: HtmlElement) -> bool:
 
 def _fallback_text(html: str) -> str:
     """The page's own paragraphs, when trafilatura gives up (it does on very deep trees)."""
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():
+        # bs4 warns on stderr about XML (an RSS feed) or a page that looks like a file
+        # name; the page is parsed as HTML all the same, as intended.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "lxml")
     blocks = []
     for tag in soup.find_all(FALLBACK_TAGS):
         if tag.find(FALLBACK_TAGS) is None and not _in_fallback_chrome(tag):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..digest import locate_stories
 from ..record import Record, site_line_key, source_group
@@ -50,17 +51,24 @@ def _without_repeated(record: Record, repeated: set[int], explain: bool) -> Reco
     if not removed:
         return record
     items = record.metadata.get("items") or []
-    stories = [
-        (
-            item["title"],
-            record.text[item["start"] + len(item["title"]) : item["end"]].strip(),
-            item["url"],
-        )
-        for item in items
-    ]
+    stories = _stories(items, record.text)
     record.text = normalize_whitespace("\n".join(kept))
     if items:
         record.metadata["items"] = locate_stories(record.text, stories)
     if explain:
         record.metadata.setdefault("removed", []).extend(removed)
     return record
+
+
+def _stories(items: Any, text: str) -> list[tuple[str, str, str]]:
+    """``metadata.items`` as (title, teaser, url), to find again in the new text; an item
+    that is not one (malformed input) is left out rather than stopping the run."""
+    stories = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            title, start, end = item["title"], item["start"], item["end"]
+            teaser = text[start + len(title) : end].strip()
+            stories.append((str(title), teaser, str(item.get("url", ""))))
+        except (KeyError, TypeError, AttributeError):
+            continue
+    return stories

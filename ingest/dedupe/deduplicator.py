@@ -163,7 +163,11 @@ class Deduplicator:
         }
 
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
-        """The records, without duplicates (or all of them, marked, with ``mark``)."""
+        """The records, without duplicates (or all of them, marked, with ``mark``).
+
+        With an index, call ``save_index()`` once the output is safely written: saved before,
+        a failed write would leave the records in the index and a retry would drop them all.
+        """
         with Spool() as spool:
             self._common = self._common_parts(spool, records)
             for position, record in enumerate(spool):
@@ -174,6 +178,9 @@ class Deduplicator:
             self._spool = None
             self._shingle_cache.clear()
             yield from self._emit(spool)
+
+    def save_index(self) -> None:
+        """Save the index with what this run kept added (atomically)."""
         if self.index_path:
             save_index(self.index_path, self._kept_entries(), self._index_parameters())
 

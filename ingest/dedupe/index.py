@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +57,34 @@ def save_index(path: str, entries: IndexEntries, parameters: dict[str, Any]) -> 
         )
 
 
+def _read_arrays(path: str) -> tuple[Any, IndexEntries]:
+    with np.load(path, allow_pickle=False) as data:
+        header = json.loads(str(data["header"]))
+        entries = IndexEntries(
+            ids=[str(i) for i in data["ids"]],
+            signatures=data["signatures"],
+            sizes=data["sizes"],
+            exact=data["exact"],
+        )
+    return header, entries
+
+
+@contextmanager
+def locked_index(path: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the index against other runs from before it is read until after it is saved: two
+    runs that each read it and saved what they kept would lose one run's entries. The lock
+    is on ``<path>.lock`` (the index itself is replaced, not rewritten, when saved); a
+    second run waits for the first (``on_wait`` is called when it has to)."""
+    with open(f"{path}.lock", "ab") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        yield
+
+
 def load_index(path: str, parameters: dict[str, Any]) -> IndexEntries:
     """The entries of the index at ``path``; none if it does not exist yet.
 
@@ -61,17 +93,17 @@ def load_index(path: str, parameters: dict[str, Any]) -> IndexEntries:
     """
     if not os.path.exists(path):
         return IndexEntries.empty(int(parameters["num_perm"]))
+    if os.path.isdir(path):
+        raise IngestError(f"{path}: is a folder, not a dedupe index")
+    if not zipfile.is_zipfile(path):
+        # (np.load would take it for a pickle, and suggest allow_pickle=True.)
+        raise IngestError(f"{path}: not a readable dedupe index (not a file --index wrote)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            header = json.loads(str(data["header"]))
-            entries = IndexEntries(
-                ids=[str(i) for i in data["ids"]],
-                signatures=data["signatures"],
-                sizes=data["sizes"],
-                exact=data["exact"],
-            )
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise IngestError(f"{path}: not a readable dedupe index ({error})") from None
+        header, entries = _read_arrays(path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise IngestError(f"{path}: not a readable dedupe index (damaged: {error})") from None
+    if not isinstance(header, dict):
+        raise IngestError(f"{path}: not a dedupe index of this version of ingest")
     if header.get("format") != FORMAT or header.get("version") != VERSION:
         raise IngestError(f"{path}: not a dedupe index of this version of ingest")
     different = {k: (header.get(k), v) for k, v in parameters.items() if header.get(k) != v}

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import glob
 import gzip
 import io
 import json
 import lzma
+import math
 import os
 import re
+import stat
 import sys
 import zlib
 from collections import Counter
@@ -17,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import xxhash
 import zstandard
@@ -45,7 +48,22 @@ HTML_START = re.compile(
 # Bytes a raw document may not exceed: larger "documents" are dumps, not pages.
 ANY_TAG = re.compile(rb"<(?:[a-zA-Z][a-zA-Z0-9]*[\s/>]|!--|!doctype)", re.I)
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# A JSONL record gets the same cap: one line must not take gigabytes to parse.
+MAX_RECORD_BYTES = MAX_DOCUMENT_BYTES
+# Deeper JSON is no document; and serializing it again would exhaust the stack.
+MAX_JSON_DEPTH = 200
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
+# Compressed bytes fed to the zstd decoder at a time: bounds what one call can inflate to.
+ZSTD_CHUNK = 4096
+# JSONL in UTF-16 or UTF-32 (Windows tools write it): how it starts -> its codec.
+WIDE_JSONL_STARTS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"{\x00", "utf-16-le"),
+    (b"\x00{", "utf-16-be"),
+)
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -63,52 +81,121 @@ class InputFile:
     relative: str
 
 
-def expand_inputs(arguments: Iterable[str]) -> Iterator[InputFile]:
+@dataclass(slots=True)
+class InputReport:
+    """What reading found besides records: inputs read, entries of folders left out, and
+    inputs that failed after some of their records were given out (those may be damaged)."""
+
+    files_read: int = 0
+    hidden_skipped: int = 0
+    special_skipped: int = 0
+    damaged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """One folder walk: what it may read, whom it tells, what it has seen."""
+
+    on_error: ErrorHandler
+    report: InputReport
+    hidden: bool
+    seen: dict[tuple[int, int], str]
+
+
+def expand_inputs(
+    arguments: Iterable[str], *, hidden: bool = False, on_error: ErrorHandler = raise_error
+) -> Iterator[InputFile]:
     """Files named by ``arguments``: files, folders (recursive, sorted), globs, ``-``.
 
     Raises ``InputError`` (through the iterator) for an argument that names nothing.
     """
     for argument in arguments:
-        yield from expand_argument(argument)
+        yield from expand_argument(argument, hidden=hidden, on_error=on_error)
 
 
-def expand_argument(argument: str) -> Iterator[InputFile]:
+def expand_argument(
+    argument: str,
+    *,
+    hidden: bool = False,
+    on_error: ErrorHandler = raise_error,
+    report: InputReport | None = None,
+) -> Iterator[InputFile]:
     """The files one argument names; ``InputError`` at once if it names nothing.
 
     The check comes before the iterator, so that a caller can report a bad argument and go
-    on with the next one (a generator that raises is over).
+    on with the next one (a generator that raises is over). In folders, hidden entries
+    (``.git``, ``.DS_Store``: tooling, not documents) are left out unless ``hidden``, and so
+    are FIFOs and devices (a FIFO would wait forever for a writer); both are counted in
+    ``report``. A folder reached a second time through a link (a loop) goes to ``on_error``.
     """
     if argument == STDIN:
         return iter([InputFile(STDIN, STDIN_NAME)])
     if os.path.isdir(argument):
-        return _walk(argument)
+        return _walk(argument, _Walk(on_error, report or InputReport(), hidden, {}))
     if os.path.exists(argument):
         return iter([InputFile(argument, os.path.basename(argument))])
     if glob.has_magic(argument):
-        return _expand_glob(argument)
+        return _expand_glob(argument, hidden)
     raise InputError(argument, "no such file or directory")
 
 
-def _walk(root: str) -> Iterator[InputFile]:
-    for path in _sorted_files(root):
+def _walk(root: str, walk: _Walk) -> Iterator[InputFile]:
+    for path in _sorted_files(root, walk):
         yield InputFile(path, Path(os.path.relpath(path, root)).as_posix())
 
 
-def _sorted_files(folder: str) -> Iterator[str]:
+def _sorted_files(folder: str, walk: _Walk) -> Iterator[str]:
     """Files below ``folder`` in one path order (``b/a.txt`` before ``c.txt``)."""
-    # Hidden files and folders (.git, .DS_Store) are tooling, not documents.
-    with os.scandir(folder) as entries:
-        names = sorted((e.name, e.is_dir()) for e in entries if not e.name.startswith("."))
-    for name, is_dir in names:
+    try:
+        names = _folder_entries(folder, walk)
+    except OSError as error:
+        walk.on_error(InputError(folder, f"cannot read this folder: {_describe_read_error(error)}"))
+        return
+    for name, kind in names:
         path = os.path.join(folder, name)
-        if is_dir:
-            yield from _sorted_files(path)
-        else:
+        if kind == "folder":
+            yield from _sorted_files(path, walk)
+        elif kind == "file":
             yield path
+        else:
+            walk.report.special_skipped += 1
 
 
-def _expand_glob(pattern: str) -> Iterator[InputFile]:
-    matches = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+def _folder_entries(folder: str, walk: _Walk) -> list[tuple[str, str]]:
+    """The entries of ``folder`` to read, sorted, each ``folder``, ``file`` or ``special``;
+    none for a folder already read (a link back to a parent would loop)."""
+    info = os.stat(folder)
+    key = (info.st_dev, info.st_ino)
+    if key in walk.seen:
+        first = walk.seen[key]
+        walk.on_error(InputError(folder, f"the same folder as {first} (a link): not read twice"))
+        return []
+    walk.seen[key] = folder
+    entries = []
+    with os.scandir(folder) as scan:
+        for entry in scan:
+            if entry.name.startswith(".") and not walk.hidden:
+                walk.report.hidden_skipped += 1
+            else:
+                entries.append((entry.name, _kind(entry)))
+    return sorted(entries)
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    try:
+        if entry.is_dir():
+            return "folder"
+        if entry.is_file() or not os.path.exists(entry.path):
+            return "file"  # a dangling link is read, to be reported as missing
+    except OSError:
+        return "file"  # whatever is wrong with it is reported when it is read
+    return "special"
+
+
+def _expand_glob(pattern: str, hidden: bool = False) -> Iterator[InputFile]:
+    matches = sorted(
+        p for p in glob.glob(pattern, recursive=True, include_hidden=hidden) if os.path.isfile(p)
+    )
     if not matches:
         raise InputError(pattern, "no file matches this pattern")
     base = _static_prefix(pattern)
@@ -173,21 +260,78 @@ def _decompress(stream: BinaryIO, compression: str | None) -> BinaryIO:
     if compression == "xz":
         return lzma.LZMAFile(stream, mode="rb")  # type: ignore[return-value]
     if compression == "zstd":
-        reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
-        return io.BufferedReader(reader)
+        return io.BufferedReader(_ZstdReader(stream))
     return stream
+
+
+class _ZstdReader(io.RawIOBase):
+    """Zstandard frames, one after another; ``EOFError`` if the input ends inside a frame.
+
+    (zstandard's own stream reader returns a truncated frame's start as if it were all.)
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._in_frame = False
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._out:
+            chunk = self._stream.read(ZSTD_CHUNK)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd frame truncated")
+                return 0
+            self._out = memoryview(self._feed(chunk))
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def _feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            self._in_frame = True
+            out.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                break
+            data = self._frame.unused_data  # the next frame starts here
+            self._frame = self._decompressor.decompressobj()
+            self._in_frame = False
+        return b"".join(out)
+
+
+def _by_magic_number(stream: IO[bytes]) -> BinaryIO:
+    head, sniffed = _sniff(stream, 6)
+    compression = next((c for magic, c in MAGIC_NUMBERS if head.startswith(magic)), None)
+    return _decompress(sniffed, compression)
+
+
+def is_stream(path: str) -> bool:
+    """Whether ``path`` is a pipe, a device or ``/dev/stdin``-like: its name says nothing of
+    its content (``<(zcat x.jsonl.gz)`` is ``/dev/fd/63``), so the content is sniffed."""
+    if path == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) or path.startswith(("/dev/", "/proc/"))
 
 
 @contextmanager
 def open_input(path: str) -> Iterator[BinaryIO]:
     """A binary stream of ``path`` (``-`` for stdin), decompressed by suffix or magic number."""
     if path == STDIN:
-        head, stream = _sniff(sys.stdin.buffer, 6)
-        compression = next((c for magic, c in MAGIC_NUMBERS if head.startswith(magic)), None)
-        yield _decompress(stream, compression)
+        yield _by_magic_number(sys.stdin.buffer)
         return
     with open(path, "rb") as raw:
-        yield _decompress(raw, compression_of(path))
+        yield _by_magic_number(raw) if is_stream(path) else _decompress(raw, compression_of(path))
 
 
 def read_records(
@@ -196,58 +340,108 @@ def read_records(
     encoding: str | None = None,
     on_error: ErrorHandler = raise_error,
     skipped: Counter[str] | None = None,
+    hidden: bool = False,
+    report: InputReport | None = None,
 ) -> Iterator[Record]:
     """Records from files, folders, globs and ``-``: raw documents, JSONL and web archives.
 
     Each bad input goes to ``on_error`` (which may raise to stop) and the rest are read.
     WARC responses that are not documents (redirects, images...) are counted in ``skipped``.
     Ids are made unique: a repeated id becomes ``<source>`` for a file, ``<path>:<line>`` for a
-    JSONL line.
+    JSONL line. ``hidden`` also reads hidden files in folders; ``report`` counts what was
+    read and skipped.
     """
+    report = report if report is not None else InputReport()
     seen = _SeenIds()
     for argument in list(inputs) or [STDIN]:
         try:
-            files = expand_argument(argument)
+            files = expand_argument(argument, hidden=hidden, on_error=on_error, report=report)
         except InputError as error:
             on_error(error)
             continue
         for item in files:
-            for record in _read_file(item, encoding, on_error, skipped):
+            for record in _read_file(item, encoding, on_error, skipped, report):
                 yield seen.unique(record)
 
 
+@dataclass(slots=True)
+class _Progress:
+    """How far the reading of one file got: to tell which records a late error may touch."""
+
+    records: int = 0
+    line: int = 0
+
+
 def _read_file(
-    item: InputFile, encoding: str | None, on_error: ErrorHandler, skipped: Counter[str] | None
+    item: InputFile,
+    encoding: str | None,
+    on_error: ErrorHandler,
+    skipped: Counter[str] | None,
+    report: InputReport,
 ) -> Iterator[Record]:
     where = STDIN_NAME if item.path == STDIN else item.path
+    progress = _Progress()
     try:
         with open_input(item.path) as stream:
             if item.path != STDIN and is_warc_name(_stem_suffix(item.path)):
                 yield from read_warc_file(item.path, stream, where, on_error, skipped, encoding)
+                report.files_read += 1
                 return
-            if item.path == STDIN:
+            if is_stream(item.path):
                 head, stream = _sniff(stream, 4096)
-                if not head:
+                if not head and item.path == STDIN:
+                    report.files_read += 1
                     return  # nothing piped in: no document, not an empty one
                 if head.startswith(WARC_MAGIC):
                     yield from read_warc_stream(stream, where, on_error, skipped, encoding)
+                    report.files_read += 1
                     return
-                is_jsonl = head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{")
+                is_jsonl = _looks_like_jsonl(head)
             else:
                 is_jsonl = _stem_suffix(item.path) in JSONL_SUFFIXES
             if is_jsonl:
-                yield from _read_jsonl(stream, where, on_error)
+                for record in _read_jsonl(stream, where, on_error, progress):
+                    progress.records += 1
+                    yield record
             else:
                 yield _read_document(stream, item, where, encoding)
+        report.files_read += 1
     except READ_ERRORS as error:
-        on_error(InputError(where, _describe_read_error(error)))
+        if progress.records and not isinstance(error, EOFError):
+            report.damaged += 1
+        on_error(InputError(where, _describe_read_error(error) + _given_out(error, progress)))
     except BinaryInputError as error:
         on_error(InputError(where, str(error)))
+
+
+def _given_out(error: BaseException, progress: _Progress) -> str:
+    """What a late read error means for the records already given out."""
+    if not progress.records:
+        return ""
+    if isinstance(error, EOFError):
+        return f" after line {progress.line} (the {progress.records} records before it are kept)"
+    return (
+        f" at line {progress.line}: the {progress.records} records read before it "
+        f"(lines 1-{progress.line}) may be damaged"
+    )
+
+
+def _looks_like_jsonl(head: bytes) -> bool:
+    """JSONL by its content (for stdin and pipes): it starts with ``{``, in any UTF."""
+    if head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
+        return True
+    codec = _wide_codec(head)
+    if codec is None:
+        return False
+    text = head[: len(head) // 4 * 4].decode(codec, "replace")
+    return text.lstrip(" \t\r\n\ufeff").startswith("{")
 
 
 def _describe_read_error(error: BaseException) -> str:
     if isinstance(error, EOFError):
         return "compressed data is truncated"
+    if isinstance(error, zlib.error | lzma.LZMAError | zstandard.ZstdError):
+        return f"compressed data is corrupt ({error})"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return f"cannot read: {error}"
@@ -288,35 +482,147 @@ def _is_html(path: str, data: bytes) -> bool:
     return _stem_suffix(path) in HTML_SUFFIXES and bool(ANY_TAG.search(data[:65536]))
 
 
-def _read_jsonl(stream: BinaryIO, where: str, on_error: ErrorHandler) -> Iterator[Record]:
-    for number, line in enumerate(stream, start=1):
-        try:
-            record = parse_jsonl_line(line, where, number)
-        except InputError as error:
-            on_error(error)
-            continue
-        if record is not None:
-            yield record
+def _read_jsonl(
+    stream: BinaryIO, where: str, on_error: ErrorHandler, progress: _Progress
+) -> Iterator[Record]:
+    if hasattr(stream, "peek"):  # files, gzip...: no extra layer for every line
+        head = stream.peek(4)[:4]
+    else:
+        head, stream = _sniff(stream, 4)
+    codec = _wide_codec(head)
+    lines = _decoded_lines(stream, codec) if codec else _lines(stream)
+    try:
+        for number, line in enumerate(lines, start=1):
+            progress.line = number
+            if line is TOO_LONG or line is NOT_DECODED:
+                message = (
+                    f"record larger than {MAX_RECORD_BYTES >> 20} MiB: skipped"
+                    if line is TOO_LONG
+                    else f"line is not valid {codec}"
+                )
+                on_error(InputError(f"{where}:{number}", message))
+                continue
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if line.strip():
+                record = _parse_record(line, f"{where}:{number}", where, on_error)
+                if record is not None:
+                    yield record
+    except UnicodeDecodeError:  # a UTF-16 stream cut in the middle of a character
+        on_error(InputError(f"{where}:{progress.line + 1}", f"not valid {codec}: the rest skipped"))
+
+
+def _parse_record(
+    line: bytes, default_id: str, where: str, on_error: ErrorHandler
+) -> Record | None:
+    try:
+        data = parse_json_line(line)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return Record.from_dict(data, default_id, where)
+    except UnicodeDecodeError:
+        on_error(InputError(default_id, "line is not valid UTF-8"))
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        on_error(InputError(default_id, f"malformed JSONL record: {error}"))
+    return None
 
 
 def parse_jsonl_line(line: bytes, where: str, number: int) -> Record | None:
-    """The record on line ``number`` (from 1) of JSONL file ``where``; ``None`` if blank.
+    """The record on line ``number`` (from 1) of UTF-8 JSONL file ``where``, parsed as the
+    reader parses it; ``None`` for a blank line. Raises ``InputError`` for a bad line.
 
-    Raises ``InputError`` for a line that is not a JSON record.
+    (The Spark engine reads lines split by Hadoop and parses each with this.)
     """
     if number == 1:
         line = line.removeprefix(b"\xef\xbb\xbf")
     if not line.strip():
         return None
+    return _parse_record(line, f"{where}:{number}", where, raise_error)
+
+
+def parse_json_line(line: bytes) -> Any:
+    """One JSON value, strictly: NaN and Infinity (which JSON lacks, and which would be
+    written back as invalid JSON) become null; nesting is capped at ``MAX_JSON_DEPTH``."""
     try:
-        data = json.loads(line)
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
-        return Record.from_dict(data, f"{where}:{number}", where)
-    except UnicodeDecodeError:
-        raise InputError(f"{where}:{number}", "line is not valid UTF-8") from None
-    except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise InputError(f"{where}:{number}", f"malformed JSONL record: {error}") from None
+        data = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        data = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        # Counting brackets is cheap; walking the value only when it could be too deep.
+        opening = line.count(b"[") + line.count(b"{")
+        depth = _depth(data) if opening > MAX_JSON_DEPTH else 0
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def _no_constant(_name: str) -> None:
+    return None
+
+
+def _finite_float(text: str) -> float | None:
+    value = float(text)
+    return value if math.isfinite(value) else None  # 1e999 reads as infinity
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (without recursion: it may be deep)."""
+    deepest = 0
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return deepest
+
+
+# Markers for lines that cannot be parsed, compared by identity.
+TOO_LONG = b"\0too long\0"
+NOT_DECODED = b"\0not decoded\0"
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``stream``; ``TOO_LONG`` for one over ``MAX_RECORD_BYTES`` (skipped
+    without holding it in memory)."""
+    while line := stream.readline(MAX_RECORD_BYTES + 1):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield TOO_LONG
+        else:
+            yield line
+
+
+def _decoded_lines(stream: BinaryIO, codec: str) -> Iterator[bytes]:
+    """The lines of a UTF-16 or UTF-32 stream, as UTF-8 (``NOT_DECODED`` for a line with
+    bytes that do not decode: that line's error, not the file's)."""
+    text = io.TextIOWrapper(stream, encoding=codec, errors=UNDECODABLE, newline="\n")
+    while line := text.readline(MAX_RECORD_BYTES + 1):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith("\n"):
+            while (rest := text.readline(1 << 20)) and not rest.endswith("\n"):
+                pass
+            yield TOO_LONG
+        elif UNDECODABLE_MARK in line:
+            yield NOT_DECODED
+        else:
+            yield line.encode("utf-8", "surrogatepass")
+
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return UNDECODABLE_MARK, error.end
+
+
+# A lone surrogate: what no valid UTF-16 or UTF-32 decodes to, so it marks the bytes that did not.
+UNDECODABLE = "ingest-undecodable"
+UNDECODABLE_MARK = "\udcff"
+codecs.register_error(UNDECODABLE, _mark_undecodable)
+
+
+def _wide_codec(head: bytes) -> str | None:
+    return next((codec for start, codec in WIDE_JSONL_STARTS if head.startswith(start)), None)
 
 
 class _SeenIds:
@@ -324,22 +630,33 @@ class _SeenIds:
 
     def __init__(self) -> None:
         self._hashes: set[int] = set()
+        # The next number to try for a fallback already taken: one id repeated N times
+        # costs N tries, not N^2 / 2.
+        self._next: dict[int, int] = {}
 
     def unique(self, record: Record) -> Record:
         if self._add(record.id):
             return record
         fallback = record.source if record.id != record.source else f"{record.source}#dup"
-        n = 1
         candidate = fallback
+        key = _hash(fallback)
+        n = self._next.get(key, 1)
+        if n > 1:
+            candidate = f"{fallback}~{n}"
         while not self._add(candidate):
             n += 1
             candidate = f"{fallback}~{n}"
+        self._next[key] = n + 1
         record.id = candidate
         return record
 
     def _add(self, record_id: str) -> bool:
-        key = xxhash.xxh3_64_intdigest(record_id.encode("utf-8", "surrogatepass"))
+        key = _hash(record_id)
         if key in self._hashes:
             return False
         self._hashes.add(key)
         return True
+
+
+def _hash(record_id: str) -> int:
+    return xxhash.xxh3_64_intdigest(record_id.encode("utf-8", "surrogatepass"))

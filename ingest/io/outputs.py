@@ -7,10 +7,12 @@ import gzip
 import lzma
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import IO, Any
 
 import zstandard
@@ -20,6 +22,8 @@ from ..record import Record
 from .inputs import STDIN, compression_of
 
 SURROGATES = re.compile(r"[\ud800-\udfff]")
+DESCRIPTOR_LINK = re.compile(r"^/(?:dev/fd|proc/(?P<pid>self|\d+)/fd)/(?P<fd>\d+)$")
+MAX_LINKS = 40
 
 
 def encode_line(record: Record) -> bytes:
@@ -35,17 +39,14 @@ def write_records(records: Iterable[Record], output: str | None = None) -> int:
     """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``), or as Parquet to
     a ``.parquet`` file; returns the count.
 
-    A file is written to a temporary file beside it and renamed into place only when every
-    record was written, so a failed run never leaves half a corpus or truncates an old one.
+    A regular file is written to a temporary file beside it and renamed into place only when
+    every record was written, so a failed run never leaves half a corpus or truncates an old
+    one. A device, a FIFO or ``/dev/stdout`` is written directly.
     """
-    if output is None or output == STDIN:
-        return _write_stream(records, sys.stdout.buffer)
-    if output.lower().endswith(".parquet"):
-        from .parquet import write_parquet  # pyarrow is an optional extra: imported on use
-
-        return write_parquet(records, output)
-    with atomic_output(output) as stream:
-        return _write_stream(records, stream)
+    with open_output(output) as out:
+        count = out.write(records)
+        out.commit()
+    return count
 
 
 def _write_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
@@ -58,28 +59,171 @@ def _write_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
 
 
 def check_output_folder(path: str) -> str:
-    """The folder ``path`` will be written in; ``IngestError`` if there is none."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """The folder ``path`` will be written in; ``IngestError`` if there is none, or if
+    ``path`` is a folder itself (found before the work, not at the rename after it)."""
+    target = _target(path)
+    if target.descriptor is not None or target.special:
+        return os.path.dirname(target.path)
+    if os.path.isdir(target.path):
+        raise IngestError(f"{path}: is a folder, not a file")
+    folder = os.path.dirname(target.path)
     if not os.path.isdir(folder):
         raise IngestError(f"{path}: the folder for the output does not exist")
     return folder
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where an output path leads: a file to replace, a special file, or an open descriptor."""
+
+    path: str
+    existing: os.stat_result | None = None
+    special: bool = False  # a device or FIFO: written in place
+    descriptor: int | None = None  # /dev/stdout, /dev/fd/N, /proc/self/fd/N: that descriptor
+
+
+def _target(path: str) -> _Target:
+    descriptor = _descriptor_in_links(path)
+    if descriptor is not None:
+        return _Target(path, descriptor=descriptor)
+    real = os.path.realpath(path)  # a symlink's target is what gets replaced
+    try:
+        existing = os.stat(real)
+    except OSError:
+        return _Target(real)
+    if stat.S_ISREG(existing.st_mode) or stat.S_ISDIR(existing.st_mode):
+        return _Target(real, existing)
+    return _Target(real, existing, special=True)
+
+
+def _descriptor_in_links(path: str) -> int | None:
+    """N when ``path`` is, or links through, ``/dev/fd/N`` or ``/proc/self/fd/N``: reopening
+    such a link would truncate what the shell opened (``>>``), so the descriptor is used."""
+    current = os.path.abspath(path)
+    for _ in range(MAX_LINKS):
+        match = DESCRIPTOR_LINK.match(current)
+        if match and match["pid"] in (None, "self", str(os.getpid())):
+            return int(match["fd"])
+        if not os.path.islink(current):
+            return None
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+        current = os.path.normpath(current)
+    return None
+
+
+@dataclass
+class OutputFile:
+    """An output being written: ``commit()`` puts it in place, anything else leaves the old
+    file as it was. ``stream`` compresses by the path's suffix."""
+
+    stream: IO[bytes]
+    raw: IO[bytes]
+    target: _Target
+    temporary: str | None
+    parquet: bool = False
+    committed: bool = False
+
+    @property
+    def atomic(self) -> bool:
+        """Whether the output replaces a file (and so whether not committing keeps it)."""
+        return self.temporary is not None
+
+    def write(self, records: Iterable[Record]) -> int:
+        """Write ``records`` as JSONL lines (or Parquet, for a ``.parquet`` path); returns the
+        count."""
+        if self.parquet:
+            from .parquet import write_parquet_stream  # pyarrow is an optional extra
+
+            return write_parquet_stream(records, self.stream)
+        return _write_stream(records, self.stream)
+
+    def commit(self) -> None:
+        """Finish the stream and rename the temporary file over the target."""
+        self._close()
+        if self.temporary is not None:
+            os.replace(self.temporary, self.target.path)
+        self.committed = True
+
+    def discard(self) -> None:
+        """Drop what was written (a special file or stdout cannot take it back)."""
+        with suppress(OSError, ValueError):
+            self._close()
+        if self.temporary is not None and not self.committed:
+            with suppress(FileNotFoundError):
+                os.unlink(self.temporary)
+
+    def _close(self) -> None:
+        if self.raw.closed:
+            return
+        if self.stream is not self.raw:
+            self.stream.close()  # the compressor's end of stream; leaves the file open
+        self.raw.flush()
+        if self.temporary is not None:
+            os.fsync(self.raw.fileno())  # on disk before the rename makes it the output
+        if self.raw is not sys.stdout.buffer:
+            self.raw.close()
+
+
+@contextmanager
+def open_output(path: str | None) -> Iterator[OutputFile]:
+    """An ``OutputFile`` for ``path`` (stdout for ``None`` or ``-``), discarded unless committed."""
+    output = _open_output(path)
+    try:
+        yield output
+    finally:
+        if not output.committed:
+            output.discard()
+
+
+def _open_output(path: str | None) -> OutputFile:
+    if path is None or path == STDIN:
+        stdout = sys.stdout.buffer
+        return OutputFile(stdout, stdout, _Target("-"), None)
+    check_output_folder(path)
+    target = _target(path)
+    temporary = None
+    if target.descriptor is not None:
+        raw: IO[bytes] = os.fdopen(os.dup(target.descriptor), "wb")
+    elif target.special:
+        raw = open(target.path, "wb")  # noqa: SIM115 (closed by OutputFile)
+    else:
+        fd, temporary = tempfile.mkstemp(
+            prefix=".ingest-", suffix=".tmp", dir=os.path.dirname(target.path)
+        )
+        try:  # from here on, Ctrl-C or SIGTERM must not leave the temporary file behind
+            _take_mode_and_owner(temporary, target.existing)
+            raw = os.fdopen(fd, "wb")
+            return _output_file(path, raw, target, temporary)
+        except BaseException:
+            with suppress(OSError):
+                os.close(fd)
+            os.unlink(temporary)
+            raise
+    return _output_file(path, raw, target, temporary)
+
+
+def _output_file(path: str, raw: IO[bytes], target: _Target, temporary: str | None) -> OutputFile:
+    parquet = path.lower().endswith(".parquet")
+    return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary, parquet)
+
+
+def _take_mode_and_owner(temporary: str, existing: os.stat_result | None) -> None:
+    """The replacement keeps the old file's mode and owner; a new file gets the mode a new
+    file would have under the umask (mkstemp makes it private)."""
+    if existing is None:
+        os.chmod(temporary, 0o666 & ~_umask())
+        return
+    os.chmod(temporary, stat.S_IMODE(existing.st_mode))
+    with suppress(PermissionError):  # only root may give a file to someone else
+        os.chown(temporary, existing.st_uid, existing.st_gid)
+
+
 @contextmanager
 def atomic_output(path: str) -> Iterator[IO[bytes]]:
     """A binary stream (compressed by ``path``'s suffix) that replaces ``path`` on success."""
-    folder = check_output_folder(path)
-    fd, temporary = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp makes a private file; the output gets the mode a new file would have.
-        os.chmod(temporary, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as raw, _compress(raw, compression_of(path)) as stream:
-            yield stream
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with open_output(path) as output:
+        yield output.stream
+        output.commit()
 
 
 def _umask() -> int:
@@ -100,7 +244,8 @@ COMPRESSED_WRITERS: dict[str, Callable[[IO[bytes]], Any]] = {
 }
 
 
-def _compress(raw: IO[bytes], compression: str | None) -> AbstractContextManager[IO[bytes]]:
+def _compress(raw: IO[bytes], compression: str | None) -> IO[bytes]:
     if compression is None:
-        return nullcontext(raw)
-    return COMPRESSED_WRITERS[compression](raw)
+        return raw
+    writer: IO[bytes] = COMPRESSED_WRITERS[compression](raw)
+    return writer

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import IngestError
 from ..record import Record
@@ -97,17 +97,22 @@ def record_schema(pa: Any) -> pa.Schema:
 
 def write_parquet(records: Iterable[Record], path: str) -> int:
     """Write ``records`` to ``path`` as Parquet, atomically like JSONL; returns the count."""
+    with atomic_output(path) as stream:
+        return write_parquet_stream(records, stream)
+
+
+def write_parquet_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
+    """Write ``records`` as Parquet to an open binary stream; returns the count."""
     pa = _pyarrow()
     schema = record_schema(pa)
     count = 0
-    with atomic_output(path) as stream:
-        writer = pa.parquet.ParquetWriter(stream, schema)
-        try:
-            for rows in _batches((row(r, schema) for r in records), ROWS_PER_BATCH):
-                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
-                count += len(rows)
-        finally:
-            writer.close()
+    writer = pa.parquet.ParquetWriter(stream, schema)
+    try:
+        for rows in _batches((row(r, schema) for r in records), ROWS_PER_BATCH):
+            writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
+            count += len(rows)
+    finally:
+        writer.close()
     return count
 
 

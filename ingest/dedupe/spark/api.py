@@ -51,14 +51,16 @@ def dedupe_files(
     inputs: Iterable[str],
     config: DedupeConfig,
     strict: bool = False,
+    hidden: bool = False,
 ) -> SparkRun:
     """Dedupe the JSONL and Parquet files ``inputs`` name (files, folders, globs, URIs).
 
     Bad inputs are skipped and listed in ``errors`` (``strict``: the first raises
-    ``InputError``). Raises ``IngestError`` when ids repeat: the local reader renames a
-    repeated id in input order, which does not scale out.
+    ``InputError``); hidden files are read with ``hidden``. Raises ``IngestError`` when
+    ids repeat: the local reader renames a repeated id in input order, which does not scale
+    out.
     """
-    listing = list_inputs(spark, inputs)
+    listing = list_inputs(spark, inputs, hidden)
     errors = [str(error) for error in listing.errors]
     files = []
     for item in listing.files:

@@ -123,7 +123,7 @@ def _run(
     output: str | None,
     clusters: str | None,
 ) -> RunStats:
-    result = dedupe_files(spark, run.inputs, config, strict=run.strict)
+    result = dedupe_files(spark, run.inputs, config, strict=run.strict, hidden=run.hidden)
     for message in result.errors:
         click.echo(f"ingest: error: {message}", err=True)
     _write(spark, result.records, output)

@@ -25,6 +25,8 @@ from ...io.inputs import (
     READ_ERRORS,
     InputFile,
     _decompress,
+    _Progress,
+    _read_jsonl,
     _stem_suffix,
     compression_of,
     expand_argument,
@@ -60,7 +62,7 @@ class Listing:
     errors: list[InputError]
 
 
-def list_inputs(spark: SparkSession, arguments: Iterable[str]) -> Listing:
+def list_inputs(spark: SparkSession, arguments: Iterable[str], hidden: bool = False) -> Listing:
     """The files ``arguments`` name, in the local reader's order."""
     files: list[InputFile] = []
     errors: list[InputError] = []
@@ -69,7 +71,8 @@ def list_inputs(spark: SparkSession, arguments: Iterable[str]) -> Listing:
             if URI.match(argument) and not argument.startswith("file://"):
                 files.extend(_hadoop_files(spark, argument))
             else:
-                files.extend(f for f in expand_argument(argument) if not _is_marker(f.relative))
+                named = expand_argument(argument, hidden=hidden)
+                files.extend(f for f in named if not _is_marker(f.relative))
         except InputError as error:
             errors.append(error)
     return Listing(files, errors)
@@ -156,12 +159,17 @@ def _parse(where: str, line: bytes, index: int) -> Iterator[Parsed]:
 
 
 def _parse_whole(where: str, file: tuple[str, bytes]) -> Iterator[Parsed]:
+    """A whole (compressed) file, read by the local reader itself."""
+    errors: list[str] = []
     try:
         with _decompress(io.BytesIO(file[1]), compression_of(where)) as stream:
-            for number, line in enumerate(stream):
-                yield from _parse(where, line, number)
+            for record in _read_jsonl(stream, where, lambda e: errors.append(str(e)), _Progress()):
+                yield from ((False, message) for message in errors)
+                errors.clear()
+                yield (True, record)
     except READ_ERRORS as error:
-        yield (False, f"{where}: cannot read: {error}")
+        errors.append(f"{where}: cannot read: {error}")
+    yield from ((False, message) for message in errors)
 
 
 def _read_parquet(spark: SparkSession, item: InputFile) -> RDD[Parsed]:
