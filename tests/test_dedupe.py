@@ -259,6 +259,9 @@ def test_index_errors_are_clear_and_leave_no_output(tmp_path: Path) -> None:
     mismatch = invoke(["dedupe", "--num-perm", "64", "--index", str(index), str(SAMPLES)])
     assert mismatch.exit_code == 1
     assert "index was built with num_perm=128 (this run: 64)" in mismatch.stderr
+    frames = invoke(["dedupe", "--common-sentences", "0", "--index", str(index), str(SAMPLES)])
+    assert frames.exit_code == 1
+    assert "index was built with common_sentences=10 (this run: 0)" in frames.stderr
 
 
 def test_report_and_index_in_missing_folders_fail_before_any_output(tmp_path: Path) -> None:

@@ -160,6 +160,10 @@ class Deduplicator:
             "ngram": c.ngram,
             "shingle": c.shingle,
             "scheme": self.signer.scheme,
+            # Signatures leave out what a run takes for a site's frame: compare only with an
+            # archive that left out frames by the same rule.
+            "common_lines": c.common_lines,
+            "common_sentences": c.common_sentences,
         }
 
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
