@@ -9,7 +9,7 @@ from ...cli import cli
 
 def main() -> None:
     """The spark engine's entry point (``scripts/spark_dedupe.py`` for spark-submit)."""
-    cli(["dedupe", "--engine", "spark", *sys.argv[1:]], prog_name="ingest dedupe --engine spark")
+    cli(["dedupe", "--engine", "spark", *sys.argv[1:]], prog_name="ingest")
 
 
 if __name__ == "__main__":
