@@ -195,13 +195,9 @@ class Deduplicator:
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
         for record in spool.extend(records):
-            site = self._sites.add(url_host(record))
-            pieces = sentence_pieces(record.text)
-            self._units.append(shingle_unit(" ".join(pieces), self.config.shingle) == "char")
-            if count_lines and site:
-                lines.add(set(line_keys(record.text, site).values()))
-            if count_sentences:
-                sentences.add(sentence_keys(pieces, site))
+            line_set, sentence_set = self._learn(record)
+            lines.add(line_set)
+            sentences.add(sentence_set)
         common = CommonParts(
             lines.at_least(count_lines), sentences.at_least(count_sentences), self.config.ngram
         )
@@ -209,13 +205,29 @@ class Deduplicator:
             common.variants = self._common_shingles(spool, common)
         return common
 
+    def _learn(self, record: Record) -> tuple[set[int], set[int]]:
+        """Pass 1 for one document: its site and shingle unit (remembered by position), and
+        the keys of its lines and of its sentences to count (none when a count is off)."""
+        site = self._sites.add(url_host(record))
+        pieces = sentence_pieces(record.text)
+        self._units.append(shingle_unit(" ".join(pieces), self.config.shingle) == "char")
+        lines: set[int] = set()
+        if self.config.common_lines and site:
+            lines = set(line_keys(record.text, site).values())
+        sentences = sentence_keys(pieces, site) if self.config.common_sentences else set()
+        return lines, sentences
+
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
         """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
         found = KeyCounter()
         for position, record in enumerate(spool):
-            site, unit = self._sites.of(position), self._unit(position)
-            found.add(set(common.common_shingles(record.text, site, unit).tolist()))
+            found.add(self._variant_keys(common, record, position))
         return found.at_least(1)
+
+    def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
+        """Hashes of the shingles of one document's common sentences."""
+        site, unit = self._sites.of(position), self._unit(position)
+        return set(common.common_shingles(record.text, site, unit).tolist())
 
     def _unit(self, position: int) -> str:
         return "char" if self._units[position] else "word"
@@ -288,17 +300,27 @@ class Deduplicator:
         tie = table.ids[i] if self.config.keep != "first" else ""
         return (1, rule, tie, i)
 
-    def _decide(self) -> None:
+    def _judge(self) -> Judge:
         sizes, exact = self._column("sizes"), self._column("exact")
-        judge = Judge(self._column("signatures"), sizes, exact, self.config.threshold, self._exact)
+        return Judge(self._column("signatures"), sizes, exact, self.config.threshold, self._exact)
+
+    def _decide(self) -> None:
+        judge = self._judge()
+        union = UnionFind()
+        active = self._union_exact_groups(union, judge.hashes) & (judge.sizes > 0)
+        pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
+        self._decide_graph(union, judge, pairs)
+
+    def _decide_graph(self, union: UnionFind, judge: Judge, pairs: np.ndarray) -> None:
+        """The verified edges among candidate ``pairs`` (after the exact groups, in
+        ``union``), then the duplicates of each component. Components are decided apart
+        from each other: the Spark engine calls this a component at a time (engine_api.py)."""
+        exact = judge.hashes
 
         def similarity_to(a: int, b: int) -> float:
             pair = judge.similarity(a, b)
             return pair.score(self.config.threshold) or pair.closeness()
 
-        union = UnionFind()
-        active = self._union_exact_groups(union, exact) & (sizes > 0)
-        pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
         for a, b in judge.verified_edges(pairs, union.connected):
             union.link(a, b)
         offset = len(self.archive)
@@ -372,11 +394,7 @@ class Deduplicator:
             if decision is not None and not self.config.mark:
                 continue
             kept = decision.kept if decision else offset + position
-            record.metadata["dedupe"] = {
-                "cluster": self.record_id(kept),
-                "duplicate_of": self.record_id(kept) if decision else "",
-                "similarity": round(decision.similarity, 4) if decision else 1.0,
-            }
+            record.metadata["dedupe"] = annotation(self.record_id(kept), decision)
             yield record
 
     def clusters(self) -> Iterator[dict[str, Any]]:
@@ -410,6 +428,15 @@ class Deduplicator:
             sizes=np.concatenate([self.archive.sizes, table.sizes[kept]]),
             exact=np.concatenate([self.archive.exact, table.exact[kept]]),
         )
+
+
+def annotation(kept_id: str, decision: Decision | None) -> dict[str, Any]:
+    """``metadata.dedupe`` of a record: its cluster, whose copy it is, and how alike."""
+    return {
+        "cluster": kept_id,
+        "duplicate_of": kept_id if decision else "",
+        "similarity": round(decision.similarity, 4) if decision else 1.0,
+    }
 
 
 def _exact_groups(exact: np.ndarray) -> Iterator[list[int]]:
