@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -38,11 +37,16 @@ def test_tree_metadata_is_trafilaturas_on_real_pages(path: Path) -> None:
     assert find_author(tree) == extract_author(tree)
 
 
-@pytest.mark.parametrize("name", ["001", "lwn-1"])
+# The bylines of the pages' expected-metadata.json (shared/dev-data/readability); not copied:
+# the tests run the CLI over tests/data, where a .json file is read as JSONL.
+EXPECTED_BYLINES = {"001": "Nicolas Perriault", "lwn-1": "By Nathan Willis\n   March 25, 2015"}
+
+
+@pytest.mark.parametrize("name", EXPECTED_BYLINES)
 def test_byline_from_the_markup_matches_the_expected_one(name: str) -> None:
-    expected = json.loads((READABILITY / name / "expected-metadata.json").read_text("utf-8"))
     page = extract_html((READABILITY / name / "source.html").read_text(encoding="utf-8"))
-    assert page.author.split()[:2] == expected["byline"].removeprefix("By ").split()[:2]
+    expected = EXPECTED_BYLINES[name].removeprefix("By ")
+    assert page.author.split()[:2] == expected.split()[:2]
 
 
 BYLINES = {
