@@ -89,3 +89,24 @@ def test_cli_takes_the_byline_from_the_markup(tmp_path: Path) -> None:
     (record,) = parse_jsonl(result.stdout_bytes)
     assert record["metadata"]["author"] == "Nicolas Perriault"
     assert "JavaScript" in record["text"]
+
+
+def test_article_kept_when_the_metadata_step_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(tree: HtmlElement, date_params: dict[str, str]) -> None:
+        raise ValueError("odd markup")
+
+    monkeypatch.setattr("ingest.clean.html.tree_metadata", broken)
+    html = (HTML / "article.html").read_text(encoding="utf-8")
+    page = extract_html(html)
+    # no title to move out: the headline stays the first paragraph
+    headline, first, *_ = page.text.split("\n\n")
+    assert headline == "Geneva forum discusses NGO role in human rights"
+    assert first.startswith("Representatives from international")
+    assert (page.title, page.author, page.date) == ("", "", "")
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    result = invoke(["clean", "-q", str(tmp_path / "page.html")])
+    assert result.exit_code == 0, result.stderr
+    (record,) = parse_jsonl(result.stdout_bytes)
+    assert "\n\nRepresentatives from international" in record["text"]

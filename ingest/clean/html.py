@@ -120,25 +120,28 @@ def _is_hidden(element: HtmlElement) -> bool:
 
 
 def _article(tree: HtmlElement) -> HtmlPage:
+    # Each step may fail on its own: an article without metadata, or metadata without one.
     metadata = _trafilatura(tree_metadata, tree, date_params=DATE_PARAMS)
-    url = metadata.url if metadata is not None else None
+    url = _field(metadata, "url") or None
     document = _trafilatura(trafilatura.bare_extraction, tree, url=url, **TRAFILATURA_OPTIONS)
-    if metadata is None:
-        return HtmlPage()
-    title = (metadata.title or "").strip()
-    text = (document.text if document is not None else "") or ""
-    paragraphs = [line.strip() for line in text.split("\n")]
+    title = _field(metadata, "title")
+    paragraphs = [line.strip() for line in _field(document, "text").split("\n")]
     paragraphs = [p for p in paragraphs if p]
     if paragraphs and title and paragraphs[0] == title:  # the title is metadata.title
         paragraphs = paragraphs[1:]
     return HtmlPage(
         text="\n\n".join(paragraphs),
         title=title,
-        date=metadata.date or "",
-        author=metadata.author or "",
-        publisher=metadata.sitename or "",
-        url=metadata.url or "",
+        date=_field(metadata, "date"),
+        author=_field(metadata, "author"),
+        publisher=_field(metadata, "sitename"),
+        url=_field(metadata, "url"),
     )
+
+
+def _field(document: Any, name: str) -> str:
+    """A text field of a trafilatura ``Document``; ``""`` when missing or no document."""
+    return str(getattr(document, name, None) or "").strip()
 
 
 def _trafilatura(function: Any, tree: HtmlElement, **options: Any) -> Any:
