@@ -110,3 +110,16 @@ def test_article_kept_when_the_metadata_step_fails(
     assert result.exit_code == 0, result.stderr
     (record,) = parse_jsonl(result.stdout_bytes)
     assert "\n\nRepresentatives from international" in record["text"]
+
+
+def test_in_chrome_remembers_the_same_answers_it_computes() -> None:
+    from ingest.clean.listing import in_chrome
+
+    tree = tree_of(
+        (HTML / "article_with_widgets.html").read_text(encoding="utf-8", errors="replace")
+    )
+    elements = [e for e in tree.iter() if isinstance(e.tag, str)]
+    known: dict[HtmlElement, bool] = {}
+    remembered = [in_chrome(e, known) for e in reversed(elements)][::-1]
+    assert remembered == [in_chrome(e) for e in elements]
+    assert any(remembered) and not all(remembered)
