@@ -10,6 +10,7 @@ from trafilatura.metadata import extract_author, extract_metadata
 from trafilatura.utils import load_html
 
 from ingest.clean.html import DATE_PARAMS, extract_html
+from ingest.clean.listing import in_chrome
 from ingest.clean.metadata import find_author, tree_metadata
 
 from .conftest import invoke, parse_jsonl
@@ -113,8 +114,6 @@ def test_article_kept_when_the_metadata_step_fails(
 
 
 def test_in_chrome_remembers_the_same_answers_it_computes() -> None:
-    from ingest.clean.listing import in_chrome
-
     tree = tree_of(
         (HTML / "article_with_widgets.html").read_text(encoding="utf-8", errors="replace")
     )
