@@ -576,7 +576,17 @@ def split(run: RunOptions, **option: Any) -> None:
 @common_options
 @dedupe_options
 @JOBS
-def dedupe(run: RunOptions, **option: Any) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(("local", "spark")),
+    default="local",
+    show_default=True,
+    help="Run here, or on Spark (pip install 'ingest[spark]'; JSONL/Parquet files, -o a folder).",
+)
+@click.option(
+    "--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])."
+)
+def dedupe(run: RunOptions, engine: str, master: str | None, **option: Any) -> None:
     """Remove exact and near-duplicate documents (MinHash LSH), across all sources, keeping
     one record per story in input order.
 
@@ -585,7 +595,15 @@ def dedupe(run: RunOptions, **option: Any) -> None:
       ingest clean pages/ | ingest split | ingest dedupe > corpus.jsonl
       ingest dedupe --mark --clusters clusters.jsonl stories.jsonl -o marked.jsonl
       ingest dedupe --index archive.idx today.jsonl -o new-stories.jsonl
+      ingest dedupe --engine spark --master 'local[4]' stories/ -o deduped.jsonl.gz
     """
+    if engine == "spark":
+        from .dedupe.spark import run_dedupe  # PySpark is imported only when asked for
+
+        run_dedupe(run, option, master)
+        return
+    if master:
+        raise click.UsageError("--master needs --engine spark")
     stage, summary, later = dedupe_stage(option)
     execute("dedupe", stage, run, details=summary, later=later)
 

@@ -109,8 +109,9 @@ def find_listing(
 
 
 def _candidates(tree: HtmlElement, base_url: str, min_items: int) -> Iterator[Listing]:
+    known: dict[HtmlElement, bool] = {}
     for container, group in _groups(tree, min_items):
-        if in_chrome(container):
+        if in_chrome(container, known):
             continue
         items = _items(group, base_url)
         if len(items) >= min_items:
@@ -241,14 +242,29 @@ def _collect_text(element: HtmlElement, title: HtmlElement, parts: list[str]) ->
         parts.append("\n")
 
 
-def in_chrome(element: HtmlElement) -> bool:
+def in_chrome(element: HtmlElement, known: dict[HtmlElement, bool] | None = None) -> bool:
+    """Whether ``element`` is navigation or a widget, or inside one. ``known`` remembers the
+    answer for the elements walked (the groups of a page share most of their ancestors)."""
+    known = {} if known is None else known
+    walked = []
+    answer = False
     for node in (element, *element.iterancestors()):
-        if node.tag in CHROME_TAGS:
-            return True
-        hint = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('role') or ''}"
-        if hint.strip() and CHROME_HINT.search(hint):
-            return True
-    return False
+        if node in known:
+            answer = known[node]
+            break
+        walked.append(node)
+        if _is_chrome(node):
+            answer = True
+            break
+    known.update(dict.fromkeys(walked, answer))
+    return answer
+
+
+def _is_chrome(node: HtmlElement) -> bool:
+    if node.tag in CHROME_TAGS:
+        return True
+    hint = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('role') or ''}"
+    return bool(hint.strip() and CHROME_HINT.search(hint))
 
 
 def _is_most_of_page(listing: Listing, page_chars: int) -> bool:

@@ -104,6 +104,11 @@ class _Table:
             self.ids.append(record_id)
         self._count += added
 
+    def add(self, record_id: str, values: dict[str, Any]) -> None:
+        """Append one document's columns (the Spark engine's features of it)."""
+        row = {name: np.asarray([values[name]]) for name in COLUMNS}
+        self.extend(Signed(ids=[record_id], **row))
+
     def trim(self) -> None:
         for name in COLUMNS:
             setattr(self, name, getattr(self, name)[: self._count])
@@ -248,6 +253,16 @@ class Deduplicator:
             common.variants = self._common_shingles(spool, common)
         return common
 
+    def _learn(self, record: Record) -> tuple[set[int], set[int]]:
+        """Pass 1 for one document: its site and shingle unit (remembered by position), and
+        the keys of its lines and of its sentences to count (none when a count is off).
+        The Spark engine's entry (engine_api.py); ``run`` does this a chunk at a time."""
+        c = self.config
+        [seen] = Survey(c.shingle, bool(c.common_lines), bool(c.common_sentences))([record])
+        self._sites.add(seen.site)
+        self._units.append(seen.by_char)
+        return set(seen.lines.tolist()), set(seen.sentences.tolist())
+
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
         """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
         found = KeyCounter()
@@ -273,6 +288,11 @@ class Deduplicator:
         for position, record in enumerate(spool):
             yield Placed(record, self._sites.of(position), self._unit(position))
 
+    def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
+        """Hashes of the shingles of one document's common sentences."""
+        site, unit = self._sites.of(position), self._unit(position)
+        return set(common.common_shingles(record.text, site, unit).tolist())
+
     def _unit(self, position: int) -> str:
         return "char" if self._units[position] else "word"
 
@@ -284,6 +304,12 @@ class Deduplicator:
         unit = self._unit(position)
         story = self._common.story(record.text, self._sites.of(position), unit, normalized)
         return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
+
+    def _sign(self, record: Record, position: int) -> None:
+        """Pass 2 for one document (the Spark engine's entry; ``run`` signs in chunks)."""
+        c = self.config
+        placed = Placed(record, self._sites.of(position), self._unit(position))
+        self._table.extend(Signing(self._common, c.ngram, c.num_perm, c.seed)([placed]))
 
     def _shingles_of(self, index: int) -> set[bytes] | None:
         """The compared shingles of document ``index``, read back from the spool (``None``
@@ -330,17 +356,27 @@ class Deduplicator:
         tie = table.ids[i] if self.config.keep != "first" else ""
         return (1, rule, tie, i)
 
-    def _decide(self) -> None:
+    def _judge(self) -> Judge:
         sizes, exact = self._column("sizes"), self._column("exact")
-        judge = Judge(self._column("signatures"), sizes, exact, self.config.threshold, self._exact)
+        return Judge(self._column("signatures"), sizes, exact, self.config.threshold, self._exact)
+
+    def _decide(self) -> None:
+        judge = self._judge()
+        union = UnionFind()
+        active = self._union_exact_groups(union, judge.hashes) & (judge.sizes > 0)
+        pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
+        self._decide_graph(union, judge, pairs)
+
+    def _decide_graph(self, union: UnionFind, judge: Judge, pairs: np.ndarray) -> None:
+        """The verified edges among candidate ``pairs`` (after the exact groups, in
+        ``union``), then the duplicates of each component. Components are decided apart
+        from each other: the Spark engine calls this a component at a time (engine_api.py)."""
+        exact = judge.hashes
 
         def similarity_to(a: int, b: int) -> float:
             pair = judge.similarity(a, b)
             return pair.score(self.config.threshold) or pair.closeness()
 
-        union = UnionFind()
-        active = self._union_exact_groups(union, exact) & (sizes > 0)
-        pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
         for a, b in judge.verified_edges(pairs, union.connected):
             union.link(a, b)
         offset = len(self.archive)
@@ -416,11 +452,7 @@ class Deduplicator:
             if decision is not None and not self.config.mark:
                 continue
             kept = decision.kept if decision else offset + position
-            record.metadata["dedupe"] = {
-                "cluster": self.record_id(kept),
-                "duplicate_of": self.record_id(kept) if decision else "",
-                "similarity": round(decision.similarity, 4) if decision else 1.0,
-            }
+            record.metadata["dedupe"] = annotation(self.record_id(kept), decision)
             yield record
 
     def clusters(self) -> Iterator[dict[str, Any]]:
@@ -454,6 +486,15 @@ class Deduplicator:
             sizes=np.concatenate([self.archive.sizes, table.sizes[kept]]),
             exact=np.concatenate([self.archive.exact, table.exact[kept]]),
         )
+
+
+def annotation(kept_id: str, decision: Decision | None) -> dict[str, Any]:
+    """``metadata.dedupe`` of a record: its cluster, whose copy it is, and how alike."""
+    return {
+        "cluster": kept_id,
+        "duplicate_of": kept_id if decision else "",
+        "similarity": round(decision.similarity, 4) if decision else 1.0,
+    }
 
 
 def _exact_groups(exact: np.ndarray, comparable: np.ndarray) -> Iterator[list[int]]:

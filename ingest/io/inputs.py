@@ -527,6 +527,19 @@ def _parse_record(
     return None
 
 
+def parse_jsonl_line(line: bytes, where: str, number: int) -> Record | None:
+    """The record on line ``number`` (from 1) of UTF-8 JSONL file ``where``, parsed as the
+    reader parses it; ``None`` for a blank line. Raises ``InputError`` for a bad line.
+
+    (The Spark engine reads lines split by Hadoop and parses each with this.)
+    """
+    if number == 1:
+        line = line.removeprefix(b"\xef\xbb\xbf")
+    if not line.strip():
+        return None
+    return _parse_record(line, f"{where}:{number}", where, raise_error)
+
+
 def parse_json_line(line: bytes) -> Any:
     """One JSON value, strictly: NaN and Infinity (which JSON lacks, and which would be
     written back as invalid JSON) become null; nesting is capped at ``MAX_JSON_DEPTH``."""
