@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from _common import peak_rss_mb, table
-from datasketch import MinHash, MinHashLSH
 from dedupe_devset import (
     FRAMED_KINDS,
     GROUPS,
@@ -46,6 +45,9 @@ def ingest_clusters(documents: list[Document], config: DedupeConfig) -> dict[str
 
 def baseline_clusters(documents: Iterable[Document]) -> dict[str, str]:
     """The script a user would write first: word 5-grams, MinHashLSH(0.8), keep first."""
+    # Imported here: the tests import this module's corpus generators without the bench extra.
+    from datasketch import MinHash, MinHashLSH
+
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     clusters: dict[str, str] = {}
     order: dict[str, int] = {}
