@@ -15,7 +15,7 @@ import zstandard
 from ingest import InputError, Record, read_records, write_records
 from ingest.io import expand_inputs
 
-from .conftest import SAMPLE_IDS, SAMPLES, invoke, parse_jsonl
+from .conftest import SAMPLE_IDS, SAMPLES, invoke, parse_jsonl, run_ingest
 
 COMPRESSORS = {
     ".gz": gzip.compress,
@@ -179,3 +179,36 @@ def test_lone_surrogates_are_written_as_replacement_characters(tmp_path: Path) -
 def test_expand_inputs_reports_missing_paths(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file or directory"):
         list(expand_inputs([str(tmp_path / "missing")]))
+
+
+def test_a_json_file_of_one_document_over_many_lines(tmp_path: Path) -> None:
+    """A pretty-printed `.json` (an object, or an array of objects) is its records, not one
+    error per line; a `.json` of JSONL lines is still JSONL."""
+    (tmp_path / "a_array.json").write_text(
+        json.dumps([{"id": "x", "text": "one"}, {"text": "two"}, 3], indent=2)
+    )
+    (tmp_path / "b_object.json").write_text(
+        json.dumps({"text": "story", "lang": "en"}, indent=2), encoding="utf-8"
+    )
+    (tmp_path / "c_lines.json").write_text('{"text": "l1"}\n{"text": "l2"}\n')
+    (tmp_path / "d_meta.json").write_text(json.dumps({"title": "no text here"}, indent=2))
+    result = run_ingest(["split", "-q", str(tmp_path)])
+    assert result.returncode == 1
+    records = parse_jsonl(result.stdout)
+    assert [r["text"] for r in records] == ["one", "two", "story", "l1", "l2"]
+    # The ids JSONL lines get: <path>:<n>, n the line or the array's element.
+    assert [r["id"] for r in records] == [
+        "x",
+        f"{tmp_path / 'a_array.json'}:2",
+        f"{tmp_path / 'b_object.json'}:1",
+        f"{tmp_path / 'c_lines.json'}:1",
+        f"{tmp_path / 'c_lines.json'}:2",
+    ]
+    assert records[2]["metadata"]["lang"] == "en"
+    errors = result.stderr.decode().splitlines()
+    assert errors == [
+        f"ingest: error: {tmp_path / 'a_array.json'}:3: expected a JSON object",
+        f'ingest: error: {tmp_path / "d_meta.json"}:1: record has no string "text" field',
+    ]
+    library = list(read_records([str(tmp_path / "b_object.json")]))
+    assert [(r.text, r.metadata["lang"]) for r in library] == [("story", "en")]

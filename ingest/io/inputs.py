@@ -399,6 +399,13 @@ def _read_file(
                 is_jsonl = _looks_like_jsonl(head)
             else:
                 is_jsonl = _stem_suffix(item.path) in JSONL_SUFFIXES
+            if is_jsonl and _stem_suffix(item.path) == ".json":
+                stream, whole = _one_json_document(stream, where, on_error)
+                if whole is not None:
+                    progress.records += len(whole)
+                    yield from whole
+                    report.files_read += 1
+                    return
             if is_jsonl:
                 for record in _read_jsonl(stream, where, on_error, progress):
                     progress.records += 1
@@ -412,6 +419,31 @@ def _read_file(
         on_error(InputError(where, _describe_read_error(error) + _given_out(error, progress)))
     except BinaryInputError as error:
         on_error(InputError(where, str(error)))
+
+
+def _one_json_document(
+    stream: BinaryIO, where: str, on_error: ErrorHandler
+) -> tuple[BinaryIO, list[Record] | None]:
+    """A ``.json`` file that is one JSON document over many lines (an object, or an array of
+    objects) as its records, with the ids JSONL lines would get (``<path>:<n>``); ``None``
+    (and the stream, to be read again) when it is JSONL after all, or too large to hold."""
+    head, stream = _sniff(stream, MAX_RECORD_BYTES + 1)
+    if len(head) > MAX_RECORD_BYTES or b"\n" not in head.strip():
+        return stream, None
+    try:
+        data = parse_json_line(head.removeprefix(b"\xef\xbb\xbf"))
+    except (ValueError, UnicodeDecodeError):
+        return stream, None  # "Extra data": lines of JSONL, each read (and judged) on its own
+    values = data if isinstance(data, list) else [data]
+    records = []
+    for number, value in enumerate(values, start=1):
+        try:
+            if not isinstance(value, dict):
+                raise ValueError("expected a JSON object")
+            records.append(Record.from_dict(value, f"{where}:{number}", where))
+        except ValueError as error:
+            on_error(InputError(f"{where}:{number}", str(error)))
+    return stream, records
 
 
 def _given_out(error: BaseException, progress: _Progress) -> str:
