@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -11,6 +12,18 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def _find_dev_data() -> Path:
+    """``shared/dev-data``: ``$INGEST_DEV_DATA``, else beside the repository (a checkout, CI)
+    or one folder up (a git worktree in a folder of worktrees)."""
+    if os.environ.get("INGEST_DEV_DATA"):
+        return Path(os.environ["INGEST_DEV_DATA"])
+    candidates = [folder / "shared" / "dev-data" for folder in (ROOT.parent, ROOT.parent.parent)]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+DEV_DATA = _find_dev_data()
 
 T = TypeVar("T")
 

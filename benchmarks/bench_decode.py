@@ -40,20 +40,12 @@ from pathlib import Path
 
 import chardet
 import charset_normalizer
-from _common import ROOT, peak_rss_mb, table
+from _common import DEV_DATA, ROOT, peak_rss_mb, table
 
 from ingest.encoding import decode_bytes
 from ingest.errors import BinaryInputError
 
-# shared/ sits beside the repository (CI, the main checkout) or beside the worktrees' folder.
-UCHARDET = next(
-    (
-        folder / "shared" / "dev-data" / "uchardet"
-        for folder in (ROOT.parent, ROOT.parent.parent)
-        if (folder / "shared" / "dev-data" / "uchardet").is_dir()
-    ),
-    ROOT.parent / "shared" / "dev-data" / "uchardet",
-)
+UCHARDET = DEV_DATA / "uchardet"
 # uchardet's file names that are not Python codec names (see dev-data/README.md).
 UCHARDET_NAMES = {
     "ibm852": "cp852",

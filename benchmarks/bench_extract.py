@@ -43,12 +43,12 @@ from pathlib import Path
 
 import lxml.html
 import trafilatura
-from _common import ROOT, table
+from _common import DEV_DATA, table
 from extraction_pages import pages as hand_pages
 
 from ingest import CleanConfig, Record, clean_records, read_records
 
-READABILITY = ROOT.parent.parent / "shared" / "dev-data" / "readability" / "pages"
+READABILITY = DEV_DATA / "readability" / "pages"
 TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W_]+")
 N = 4
 WORST = 8

@@ -32,10 +32,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import ROOT, table
+from _common import DEV_DATA, ROOT, table
 from perf_corpus import as_json, documents, true_kept
 
-DEFAULT_PAGES = Path("/work/shared/dev-data/readability/pages")
+DEFAULT_PAGES = DEV_DATA / "readability" / "pages"
 TEXT_FILES = 5000  # plain-text files for the clean run (the first documents of the corpus)
 HERE = Path(__file__).resolve().parent
 

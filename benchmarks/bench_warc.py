@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import os
 import random
 from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from _common import ROOT, table, timed
+from _common import DEV_DATA, table, timed
 
 from ingest.encoding import decode_bytes
 from ingest.errors import BinaryInputError, InputError
@@ -48,9 +47,6 @@ WORDS = [
     "year",
 ]
 ENCODINGS = ("utf-8", "cp1252", "iso-8859-2")
-DEV_DATA = Path(os.environ.get("INGEST_DEV_DATA", ROOT.parent / "shared" / "dev-data"))
-if not DEV_DATA.is_dir():
-    DEV_DATA = Path("/work/shared/dev-data")
 Reader = Callable[[Path], tuple[list[bytes], bool]]
 
 

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from _common import DEV_DATA
 from lxml import html as lxml_html
 
-DEV_DATA = Path("/work/shared/dev-data")
 PAGES = DEV_DATA / "readability" / "pages"
 UCHARDET = DEV_DATA / "uchardet"
 FLAVOURS = ("rss20", "rss10", "atom10", "rss091")
