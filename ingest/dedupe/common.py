@@ -19,7 +19,7 @@ import numpy as np
 import xxhash
 
 from ..record import site_line_key
-from .shingles import normalize_for_shingles, sentence_pieces, shingles
+from .shingles import normalize_for_shingles, normalize_lines, sentence_pieces, shingles
 
 # Keys are counted in a buffer, folded into (key, count) arrays when it grows past this:
 # memory follows the distinct sentences, 12 bytes each, not all sentences of the input.
@@ -141,7 +141,7 @@ class CommonParts:
 
     def _without_lines(self, text: str, site: str) -> str:
         lines = text.split("\n")
-        normalized = [normalize_for_shingles(line) for line in lines]
+        normalized = normalize_lines(lines)
         keys = np.fromiter(
             (site_line_key(site, n) if n else 0 for n in normalized), np.uint64, len(lines)
         )
