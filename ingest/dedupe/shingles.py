@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 from ..record import site_line_key
 
 # Punctuation and symbols of every script (Unicode categories P* and S*) fold to a space.
@@ -114,6 +116,13 @@ def normalize_lines(lines: list[str]) -> list[str]:
     if len(parts) != len(lines):
         return [normalize_for_shingles(line) for line in lines]
     return [part.strip() for part in parts]
+
+
+def ordered_line_keys(text: str, group: str) -> np.ndarray:
+    """The key of every line of a text within its site ``group``, in order (0 for a blank
+    line): what ``CommonParts`` looks up to leave out a site's common lines."""
+    lines = normalize_lines(text.split("\n"))
+    return np.fromiter((site_line_key(group, n) if n else 0 for n in lines), np.uint64, len(lines))
 
 
 def line_keys(text: str, group: str) -> dict[str, int]:
