@@ -669,10 +669,18 @@ def pieces_by_plain_break(text: str) -> list[str]:
     return [piece for part in normalized.split(PIECE_MARK) if (piece := part.strip())]
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.sampled_from([*"ab .!?…\"')]”’。！？」』）\n \t\u3000人", "\\g<0>"])).map("".join)
+# Break characters, combining marks and second halves of compositions next to them (acute,
+# Oriya and Hangul vowel signs), whitespace of every kind, and the mark itself.
+SENTENCE_ALPHABET = st.sampled_from(
+    [
+        *"ab .!?…\"')]”’。！？」』）\n \t\r\x1c\x85\u3000\u2028人\u0301\u0b47\u0b3e\u1100\u1161",
+        PIECE_MARK,
+    ]
 )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SENTENCE_ALPHABET).map("".join))
 def test_sentence_breaks_are_those_of_the_plain_pattern(text: str) -> None:
     assert sentence_pieces(text) == pieces_by_plain_break(text)
 
