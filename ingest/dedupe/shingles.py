@@ -109,10 +109,11 @@ def normalize_lines(lines: list[str]) -> list[str]:
     """``normalize_for_shingles`` of each line.
 
     One normalization of all lines joined by a mark, many times faster than one a line
-    (as in ``sentence_pieces``): every step of the normalization works character by
-    character or splits at whitespace, and the mark stands between spaces, so each line
-    comes out as it would alone. A line that itself holds the mark adds a part: then each
-    line is normalized on its own.
+    (as in ``sentence_pieces``): case folding and the punctuation rule work character by
+    character, NFKC composes a character only with what follows it and never a space with
+    anything, whitespace runs fold to one space, and the mark stands between spaces, so each
+    line comes out as it would alone. A line that itself holds the mark adds a part: then
+    each line is normalized on its own.
     """
     if len(lines) < 2:
         return [normalize_for_shingles(line) for line in lines]
@@ -124,19 +125,10 @@ def normalize_lines(lines: list[str]) -> list[str]:
 
 def ordered_line_keys(text: str, group: str) -> np.ndarray:
     """The key of every line of a text within its site ``group``, in order (0 for a blank
-    line): what ``CommonParts`` looks up to leave out a site's common lines."""
+    line): counted in pass 1 (a site's headers and footers), and looked up by
+    ``CommonParts`` to leave out a site's common lines."""
     lines = normalize_lines(text.split("\n"))
     return np.fromiter((site_line_key(group, n) if n else 0 for n in lines), np.uint64, len(lines))
-
-
-def line_keys(text: str, group: str) -> dict[str, int]:
-    """Each distinct normalized line of a document, with its key within its site ``group``:
-    to count in how many of a site's documents a line appears (its headers and footers)."""
-    keys = {}
-    for normalized in normalize_lines(text.split("\n")):
-        if normalized and normalized not in keys:
-            keys[normalized] = site_line_key(group, normalized)
-    return keys
 
 
 def sentence_pieces(text: str) -> list[str]:
