@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -15,7 +16,16 @@ from ingest import Record
 from ingest.dedupe import DedupeConfig, Deduplicator, dedupe_records
 from ingest.dedupe.cluster import exact_similarity
 from ingest.dedupe.minhash import shingle_hashes
-from ingest.dedupe.shingles import normalize_any, normalize_for_shingles, shingles
+from ingest.dedupe.shingles import (
+    PIECE_MARK,
+    normalize_any,
+    normalize_for_shingles,
+    normalize_lines,
+    ordered_line_keys,
+    sentence_pieces,
+    shingles,
+)
+from ingest.record import url_host
 
 from .conftest import ROOT, SAMPLES, invoke, parse_jsonl, run_ingest
 
@@ -629,3 +639,71 @@ def test_jobs_give_the_same_bytes_through_the_cli_and_the_library(tmp_path: Path
     ]
     assert library[0] == library[1]
     assert [m[0] for m in library[0]] == [r["id"] for r in parse_jsonl(outputs[0][0])]
+
+
+LINE_ALPHABET = st.sampled_from(
+    [
+        *"ab Z.,-_\t\r\x0b\x85\u2028\u00a0\u0301\u00a8Σςİßﬁ人。！가\udcff",
+        "qqsentencebreakqq",
+        "ＱＱ",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(LINE_ALPHABET, max_size=8).map("".join), max_size=6))
+def test_lines_normalized_together_come_out_as_one_by_one(lines: list[str]) -> None:
+    # The mark itself, combining marks at a line's start, final sigma, whitespace of every
+    # kind: each line as normalize_for_shingles makes it alone.
+    assert normalize_lines(lines) == [normalize_for_shingles(line) for line in lines]
+
+
+# The sentence breaks as first written: three alternatives tried at every position.
+PLAIN_BREAK = re.compile(r"""[.!?…]["'”’)\]]*\s+|[。！？][”’」』）)]*\s*|\n\s*\n""")
+
+
+def pieces_by_plain_break(text: str) -> list[str]:
+    cut = [m.end() for m in PLAIN_BREAK.finditer(text)]
+    parts = [text[a:b] for a, b in zip([0, *cut], [*cut, len(text)], strict=True)]
+    normalized = normalize_for_shingles(f" {PIECE_MARK} ".join(parts))
+    return [piece for part in normalized.split(PIECE_MARK) if (piece := part.strip())]
+
+
+# Break characters, combining marks and second halves of compositions next to them (acute,
+# Oriya and Hangul vowel signs), whitespace of every kind, and the mark itself.
+SENTENCE_ALPHABET = st.sampled_from(
+    [
+        *"ab .!?…\"')]”’。！？」』）\n \t\r\x1c\x85\u3000\u2028人\u0301\u0b47\u0b3e\u1100\u1161",
+        PIECE_MARK,
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SENTENCE_ALPHABET).map("".join))
+def test_sentence_breaks_are_those_of_the_plain_pattern(text: str) -> None:
+    assert sentence_pieces(text) == pieces_by_plain_break(text)
+
+
+@pytest.mark.parametrize("story", [LONG_EN, SHORT_EN, ZH, "ko-utf8"])
+def test_sentence_breaks_of_real_stories(story: str) -> None:
+    text = (CJK.get(story) or STORIES[story])[0]
+    assert sentence_pieces(text) == pieces_by_plain_break(text) != []
+
+
+def test_line_keys_kept_from_pass_one_give_the_same_stories() -> None:
+    records = framed_records(30, with_url=True)
+    deduplicator = Deduplicator(DedupeConfig())
+    kept = [r.id for r in deduplicator.run(records)]
+    common = deduplicator._common
+    assert len(common.lines) and len(kept) == len(records)
+    framed = 0
+    for record in records:
+        site = url_host(record)
+        keys = ordered_line_keys(record.text, site)
+        story = common.story(record.text, site, "word")
+        assert common.story(record.text, site, "word", line_keys=keys) == story
+        # Keys of another text (a stale cache) are not trusted: made again.
+        assert common.story(record.text, site, "word", line_keys=keys[:-1]) == story
+        framed += bool(story)
+    assert framed > 20

@@ -19,7 +19,7 @@ import numpy as np
 import xxhash
 
 from ..record import site_line_key
-from .shingles import normalize_for_shingles, sentence_pieces, shingles
+from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces, shingles
 
 # Keys are counted in a buffer, folded into (key, count) arrays when it grows past this:
 # memory follows the distinct sentences, 12 bytes each, not all sentences of the input.
@@ -90,9 +90,12 @@ class CommonParts:
         empty = np.zeros(0, dtype=np.uint64)
         return cls(empty, empty)
 
-    def pieces(self, text: str, site: str) -> tuple[list[str], np.ndarray]:
-        """The document's sentences (without its site's common lines), and which are common."""
-        kept = self._without_lines(text, site) if site and len(self.lines) else text
+    def pieces(
+        self, text: str, site: str, line_keys: np.ndarray | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """The document's sentences (without its site's common lines), and which are common.
+        ``line_keys``: ``ordered_line_keys(text, site)``, when the caller has them."""
+        kept = self._without_lines(text, site, line_keys) if site and len(self.lines) else text
         pieces = sentence_pieces(kept)
         if not len(self.sentences) or not pieces:
             return pieces, np.zeros(len(pieces), dtype=bool)
@@ -101,9 +104,11 @@ class CommonParts:
         )
         return pieces, _members(keys, self.sentences)
 
-    def common_shingles(self, text: str, site: str, unit: str) -> np.ndarray:
+    def common_shingles(
+        self, text: str, site: str, unit: str, line_keys: np.ndarray | None = None
+    ) -> np.ndarray:
         """Hashes of the shingles of the document's common sentences."""
-        pieces, common = self.pieces(text, site)
+        pieces, common = self.pieces(text, site, line_keys)
         found = [
             _hashes(shingles(p, self.ngram, unit))
             for p, c in zip(pieces, common.tolist(), strict=True)
@@ -111,17 +116,25 @@ class CommonParts:
         ]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
 
-    def story(self, text: str, site: str, unit: str = "word", normalized: str | None = None) -> str:
+    def story(
+        self,
+        text: str,
+        site: str,
+        unit: str = "word",
+        normalized: str | None = None,
+        line_keys: np.ndarray | None = None,
+    ) -> str:
         """The normalized text without its frame; ``""`` when little else remains.
 
         A sentence is the frame's when it is common, or when most of its shingles are those
         of common sentences: an edited copy of a story that is itself more common than the
         floor keeps only its edited sentences, which are no story of their own.
-        ``normalized``: the whole text normalized, when the caller has it already.
+        ``normalized``: the whole text normalized, and ``line_keys``, its lines' keys
+        (``ordered_line_keys``), when the caller has them already.
         """
         if not len(self.lines) and not len(self.sentences):
             return ""
-        pieces, common = self.pieces(text, site)
+        pieces, common = self.pieces(text, site, line_keys)
         if len(self.variants) and common.any():
             edited = [
                 not c and self._is_variant(p, unit)
@@ -139,14 +152,12 @@ class CommonParts:
         hashes = _hashes(shingles(piece, self.ngram, unit))
         return bool(np.count_nonzero(_members(hashes, self.variants)) >= VARIANT * len(hashes))
 
-    def _without_lines(self, text: str, site: str) -> str:
+    def _without_lines(self, text: str, site: str, keys: np.ndarray | None) -> str:
         lines = text.split("\n")
-        normalized = [normalize_for_shingles(line) for line in lines]
-        keys = np.fromiter(
-            (site_line_key(site, n) if n else 0 for n in normalized), np.uint64, len(lines)
-        )
-        # Blank lines stay: they end paragraphs, and so sentences.
-        common = _members(keys, self.lines) & np.array([bool(n) for n in normalized])
+        if keys is None or len(keys) != len(lines):
+            keys = ordered_line_keys(text, site)
+        # Blank lines (key 0) stay: they end paragraphs, and so sentences.
+        common = _members(keys, self.lines) & (keys != 0)
         return "\n".join(
             line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
         )

@@ -17,6 +17,7 @@ ids in one packed buffer.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -156,6 +157,32 @@ class _Sites:
         return self._names[self._of[position]]
 
 
+class _LineKeys:
+    """Each document's lines' keys from pass 1, in a temporary file (8 bytes a line on disk,
+    8 bytes a document in memory), read back in order by the later passes instead of
+    normalizing and hashing every line again."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        self._ends = array("Q")
+
+    def append(self, keys: np.ndarray) -> None:
+        self._file.write(keys.astype(np.uint64, copy=False).tobytes())
+        self._ends.append(self._file.tell())
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        self._file.flush()
+        self._file.seek(0)
+        start = 0
+        for end in self._ends:
+            yield np.frombuffer(self._file.read(end - start), dtype=np.uint64)
+            start = end
+        self._file.seek(0, 2)  # the end: where appends go
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class Deduplicator:
     """Runs dedupe over records; afterwards holds the clusters and the numbers.
 
@@ -196,6 +223,7 @@ class Deduplicator:
         self._common = CommonParts.none()
         self._sites = _Sites()  # each input document's site, learnt in pass 1
         self._units = array("B")  # 1: shingled by character (unspaced script)
+        self._line_keys: _LineKeys | None = None  # open during a run's passes
         self._spool: Spool | None = None  # open while clustering: texts for exact checks
         self._shingle_cache: OrderedDict[int, set[bytes]] = OrderedDict()
 
@@ -220,8 +248,13 @@ class Deduplicator:
         a failed write would leave the records in the index and a retry would drop them all.
         """
         with Spool() as spool:
-            self._common = self._common_parts(spool, records)
-            self._signatures(spool)
+            self._line_keys = _LineKeys()
+            try:
+                self._common = self._common_parts(spool, records)
+                self._signatures(spool)
+            finally:
+                self._line_keys.close()
+                self._line_keys = None
             self._table.trim()
             self._spool = spool
             self._decide()
@@ -244,6 +277,8 @@ class Deduplicator:
         for seen in self._each(survey, spool.extend(records)):
             self._sites.add(seen.site)
             self._units.append(seen.by_char)
+            if self._line_keys is not None:
+                self._line_keys.append(seen.line_order)
             lines.add(seen.lines)
             sentences.add(seen.sentences)
         common = CommonParts(
@@ -285,8 +320,12 @@ class Deduplicator:
         return map_chunks(function, items, self.jobs, size)
 
     def _placed(self, spool: Spool) -> Iterator[Placed]:
-        for position, record in enumerate(spool):
-            yield Placed(record, self._sites.of(position), self._unit(position))
+        if self._line_keys is None:
+            for position, record in enumerate(spool):
+                yield Placed(record, self._sites.of(position), self._unit(position))
+            return
+        for position, (record, keys) in enumerate(zip(spool, self._line_keys, strict=True)):
+            yield Placed(record, self._sites.of(position), self._unit(position), keys)
 
     def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
         """Hashes of the shingles of one document's common sentences."""

@@ -17,20 +17,22 @@ import xxhash
 from ..record import Record, url_host
 from .common import CommonParts, sentence_keys
 from .minhash import Signer, shingle_hashes
-from .shingles import line_keys, normalize_for_shingles, sentence_pieces, shingle_unit
+from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces, shingle_unit
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    """Pass 1 of one document: its site, whether it is shingled by character, and the keys
-    of its distinct lines (per site) and sentences, to count across the input."""
+    """Pass 1 of one document: its site, whether it is shingled by character, the keys
+    of its distinct lines (per site) and sentences, to count across the input, and the key
+    of each of its lines in order (``ordered_line_keys``), for the later passes."""
 
     site: str
     by_char: bool
     lines: np.ndarray
     sentences: np.ndarray
+    line_order: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +50,23 @@ class Survey:
         site = url_host(record)
         pieces = sentence_pieces(record.text)
         by_char = shingle_unit(" ".join(pieces), self.shingle) == "char"
-        lines = NO_KEYS
+        lines = order = NO_KEYS
         if self.count_lines and site:
-            lines = _keys(set(line_keys(record.text, site).values()))
+            order = ordered_line_keys(record.text, site)
+            lines = np.unique(order[order != 0])
         sentences = _keys(sentence_keys(pieces, site)) if self.count_sentences else NO_KEYS
-        return Seen(site, by_char, lines, sentences)
+        return Seen(site, by_char, lines, sentences, order)
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    """A record with what pass 1 learnt of it: its site and its shingle unit."""
+    """A record with what pass 1 learnt of it: its site, its shingle unit, and its lines'
+    keys (``None``: not kept, made again when needed)."""
 
     record: Record
     site: str
     unit: str
+    line_keys: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,8 @@ class CommonShingles:
 
     def __call__(self, placed: list[Placed]) -> list[np.ndarray]:
         return [
-            np.unique(self.common.common_shingles(p.record.text, p.site, p.unit)) for p in placed
+            np.unique(self.common.common_shingles(p.record.text, p.site, p.unit, p.line_keys))
+            for p in placed
         ]
 
 
@@ -104,7 +110,7 @@ class Signing:
         hash_sets, exact, framed = [], [], []
         for p in placed:
             normalized = normalize_for_shingles(p.record.text)
-            story = self.common.story(p.record.text, p.site, p.unit, normalized)
+            story = self.common.story(p.record.text, p.site, p.unit, normalized, p.line_keys)
             hash_sets.append(shingle_hashes(story or normalized, self.ngram, p.unit))
             exact.append(xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")))
             framed.append(bool(story))
