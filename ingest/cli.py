@@ -608,7 +608,7 @@ def dedupe(run: RunOptions, engine: str, master: str | None, **option: Any) -> N
     execute("dedupe", stage, run, details=summary, later=later)
 
 
-@cli.command("run", short_help="The whole chain in one process: clean, split, dedupe.")
+@cli.command("run", short_help="The whole chain in one command: clean, split, dedupe.")
 @common_options
 @clean_options
 @MIN_ITEMS
