@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import re
 import sys
@@ -707,3 +708,22 @@ def test_line_keys_kept_from_pass_one_give_the_same_stories() -> None:
         assert common.story(record.text, site, "word", line_keys=keys[:-1]) == story
         framed += bool(story)
     assert framed > 20
+
+
+def test_clusters_evidence_with_an_index_of_other_stories(tmp_path: Path) -> None:
+    """--clusters with a non-empty --index: copies within the input get the same exact
+    evidence as without one (it crashed: the archive has no frame column)."""
+    archive, index = tmp_path / "archive.jsonl", tmp_path / "archive.idx"
+    archive.write_text(
+        json.dumps({"text": "An archived story about the harbour ferry and the bridge works."})
+        + "\n"
+    )
+    assert invoke(["dedupe", "-q", "--index", str(index), str(archive)]).exit_code == 0
+    with_index, without = tmp_path / "with.jsonl", tmp_path / "without.jsonl"
+    result = run_ingest(
+        ["dedupe", "-q", "--index", str(index), "--clusters", str(with_index), str(SAMPLES)]
+    )
+    assert result.returncode == 0, result.stderr
+    assert invoke(["dedupe", "-q", "--clusters", str(without), str(SAMPLES)]).exit_code == 0
+    assert with_index.read_bytes() == without.read_bytes()
+    assert b'"measured": "exact"' in with_index.read_bytes()

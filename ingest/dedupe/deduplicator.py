@@ -445,7 +445,9 @@ class Deduplicator:
                 "size_ratio": round(estimate.ratio, 4),
             }
         similarity, shared = exact_similarity(first, second)
-        framed = self._column("framed")
+        # Both texts are at hand, so both are input documents: the archive has no such column.
+        framed = self._table.framed
+        offset = len(self.archive)
         return {
             "measured": "exact",
             "jaccard": round(similarity.jaccard, 4),
@@ -453,7 +455,7 @@ class Deduplicator:
             "size_ratio": round(similarity.ratio, 4),
             "shared_shingles": len(shared),
             "shingles": [len(first), len(second)],
-            "compared": ["story" if framed[i] else "full text" for i in (member, centre)],
+            "compared": ["story" if framed[i - offset] else "full text" for i in (member, centre)],
             "sample": sorted(g.decode("utf-8", "surrogatepass") for g in shared)[:EVIDENCE_SAMPLE],
         }
 
