@@ -225,7 +225,8 @@ class _Replay(io.RawIOBase):
     """A stream that yields ``head`` again before the rest of ``stream``: lets us sniff stdin."""
 
     def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        self._head = head
+        # A view: giving out the head in small reads must not copy what is left each time.
+        self._head = memoryview(head)
         self._stream = stream
 
     def readable(self) -> bool:
@@ -427,7 +428,12 @@ def _one_json_document(
     """A ``.json`` file that is one JSON document over many lines (an object, or an array of
     objects) as its records, with the ids JSONL lines would get (``<path>:<n>``); ``None``
     (and the stream, to be read again) when it is JSONL after all, or too large to hold."""
-    head, stream = _sniff(stream, MAX_RECORD_BYTES + 1)
+    first = stream.readline(MAX_RECORD_BYTES + 1)
+    if _one_value(first):  # a whole value on the first line: JSONL, read line by line
+        return io.BufferedReader(_Replay(first, stream)), None
+    rest, stream = _sniff(stream, MAX_RECORD_BYTES + 1 - len(first))
+    head = first + rest
+    stream = io.BufferedReader(_Replay(first, stream))
     if len(head) > MAX_RECORD_BYTES or b"\n" not in head.strip():
         return stream, None
     try:
@@ -444,6 +450,14 @@ def _one_json_document(
         except ValueError as error:
             on_error(InputError(f"{where}:{number}", str(error)))
     return stream, records
+
+
+def _one_value(line: bytes) -> bool:
+    try:
+        json.loads(line.removeprefix(b"\xef\xbb\xbf"))
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _given_out(error: BaseException, progress: _Progress) -> str:
