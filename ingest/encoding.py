@@ -278,8 +278,11 @@ def decode_bytes(
     # chardet reads <meta charset> itself; hide it to get an independent second opinion.
     candidates = _detect(_blanked(data, declaration))
     for claim in claims:
-        if claim != "utf-8" and _believable(data, widened(data, claim), candidates):
-            return _decode_with(data, widened(data, claim), 1.0, declared, "declared")
+        if claim == "utf-8":
+            continue
+        codec = widened(data, claim)
+        if _believable(data, codec, candidates):
+            return _decode_with(data, codec, 1.0, declared, "declared")
     if not candidates:
         cjk_utf16 = _nul_free_cjk_utf16(data)
         if cjk_utf16 is None:
