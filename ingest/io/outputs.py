@@ -21,6 +21,8 @@ from ..errors import IngestError
 from ..record import Record
 from .inputs import STDIN, compression_of
 
+PARQUET_SUFFIX = ".parquet"
+
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 DESCRIPTOR_LINK = re.compile(r"^/(?:dev/fd|proc/(?P<pid>self|\d+)/fd)/(?P<fd>\d+)$")
 MAX_LINKS = 40
@@ -202,8 +204,13 @@ def _open_output(path: str | None) -> OutputFile:
     return _output_file(path, raw, target, temporary)
 
 
+def is_parquet_name(path: str) -> bool:
+    """``-o corpus.parquet`` writes Parquet (ingest/io/parquet.py), any other name JSONL."""
+    return path.lower().endswith(PARQUET_SUFFIX)
+
+
 def _output_file(path: str, raw: IO[bytes], target: _Target, temporary: str | None) -> OutputFile:
-    parquet = path.lower().endswith(".parquet")
+    parquet = is_parquet_name(path)
     return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary, parquet)
 
 

@@ -15,19 +15,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import IngestError
 from ..record import Record
-from .outputs import SURROGATES, atomic_output
+from .outputs import SURROGATES
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-PARQUET_SUFFIX = ".parquet"
 ROWS_PER_BATCH = 2048
 EXTRA = "extra"
 MISSING_PYARROW = "writing Parquet needs pyarrow: pip install 'ingest[parquet]'"
-
-
-def is_parquet_name(path: str) -> bool:
-    return path.lower().endswith(PARQUET_SUFFIX)
 
 
 def _pyarrow() -> Any:
@@ -93,12 +88,6 @@ def record_schema(pa: Any) -> pa.Schema:
             ("metadata", metadata_type(pa)),
         ]
     )
-
-
-def write_parquet(records: Iterable[Record], path: str) -> int:
-    """Write ``records`` to ``path`` as Parquet, atomically like JSONL; returns the count."""
-    with atomic_output(path) as stream:
-        return write_parquet_stream(records, stream)
 
 
 def write_parquet_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
