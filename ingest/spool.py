@@ -26,6 +26,7 @@ class Spool:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._offsets = array("Q")
         self._end = 0
+        self._at_end = True  # where appends go; a seek there flushes the write buffer
 
     def __enter__(self) -> Spool:
         return self
@@ -46,7 +47,9 @@ class Spool:
 
     def append(self, record: Record) -> None:
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.seek(self._end)
+        if not self._at_end:
+            self._file.seek(self._end)
+            self._at_end = True
         self._file.write(data)
         self._offsets.append(self._end)
         self._end += len(data)
@@ -60,11 +63,13 @@ class Spool:
     def __iter__(self) -> Iterator[Record]:
         # Seek before each record: a read() between two records must not move this one.
         for offset in self._offsets:
+            self._at_end = False
             self._file.seek(offset)
             yield pickle.load(self._file)
 
     def read(self, position: int) -> Record:
         """The record written ``position``-th (from 0)."""
+        self._at_end = False
         self._file.seek(self._offsets[position])
         record: Record = pickle.load(self._file)
         return record

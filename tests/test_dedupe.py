@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from ingest.dedupe.shingles import (
     normalize_for_shingles,
     normalize_lines,
     ordered_line_keys,
+    pieces_and_whole,
     sentence_pieces,
     shingles,
 )
@@ -546,6 +548,21 @@ def test_spool_reads_a_record_by_position_without_disturbing_a_pass() -> None:
         assert seen == ["r0", "r1", "r2", "r3", "r4"]
 
 
+def test_spool_appends_after_reads_land_at_the_end() -> None:
+    """Appends do not seek (a seek flushes the write buffer) unless a read moved the file."""
+    from ingest.spool import Spool
+
+    with Spool() as spool:
+        spool.append(Record(id="r0", text="first"))
+        reader = iter(spool)
+        assert next(reader).id == "r0"
+        spool.append(Record(id="r1", text="second"))
+        assert spool.read(0).id == "r0"
+        spool.append(Record(id="r2", text="third"))
+        assert [r.id for r in spool] == ["r0", "r1", "r2"]
+        assert [spool.read(n).text for n in (2, 1, 0)] == ["third", "second", "first"]
+
+
 # -- #13: fast signatures, compact state, empty texts ------------------------------------
 
 
@@ -686,6 +703,15 @@ def test_sentence_breaks_are_those_of_the_plain_pattern(text: str) -> None:
     assert sentence_pieces(text) == pieces_by_plain_break(text)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SENTENCE_ALPHABET).map("".join))
+def test_sentences_joined_are_the_normalized_text(text: str) -> None:
+    # Pass 1 takes a document's exact hash and length from its sentences joined.
+    pieces, whole = pieces_and_whole(text)
+    assert pieces == sentence_pieces(text)
+    assert whole == normalize_for_shingles(text)
+
+
 @pytest.mark.parametrize("story", [LONG_EN, SHORT_EN, ZH, "ko-utf8"])
 def test_sentence_breaks_of_real_stories(story: str) -> None:
     text = (CJK.get(story) or STORIES[story])[0]
@@ -708,6 +734,18 @@ def test_line_keys_kept_from_pass_one_give_the_same_stories() -> None:
         assert common.story(record.text, site, "word", line_keys=keys[:-1]) == story
         framed += bool(story)
     assert framed > 20
+
+
+def test_common_sentences_are_shingled_once_from_pass_one_keys() -> None:
+    """The shingles of common sentences (to know their edited variants) are taken from the
+    first document holding each; the same set as every document's common sentences."""
+    records = framed_records(30, with_url=True)
+    deduplicator = Deduplicator(DedupeConfig())
+    list(deduplicator.run(records))
+    common = deduplicator._common
+    assert len(common.sentences) and len(common.variants)
+    each = [common.common_shingles(r.text, url_host(r), "word") for r in records]
+    assert common.variants.tolist() == np.unique(np.concatenate(each)).tolist()
 
 
 def test_clusters_evidence_with_an_index_of_other_stories(tmp_path: Path) -> None:

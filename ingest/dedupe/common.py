@@ -99,16 +99,22 @@ class CommonParts:
         pieces = sentence_pieces(kept)
         if not len(self.sentences) or not pieces:
             return pieces, np.zeros(len(pieces), dtype=bool)
-        keys = np.fromiter(
-            (site_line_key(site or WHOLE_INPUT, p) for p in pieces), np.uint64, len(pieces)
-        )
-        return pieces, _members(keys, self.sentences)
+        return pieces, members(_piece_keys(pieces, site), self.sentences)
 
-    def common_shingles(
-        self, text: str, site: str, unit: str, line_keys: np.ndarray | None = None
+    def common_shingles(self, text: str, site: str, unit: str) -> np.ndarray:
+        """Hashes of the shingles of the document's common sentences (of its full text, as
+        they were counted)."""
+        return self.shingles_of_common(sentence_pieces(text), site, unit)
+
+    def shingles_of_common(
+        self, pieces: list[str], site: str, unit: str, wanted: np.ndarray | None = None
     ) -> np.ndarray:
-        """Hashes of the shingles of the document's common sentences."""
-        pieces, common = self.pieces(text, site, line_keys)
+        """Hashes of the shingles of those ``pieces`` that are common sentences (only of
+        those whose keys are in the sorted ``wanted``, when given)."""
+        if not len(self.sentences) or not pieces:
+            return np.zeros(0, dtype=np.uint64)
+        keys = _piece_keys(pieces, site)
+        common = members(keys, self.sentences if wanted is None else wanted)
         found = [
             _hashes(shingles(p, self.ngram, unit))
             for p, c in zip(pieces, common.tolist(), strict=True)
@@ -124,16 +130,34 @@ class CommonParts:
         normalized: str | None = None,
         line_keys: np.ndarray | None = None,
     ) -> str:
-        """The normalized text without its frame; ``""`` when little else remains.
+        """The normalized text without its frame; ``""`` when little else remains (or
+        nothing of the frame is in it)."""
+        whole = normalize_for_shingles(text) if normalized is None else normalized
+        compared, framed = self.compared(text, site, unit, len(whole), whole, line_keys)
+        return compared if framed else ""
+
+    def compared(
+        self,
+        text: str,
+        site: str,
+        unit: str,
+        whole: int,
+        normalized: str | None = None,
+        line_keys: np.ndarray | None = None,
+    ) -> tuple[str, bool]:
+        """The normalized text a document is compared by, and whether it is its story: its
+        text without the frame, or else (little else remains, or nothing of the frame is in
+        it) its full text.
 
         A sentence is the frame's when it is common, or when most of its shingles are those
         of common sentences: an edited copy of a story that is itself more common than the
         floor keeps only its edited sentences, which are no story of their own.
-        ``normalized``: the whole text normalized, and ``line_keys``, its lines' keys
-        (``ordered_line_keys``), when the caller has them already.
+        ``whole``: the length of the normalized text; ``normalized``: that text, when the
+        caller has it (made here only when needed); ``line_keys``: its lines' keys
+        (``ordered_line_keys``), when the caller has them.
         """
         if not len(self.lines) and not len(self.sentences):
-            return ""
+            return (normalize_for_shingles(text) if normalized is None else normalized), False
         pieces, common = self.pieces(text, site, line_keys)
         if len(self.variants) and common.any():
             edited = [
@@ -142,32 +166,41 @@ class CommonParts:
             ]
             common = common | np.array(edited, dtype=bool)
         story = " ".join(p for p, drop in zip(pieces, common.tolist(), strict=True) if not drop)
-        whole = len(normalize_for_shingles(text) if normalized is None else normalized)
         share = len(story) / whole if whole else 1.0
-        if share == 1.0 or share < MIN_STORY_SHARE:
-            return ""
-        return story
+        if share == 1.0:
+            # Nothing was left out: the sentences joined are the normalized text itself
+            # (``shingles.pieces_and_whole``; a text that spells the sentence mark loses
+            # words to it, so its story is shorter and does not come here).
+            return story, False
+        if share < MIN_STORY_SHARE:
+            return (normalize_for_shingles(text) if normalized is None else normalized), False
+        return story, True
 
     def _is_variant(self, piece: str, unit: str) -> bool:
         hashes = _hashes(shingles(piece, self.ngram, unit))
-        return bool(np.count_nonzero(_members(hashes, self.variants)) >= VARIANT * len(hashes))
+        return bool(np.count_nonzero(members(hashes, self.variants)) >= VARIANT * len(hashes))
 
     def _without_lines(self, text: str, site: str, keys: np.ndarray | None) -> str:
         lines = text.split("\n")
         if keys is None or len(keys) != len(lines):
             keys = ordered_line_keys(text, site)
         # Blank lines (key 0) stay: they end paragraphs, and so sentences.
-        common = _members(keys, self.lines) & (keys != 0)
+        common = members(keys, self.lines) & (keys != 0)
         return "\n".join(
             line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
         )
+
+
+def _piece_keys(pieces: list[str], site: str) -> np.ndarray:
+    group = site or WHOLE_INPUT
+    return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
 
 
 def _hashes(grams: set[bytes]) -> np.ndarray:
     return np.fromiter(map(xxhash.xxh3_64_intdigest, grams), np.uint64, len(grams))
 
 
-def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+def members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     """Which ``keys`` are in the sorted array ``sorted_keys``."""
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     return sorted_keys[at] == keys

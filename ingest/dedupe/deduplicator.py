@@ -38,12 +38,12 @@ from .cluster import (
     equal_runs,
     exact_similarity,
 )
-from .common import CommonParts, KeyCounter
+from .common import CommonParts, KeyCounter, members
 from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
 from .minhash import SCHEME, optimal_bands
-from .shingles import normalize_for_shingles, shingles
-from .work import CommonShingles, Placed, Signed, Signing, Survey
+from .shingles import normalize_for_shingles, sentence_pieces, shingles
+from .work import Placed, Signed, Signing, Survey
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -110,6 +110,13 @@ class _Table:
         row = {name: np.asarray([values[name]]) for name in COLUMNS}
         self.extend(Signed(ids=[record_id], **row))
 
+    def reserve(self, count: int) -> None:
+        """Room for ``count`` documents in all: the table is not copied as it grows."""
+        if count > len(self.sizes):
+            for name in COLUMNS:
+                column = getattr(self, name)
+                setattr(self, name, np.resize(column, (count, *column.shape[1:])))
+
     def trim(self) -> None:
         for name in COLUMNS:
             setattr(self, name, getattr(self, name)[: self._count])
@@ -157,10 +164,10 @@ class _Sites:
         return self._names[self._of[position]]
 
 
-class _LineKeys:
-    """Each document's lines' keys from pass 1, in a temporary file (8 bytes a line on disk,
-    8 bytes a document in memory), read back in order by the later passes instead of
-    normalizing and hashing every line again."""
+class _KeyFile:
+    """An array of keys a document from pass 1 (its lines' keys, its sentences' keys), in a
+    temporary file (8 bytes a key on disk, 8 bytes a document in memory), read back in order
+    by the later passes instead of normalizing and hashing every line again."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
@@ -223,7 +230,11 @@ class Deduplicator:
         self._common = CommonParts.none()
         self._sites = _Sites()  # each input document's site, learnt in pass 1
         self._units = array("B")  # 1: shingled by character (unspaced script)
-        self._line_keys: _LineKeys | None = None  # open during a run's passes
+        # Pass 1's exact hash and length of each document's normalized text.
+        self._exact_hashes, self._lengths = array("Q"), array("q")
+        # Open during a run's passes.
+        self._line_keys: _KeyFile | None = None
+        self._sentence_keys: _KeyFile | None = None
         self._spool: Spool | None = None  # open while clustering: texts for exact checks
         self._shingle_cache: OrderedDict[int, set[bytes]] = OrderedDict()
 
@@ -248,13 +259,15 @@ class Deduplicator:
         a failed write would leave the records in the index and a retry would drop them all.
         """
         with Spool() as spool:
-            self._line_keys = _LineKeys()
+            self._line_keys, self._sentence_keys = _KeyFile(), _KeyFile()
             try:
                 self._common = self._common_parts(spool, records)
+                self._table.reserve(len(spool))
                 self._signatures(spool)
             finally:
                 self._line_keys.close()
-                self._line_keys = None
+                self._sentence_keys.close()
+                self._line_keys = self._sentence_keys = None
             self._table.trim()
             self._spool = spool
             self._decide()
@@ -277,8 +290,11 @@ class Deduplicator:
         for seen in self._each(survey, spool.extend(records)):
             self._sites.add(seen.site)
             self._units.append(seen.by_char)
-            if self._line_keys is not None:
+            self._exact_hashes.append(seen.exact)
+            self._lengths.append(seen.length)
+            if self._line_keys is not None and self._sentence_keys is not None:
                 self._line_keys.append(seen.line_order)
+                self._sentence_keys.append(seen.sentences)
             lines.add(seen.lines)
             sentences.add(seen.sentences)
         common = CommonParts(
@@ -299,10 +315,23 @@ class Deduplicator:
         return set(seen.lines.tolist()), set(seen.sentences.tolist())
 
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
-        """Sorted hashes of the shingles of common sentences: one more pass over the spool."""
+        """Sorted hashes of the shingles of the common sentences. Each is shingled once (for
+        each shingle unit), from the first document that holds it: the documents' sentence
+        keys from pass 1 tell which, and only those documents are read back and split."""
+        assert self._sentence_keys is not None
         found = KeyCounter()
-        for hashes in self._each(CommonShingles(common), self._placed(spool)):
-            found.add(hashes)
+        done: dict[int, set[int]] = {0: set(), 1: set()}  # keys shingled, by unit
+        for position, keys in enumerate(self._sentence_keys):
+            present = keys[members(keys, common.sentences)] if len(keys) else keys
+            shingled = done[self._units[position]]
+            fresh = [key for key in present.tolist() if key not in shingled]
+            if not fresh:
+                continue
+            shingled.update(fresh)
+            text = spool.read(position).text
+            wanted = np.sort(np.array(fresh, dtype=np.uint64))
+            site, unit = self._sites.of(position), self._unit(position)
+            found.add(common.shingles_of_common(sentence_pieces(text), site, unit, wanted))
         return found.at_least(1)
 
     def _signatures(self, spool: Spool) -> None:
@@ -320,12 +349,11 @@ class Deduplicator:
         return map_chunks(function, items, self.jobs, size)
 
     def _placed(self, spool: Spool) -> Iterator[Placed]:
-        if self._line_keys is None:
-            for position, record in enumerate(spool):
-                yield Placed(record, self._sites.of(position), self._unit(position))
-            return
+        assert self._line_keys is not None
+        exact, lengths = self._exact_hashes, self._lengths
         for position, (record, keys) in enumerate(zip(spool, self._line_keys, strict=True)):
-            yield Placed(record, self._sites.of(position), self._unit(position), keys)
+            site, unit = self._sites.of(position), self._unit(position)
+            yield Placed(record, site, unit, keys, exact[position], lengths[position])
 
     def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
         """Hashes of the shingles of one document's common sentences."""

@@ -70,6 +70,8 @@ _ASCII_FOLD = str.maketrans(_ascii_fold_table())
 def is_unspaced(normalized: str) -> bool:
     """Mostly written without spaces (judged on the first few thousand characters)."""
     sample = normalized[:SCRIPT_SAMPLE]
+    if sample.isascii():  # no unspaced script is ASCII: one C-level test, not a regex scan
+        return False
     letters = len(sample) - sample.count(" ")  # normalized text has single spaces only
     return letters > 0 and len(UNSPACED.findall(sample)) > UNSPACED_SHARE * letters
 
@@ -137,8 +139,23 @@ def sentence_pieces(text: str) -> list[str]:
     >>> sentence_pieces("Home | News\\n\\nIt rained.  Roads\\nclosed! 会议开幕。代表发言。")
     ['home news', 'it rained', 'roads closed', '会议开幕', '代表发言']
     """
+    return pieces_and_whole(text)[0]
+
+
+def pieces_and_whole(text: str) -> tuple[list[str], str]:
+    """``sentence_pieces(text)`` and ``normalize_for_shingles(text)``, from one normalization.
+
+    >>> pieces_and_whole("It rained.  Roads\\nclosed!")
+    (['it rained', 'roads closed'], 'it rained roads closed')
+    """
     # The mark in place of every break, in one C-level substitution; then one normalization
     # for the whole text, many times faster than one a sentence: the mark is made of
     # letters, so it survives normalization as a word of its own.
-    normalized = normalize_for_shingles(SENTENCE_BREAK.sub(_BREAK_AS_MARK, text))
-    return [piece for part in normalized.split(PIECE_MARK) if (piece := part.strip())]
+    marked, breaks = SENTENCE_BREAK.subn(_BREAK_AS_MARK, text)
+    normalized = normalize_for_shingles(marked)
+    pieces = [piece for part in normalized.split(PIECE_MARK) if (piece := part.strip())]
+    # A break is folded to a space by normalization, so the pieces joined are the whole text
+    # normalized; unless the text spells the mark itself (its own words would be lost).
+    if normalized.count(PIECE_MARK) != breaks:
+        return pieces, normalize_for_shingles(text)
+    return pieces, " ".join(pieces)

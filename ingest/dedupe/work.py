@@ -17,7 +17,7 @@ import xxhash
 from ..record import Record, url_host
 from .common import CommonParts, sentence_keys
 from .minhash import Signer, shingle_hashes
-from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces, shingle_unit
+from .shingles import normalize_for_shingles, ordered_line_keys, pieces_and_whole, shingle_unit
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
 
@@ -25,14 +25,17 @@ NO_KEYS = np.zeros(0, dtype=np.uint64)
 @dataclass(frozen=True, slots=True)
 class Seen:
     """Pass 1 of one document: its site, whether it is shingled by character, the keys
-    of its distinct lines (per site) and sentences, to count across the input, and the key
-    of each of its lines in order (``ordered_line_keys``), for the later passes."""
+    of its distinct lines (per site) and sentences, to count across the input, the key
+    of each of its lines in order (``ordered_line_keys``), for the later passes, and the
+    exact hash and length of its normalized text."""
 
     site: str
     by_char: bool
     lines: np.ndarray
     sentences: np.ndarray
     line_order: np.ndarray
+    exact: int
+    length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,38 +51,28 @@ class Survey:
 
     def _seen(self, record: Record) -> Seen:
         site = url_host(record)
-        pieces = sentence_pieces(record.text)
-        by_char = shingle_unit(" ".join(pieces), self.shingle) == "char"
+        pieces, normalized = pieces_and_whole(record.text)
+        by_char = shingle_unit(normalized, self.shingle) == "char"
         lines = order = NO_KEYS
         if self.count_lines and site:
             order = ordered_line_keys(record.text, site)
             lines = np.unique(order[order != 0])
         sentences = _keys(sentence_keys(pieces, site)) if self.count_sentences else NO_KEYS
-        return Seen(site, by_char, lines, sentences, order)
+        return Seen(site, by_char, lines, sentences, order, exact_hash(normalized), len(normalized))
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    """A record with what pass 1 learnt of it: its site, its shingle unit, and its lines'
-    keys (``None``: not kept, made again when needed)."""
+    """A record with what pass 1 learnt of it: its site, its shingle unit, its lines' keys,
+    and the exact hash and length of its normalized text (``None``: not kept, made again
+    when needed)."""
 
     record: Record
     site: str
     unit: str
     line_keys: np.ndarray | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CommonShingles:
-    """Pass 1b over a chunk: the hashes of the shingles of each document's common sentences."""
-
-    common: CommonParts
-
-    def __call__(self, placed: list[Placed]) -> list[np.ndarray]:
-        return [
-            np.unique(self.common.common_shingles(p.record.text, p.site, p.unit, p.line_keys))
-            for p in placed
-        ]
+    exact: int | None = None
+    length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +102,16 @@ class Signing:
     def __call__(self, placed: list[Placed]) -> Signed:
         hash_sets, exact, framed = [], [], []
         for p in placed:
-            normalized = normalize_for_shingles(p.record.text)
-            story = self.common.story(p.record.text, p.site, p.unit, normalized, p.line_keys)
-            hash_sets.append(shingle_hashes(story or normalized, self.ngram, p.unit))
-            exact.append(xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")))
-            framed.append(bool(story))
+            text, common = p.record.text, self.common
+            if p.exact is None or p.length is None:
+                whole = normalize_for_shingles(text)
+                exact.append(exact_hash(whole))
+                compared, story = common.compared(text, p.site, p.unit, len(whole), whole)
+            else:
+                exact.append(p.exact)
+                compared, story = common.compared(text, p.site, p.unit, p.length, None, p.line_keys)
+            hash_sets.append(shingle_hashes(compared, self.ngram, p.unit))
+            framed.append(story)
         return Signed(
             ids=[p.record.id for p in placed],
             signatures=_signer(self.num_perm, self.seed).signatures(hash_sets),
@@ -133,6 +131,11 @@ def _signer(num_perm: int, seed: int) -> Signer:
 def _richness(record: Record) -> int:
     """How much metadata a record carries: the ``keep="metadata"`` rule."""
     return sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
+
+
+def exact_hash(normalized: str) -> int:
+    """The hash exact copies share: of the normalized text."""
+    return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
 
 
 def _keys(keys: set[int]) -> np.ndarray:
