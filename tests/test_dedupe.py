@@ -736,6 +736,25 @@ def test_line_keys_kept_from_pass_one_give_the_same_stories() -> None:
     assert framed > 20
 
 
+URL_ALPHABET = st.sampled_from([*"ab.:/@[]?#%-_ \t\n\\0189AZ;=&!é", "http://", "https:"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(URL_ALPHABET, max_size=16).map("".join))
+def test_url_host_is_what_urlparse_says(url: str) -> None:
+    from urllib.parse import urlparse
+
+    from ingest.record import url_hostname
+
+    try:
+        expected = urlparse(url).hostname or ""
+    except ValueError:  # an invalid IPv6 literal: both refuse it
+        with pytest.raises(ValueError):
+            url_hostname(url)
+        return
+    assert url_hostname(url) == expected
+
+
 def test_common_sentences_are_shingled_once_from_pass_one_keys() -> None:
     """The shingles of common sentences (to know their edited variants) are taken from the
     first document holding each; the same set as every document's common sentences."""

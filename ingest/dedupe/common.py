@@ -21,8 +21,9 @@ import xxhash
 from ..record import site_line_key
 from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces, shingles
 
-# Keys are counted in a buffer, folded into (key, count) arrays when it grows past this:
-# memory follows the distinct sentences, 12 bytes each, not all sentences of the input.
+# Keys are counted in a buffer, folded into sorted (key, count) arrays when it grows past
+# this: memory follows the distinct sentences, 12 bytes each (24 while folding), not all
+# sentences of the input.
 FOLD_EVERY = 1 << 22
 # Below this share of its text, what remains of a document is a headline or a dateline, not
 # a story: the document is compared on its full text.
@@ -42,7 +43,7 @@ class KeyCounter:
         self._counts = np.zeros(0, dtype=np.uint32)
 
     def add(self, keys: set[int] | np.ndarray) -> None:
-        """The distinct keys of one document."""
+        """The keys of documents, each document's distinct (keys end to end)."""
         if isinstance(keys, np.ndarray):
             self._buffer.frombytes(keys.astype(np.uint64, copy=False).tobytes())
         else:
@@ -51,16 +52,20 @@ class KeyCounter:
             self._fold()
 
     def _fold(self) -> None:
+        """Merge the buffer's keys into the sorted arrays: the known ones counted in place,
+        the new ones inserted in order (one copy of the arrays, where sorting them all
+        again would hold five)."""
         if not self._buffer:
             return
         fresh, counts = np.unique(np.frombuffer(self._buffer, dtype=np.uint64), return_counts=True)
         self._buffer = array("Q")
-        keys = np.concatenate([self._keys, fresh])
-        order = np.argsort(keys, kind="stable")
-        keys, weights = keys[order], np.concatenate([self._counts, counts])[order]
-        starts = np.flatnonzero(np.r_[True, np.diff(keys) != 0])
-        self._keys = keys[starts]
-        self._counts = np.add.reduceat(weights, starts).astype(np.uint32)
+        at = np.searchsorted(self._keys, fresh)
+        known = at < len(self._keys)
+        known[known] = self._keys[at[known]] == fresh[known]
+        self._counts[at[known]] += counts[known].astype(np.uint32)
+        new = ~known
+        self._keys = np.insert(self._keys, at[new], fresh[new])
+        self._counts = np.insert(self._counts, at[new], counts[new].astype(np.uint32))
 
     def at_least(self, floor: int) -> np.ndarray:
         """Sorted keys found in ``floor`` documents or more (none when ``floor`` is 0)."""

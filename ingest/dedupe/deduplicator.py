@@ -16,7 +16,6 @@ ids in one packed buffer.
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
@@ -43,7 +42,7 @@ from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
 from .minhash import SCHEME, optimal_bands
 from .shingles import normalize_for_shingles, sentence_pieces, shingles
-from .work import Placed, Signed, Signing, Survey
+from .work import Placed, Seen, Signed, Signing, Survey
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -59,6 +58,8 @@ WORK_CHUNK = 256
 SIGN_CHUNK = 256
 # Shingle sets kept for exact checks: a cluster's kept record is compared with many others.
 SHINGLE_CACHE = 1024
+# Documents' keys read back at a time when looking for the common sentences.
+KEY_BLOCK = 1 << 16
 EVIDENCE_SAMPLE = 5
 
 
@@ -115,7 +116,11 @@ class _Table:
         if count > len(self.sizes):
             for name in COLUMNS:
                 column = getattr(self, name)
-                setattr(self, name, np.resize(column, (count, *column.shape[1:])))
+                # Zeros, not np.resize's repeated copies: pages untouched until a row is
+                # written are not resident (nor in the workers forked meanwhile).
+                larger = np.zeros((count, *column.shape[1:]), dtype=column.dtype)
+                larger[: self._count] = column[: self._count]
+                setattr(self, name, larger)
 
     def trim(self) -> None:
         for name in COLUMNS:
@@ -173,9 +178,26 @@ class _KeyFile:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._ends = array("Q")
 
-    def append(self, keys: np.ndarray) -> None:
+    def extend(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """The keys of several documents end to end, and how many are each one's."""
+        start = self._ends[-1] if self._ends else 0
         self._file.write(keys.astype(np.uint64, copy=False).tobytes())
-        self._ends.append(self._file.tell())
+        self._ends.extend((start + 8 * np.cumsum(counts, dtype=np.uint64)).tolist())
+
+    def blocks(self, size: int = KEY_BLOCK) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """``size`` documents at a time: the first one's position, their keys end to end,
+        and each one's count."""
+        self._file.flush()
+        self._file.seek(0)
+        ends = np.frombuffer(self._ends, dtype=np.uint64) if self._ends else np.zeros(0, np.uint64)
+        start = 0
+        for first in range(0, len(ends), size):
+            block = ends[first : first + size]
+            data = self._file.read(int(block[-1]) - start)
+            counts = (np.diff(block, prepend=np.uint64(start)) // np.uint64(8)).astype(np.int64)
+            yield first, np.frombuffer(data, dtype=np.uint64), counts
+            start = int(block[-1])
+        self._file.seek(0, 2)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         self._file.flush()
@@ -287,14 +309,8 @@ class Deduplicator:
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
         survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences))
-        for seen in self._each(survey, spool.extend(records)):
-            self._sites.add(seen.site)
-            self._units.append(seen.by_char)
-            self._exact_hashes.append(seen.exact)
-            self._lengths.append(seen.length)
-            if self._line_keys is not None and self._sentence_keys is not None:
-                self._line_keys.append(seen.line_order)
-                self._sentence_keys.append(seen.sentences)
+        for seen in self._map(survey, spool.extend(records), WORK_CHUNK):
+            self._remember(seen)
             lines.add(seen.lines)
             sentences.add(seen.sentences)
         common = CommonParts(
@@ -304,14 +320,25 @@ class Deduplicator:
             common.variants = self._common_shingles(spool, common)
         return common
 
+    def _remember(self, seen: Seen) -> None:
+        """What pass 1 learnt of a chunk of documents, by position, for the later passes."""
+        for site in seen.sites:
+            self._sites.add(site)
+        self._units.frombytes(seen.by_char.tobytes())
+        self._exact_hashes.frombytes(seen.exact.tobytes())
+        self._lengths.frombytes(seen.lengths.tobytes())
+        if self._line_keys is not None and self._sentence_keys is not None:
+            self._line_keys.extend(seen.line_order, seen.line_counts)
+            self._sentence_keys.extend(seen.sentences, seen.sentence_counts)
+
     def _learn(self, record: Record) -> tuple[set[int], set[int]]:
         """Pass 1 for one document: its site and shingle unit (remembered by position), and
         the keys of its lines and of its sentences to count (none when a count is off).
         The Spark engine's entry (engine_api.py); ``run`` does this a chunk at a time."""
         c = self.config
-        [seen] = Survey(c.shingle, bool(c.common_lines), bool(c.common_sentences))([record])
-        self._sites.add(seen.site)
-        self._units.append(seen.by_char)
+        seen = Survey(c.shingle, bool(c.common_lines), bool(c.common_sentences))([record])
+        self._sites.add(seen.sites[0])
+        self._units.frombytes(seen.by_char.tobytes())
         return set(seen.lines.tolist()), set(seen.sentences.tolist())
 
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
@@ -319,20 +346,29 @@ class Deduplicator:
         each shingle unit), from the first document that holds it: the documents' sentence
         keys from pass 1 tell which, and only those documents are read back and split."""
         assert self._sentence_keys is not None
+        units = np.frombuffer(self._units, dtype=np.uint8)
         found = KeyCounter()
-        done: dict[int, set[int]] = {0: set(), 1: set()}  # keys shingled, by unit
-        for position, keys in enumerate(self._sentence_keys):
-            present = keys[members(keys, common.sentences)] if len(keys) else keys
-            shingled = done[self._units[position]]
-            fresh = [key for key in present.tolist() if key not in shingled]
-            if not fresh:
-                continue
-            shingled.update(fresh)
-            text = spool.read(position).text
-            wanted = np.sort(np.array(fresh, dtype=np.uint64))
-            site, unit = self._sites.of(position), self._unit(position)
-            found.add(common.shingles_of_common(sentence_pieces(text), site, unit, wanted))
+        done = [np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)]  # sorted, by unit
+        for first, keys, counts in self._sentence_keys.blocks():
+            documents = np.repeat(np.arange(first, first + len(counts)), counts)
+            held = members(keys, common.sentences)
+            for unit, shingled in enumerate(done):
+                mine = held & (units[documents] == unit)
+                fresh, at = np.unique(keys[mine], return_index=True)  # each one's first
+                new = ~members(fresh, shingled) if len(shingled) else np.ones(len(fresh), bool)
+                holders = documents[mine][at[new]]
+                for position in np.unique(holders).tolist():
+                    wanted = np.sort(fresh[new][holders == position])
+                    found.add(self._shingles_of_common(spool, common, position, wanted))
+                done[unit] = np.union1d(shingled, fresh[new])
         return found.at_least(1)
+
+    def _shingles_of_common(
+        self, spool: Spool, common: CommonParts, position: int, wanted: np.ndarray
+    ) -> np.ndarray:
+        text = spool.read(position).text
+        site, unit = self._sites.of(position), self._unit(position)
+        return common.shingles_of_common(sentence_pieces(text), site, unit, wanted)
 
     def _signatures(self, spool: Spool) -> None:
         """Pass 2: every document's signature, a chunk of documents at a time."""
@@ -340,10 +376,6 @@ class Deduplicator:
         signing = Signing(self._common, c.ngram, c.num_perm, c.seed)
         for signed in self._map(signing, self._placed(spool), SIGN_CHUNK):
             self._table.extend(signed)
-
-    def _each(self, function: Callable[[list[T]], list[R]], items: Iterable[T]) -> Iterator[R]:
-        """``function`` over chunks of ``items``, one result an item, in input order."""
-        return itertools.chain.from_iterable(self._map(function, items, WORK_CHUNK))
 
     def _map(self, function: Callable[[list[T]], R], items: Iterable[T], size: int) -> Iterator[R]:
         return map_chunks(function, items, self.jobs, size)

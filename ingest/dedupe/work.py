@@ -24,18 +24,21 @@ NO_KEYS = np.zeros(0, dtype=np.uint64)
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    """Pass 1 of one document: its site, whether it is shingled by character, the keys
-    of its distinct lines (per site) and sentences, to count across the input, the key
-    of each of its lines in order (``ordered_line_keys``), for the later passes, and the
-    exact hash and length of its normalized text."""
+    """Pass 1 of a chunk of documents, as arrays (one entry a document, or keys end to end
+    with each document's count): its site, whether it is shingled by character, the exact
+    hash and length of its normalized text; the keys of its distinct lines (per site) and
+    sentences, to count across the input; and the key of each of its lines in order
+    (``ordered_line_keys``), for the later passes."""
 
-    site: str
-    by_char: bool
+    sites: list[str]
+    by_char: np.ndarray
+    exact: np.ndarray
+    lengths: np.ndarray
     lines: np.ndarray
     sentences: np.ndarray
+    sentence_counts: np.ndarray
     line_order: np.ndarray
-    exact: int
-    length: int
+    line_counts: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +49,41 @@ class Survey:
     count_lines: bool
     count_sentences: bool
 
-    def __call__(self, records: list[Record]) -> list[Seen]:
-        return [self._seen(record) for record in records]
+    def __call__(self, records: list[Record]) -> Seen:
+        sites, by_char, exact, lengths = [], [], [], []
+        lines, sentences, orders = [NO_KEYS], [NO_KEYS], [NO_KEYS]
+        for record in records:
+            site = url_host(record)
+            pieces, normalized = pieces_and_whole(record.text)
+            sites.append(site)
+            by_char.append(shingle_unit(normalized, self.shingle) == "char")
+            exact.append(exact_hash(normalized))
+            lengths.append(len(normalized))
+            order = NO_KEYS
+            if self.count_lines and site:
+                order = ordered_line_keys(record.text, site)
+                lines.append(np.unique(order[order != 0]))
+            orders.append(order)
+            if self.count_sentences:
+                sentences.append(_keys(sentence_keys(pieces, site)))
+        return Seen(
+            sites=sites,
+            by_char=np.array(by_char, dtype=np.uint8),
+            exact=np.array(exact, dtype=np.uint64),
+            lengths=np.array(lengths, dtype=np.int64),
+            lines=np.concatenate(lines),
+            sentences=np.concatenate(sentences),
+            sentence_counts=_counts(sentences[1:], len(records)),
+            line_order=np.concatenate(orders),
+            line_counts=_counts(orders[1:], len(records)),
+        )
 
-    def _seen(self, record: Record) -> Seen:
-        site = url_host(record)
-        pieces, normalized = pieces_and_whole(record.text)
-        by_char = shingle_unit(normalized, self.shingle) == "char"
-        lines = order = NO_KEYS
-        if self.count_lines and site:
-            order = ordered_line_keys(record.text, site)
-            lines = np.unique(order[order != 0])
-        sentences = _keys(sentence_keys(pieces, site)) if self.count_sentences else NO_KEYS
-        return Seen(site, by_char, lines, sentences, order, exact_hash(normalized), len(normalized))
+
+def _counts(arrays: list[np.ndarray], documents: int) -> np.ndarray:
+    """Each document's number of keys (none, when nothing was counted)."""
+    if not arrays:
+        return np.zeros(documents, dtype=np.int64)
+    return np.array([len(a) for a in arrays], dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
