@@ -535,6 +535,31 @@ def test_sentence_counts_fold_into_arrays(monkeypatch: pytest.MonkeyPatch) -> No
     assert counter.at_least(0).tolist() == []
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=10), max_size=40),
+    st.integers(1, 30),
+)
+def test_key_counts_are_the_same_whenever_they_fold(documents: list[set[int]], every: int) -> None:
+    """Folds merge new keys into the sorted arrays: the counts are those of a plain count."""
+    from collections import Counter
+
+    from ingest.dedupe import common
+
+    saved, common.FOLD_EVERY = common.FOLD_EVERY, every
+    try:
+        counter, expected = common.KeyCounter(), Counter[int]()
+        for keys in documents:
+            counter.add(np.array(sorted(keys), dtype=np.uint64))
+            expected.update(keys)
+        for floor in (1, 2, 3):
+            assert counter.at_least(floor).tolist() == sorted(
+                k for k, n in expected.items() if n >= floor
+            )
+    finally:
+        common.FOLD_EVERY = saved
+
+
 def test_spool_reads_a_record_by_position_without_disturbing_a_pass() -> None:
     from ingest.spool import Spool
 
