@@ -45,7 +45,8 @@ class Spool:
     def close(self) -> None:
         self._file.close()
 
-    def append(self, record: Record) -> None:
+    def append(self, record: Record) -> bytes:
+        """Spool a record; returns its pickle (``pickle.loads`` gives it back)."""
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         if not self._at_end:
             self._file.seek(self._end)
@@ -53,12 +54,26 @@ class Spool:
         self._file.write(data)
         self._offsets.append(self._end)
         self._end += len(data)
+        return data
 
     def extend(self, records: Iterable[Record]) -> Iterator[Record]:
         """Spool ``records``, yielding each as it is written (to work on it in the same pass)."""
         for record in records:
             self.append(record)
             yield record
+
+    def extend_pickles(self, records: Iterable[Record]) -> Iterator[bytes]:
+        """Spool ``records``, yielding each one's pickle: what a worker process is sent."""
+        for record in records:
+            yield self.append(record)
+
+    def pickles(self) -> Iterator[bytes]:
+        """Each record's pickle, in order (``pickle.loads`` gives the record)."""
+        ends = [*self._offsets[1:], self._end]
+        for offset, end in zip(self._offsets, ends, strict=True):
+            self._at_end = False
+            self._file.seek(offset)
+            yield self._file.read(end - offset)
 
     def __iter__(self) -> Iterator[Record]:
         # Seek before each record: a read() between two records must not move this one.

@@ -16,6 +16,7 @@ ids in one packed buffer.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
@@ -309,7 +310,11 @@ class Deduplicator:
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
         survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences))
-        for seen in self._map(survey, spool.extend(records), WORK_CHUNK):
+        # Workers are sent the spooled pickles, not the records pickled a second time.
+        spooled: Iterator[Record | bytes] = (
+            spool.extend_pickles(records) if self.jobs > 1 else spool.extend(records)
+        )
+        for seen in self._map(survey, spooled, WORK_CHUNK):
             self._remember(seen)
             lines.add(seen.lines)
             sentences.add(seen.sentences)
@@ -374,18 +379,30 @@ class Deduplicator:
         """Pass 2: every document's signature, a chunk of documents at a time."""
         c = self.config
         signing = Signing(self._common, c.ngram, c.num_perm, c.seed)
-        for signed in self._map(signing, self._placed(spool), SIGN_CHUNK):
+        for signed in self._map(signing, self._placed(spool), 1):
             self._table.extend(signed)
 
     def _map(self, function: Callable[[list[T]], R], items: Iterable[T], size: int) -> Iterator[R]:
         return map_chunks(function, items, self.jobs, size)
 
     def _placed(self, spool: Spool) -> Iterator[Placed]:
+        """The spooled records in chunks of ``SIGN_CHUNK``, with what pass 1 learnt of them
+        (their pickles when workers sign them)."""
         assert self._line_keys is not None
-        exact, lengths = self._exact_hashes, self._lengths
-        for position, (record, keys) in enumerate(zip(spool, self._line_keys, strict=True)):
-            site, unit = self._sites.of(position), self._unit(position)
-            yield Placed(record, site, unit, keys, exact[position], lengths[position])
+        records: Iterator[Record | bytes] = spool.pickles() if self.jobs > 1 else iter(spool)
+        exact = np.frombuffer(self._exact_hashes, dtype=np.uint64)
+        lengths = np.frombuffer(self._lengths, dtype=np.int64)
+        for first, keys, counts in self._line_keys.blocks(SIGN_CHUNK):
+            span = range(first, first + len(counts))
+            yield Placed(
+                records=list(itertools.islice(records, len(counts))),
+                sites=[self._sites.of(position) for position in span],
+                units=[self._unit(position) for position in span],
+                line_keys=keys,
+                line_counts=counts,
+                exact=exact[first : first + len(counts)],
+                lengths=lengths[first : first + len(counts)],
+            )
 
     def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
         """Hashes of the shingles of one document's common sentences."""
@@ -407,7 +424,7 @@ class Deduplicator:
     def _sign(self, record: Record, position: int) -> None:
         """Pass 2 for one document (the Spark engine's entry; ``run`` signs in chunks)."""
         c = self.config
-        placed = Placed(record, self._sites.of(position), self._unit(position))
+        placed = Placed([record], [self._sites.of(position)], [self._unit(position)])
         self._table.extend(Signing(self._common, c.ngram, c.num_perm, c.seed)([placed]))
 
     def _shingles_of(self, index: int) -> set[bytes] | None:

@@ -8,6 +8,8 @@ whichever process computes them, and in whatever chunks. They are module-level c
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,6 +22,8 @@ from .minhash import Signer, shingle_hashes
 from .shingles import normalize_for_shingles, ordered_line_keys, pieces_and_whole, shingle_unit
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
+# What pass 1 made of a document's normalized text: its exact hash and its length.
+Known = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +53,11 @@ class Survey:
     count_lines: bool
     count_sentences: bool
 
-    def __call__(self, records: list[Record]) -> Seen:
+    def __call__(self, records: Sequence[Record | bytes]) -> Seen:
         sites, by_char, exact, lengths = [], [], [], []
         lines, sentences, orders = [NO_KEYS], [NO_KEYS], [NO_KEYS]
-        for record in records:
+        for item in records:
+            record = as_record(item)
             site = url_host(record)
             pieces, normalized = pieces_and_whole(record.text)
             sites.append(site)
@@ -88,16 +93,39 @@ def _counts(arrays: list[np.ndarray], documents: int) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    """A record with what pass 1 learnt of it: its site, its shingle unit, its lines' keys,
-    and the exact hash and length of its normalized text (``None``: not kept, made again
-    when needed)."""
+    """A chunk of records with what pass 1 learnt of them: each one's site and shingle
+    unit; its lines' keys (end to end, with each one's count), and the exact hash and
+    length of its normalized text (``None``: not kept, made again when needed). The records
+    may come as their pickles (as spooled): they cross to a worker without the main process
+    unpickling and pickling them again."""
 
-    record: Record
-    site: str
-    unit: str
+    records: Sequence[Record | bytes]
+    sites: list[str]
+    units: list[str]
     line_keys: np.ndarray | None = None
-    exact: int | None = None
-    length: int | None = None
+    line_counts: np.ndarray | None = None
+    exact: np.ndarray | None = None
+    lengths: np.ndarray | None = None
+
+    def documents(self) -> Iterator[tuple[Record, str, str, np.ndarray | None, Known | None]]:
+        """(record, site, unit, line keys, (exact hash, length)) of each document."""
+        ends = None if self.line_counts is None else np.cumsum(self.line_counts).tolist()
+        known = None
+        if self.exact is not None and self.lengths is not None:
+            known = list(zip(self.exact.tolist(), self.lengths.tolist(), strict=True))
+        for n, record in enumerate(self.records):
+            keys = None
+            if self.line_keys is not None and ends is not None:
+                keys = self.line_keys[(ends[n - 1] if n else 0) : ends[n]]
+            yield as_record(record), self.sites[n], self.units[n], keys, known[n] if known else None
+
+
+def as_record(item: Record | bytes) -> Record:
+    """A record, or a spooled record's pickle (``Spool.pickles``), as a record."""
+    if isinstance(item, bytes):
+        record: Record = pickle.loads(item)
+        return record
+    return item
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,26 +152,31 @@ class Signing:
     num_perm: int
     seed: int
 
-    def __call__(self, placed: list[Placed]) -> Signed:
-        hash_sets, exact, framed = [], [], []
-        for p in placed:
-            text, common = p.record.text, self.common
-            if p.exact is None or p.length is None:
-                whole = normalize_for_shingles(text)
-                exact.append(exact_hash(whole))
-                compared, story = common.compared(text, p.site, p.unit, len(whole), whole)
-            else:
-                exact.append(p.exact)
-                compared, story = common.compared(text, p.site, p.unit, p.length, None, p.line_keys)
-            hash_sets.append(shingle_hashes(compared, self.ngram, p.unit))
-            framed.append(story)
+    def __call__(self, chunks: list[Placed]) -> Signed:
+        hash_sets, exact, framed, ids, lengths, richness = [], [], [], [], [], []
+        common = self.common
+        for chunk in chunks:
+            for record, site, unit, line_keys, known in chunk.documents():
+                text = record.text
+                if known is None:
+                    whole = normalize_for_shingles(text)
+                    exact.append(exact_hash(whole))
+                    compared, story = common.compared(text, site, unit, len(whole), whole)
+                else:
+                    exact.append(known[0])
+                    compared, story = common.compared(text, site, unit, known[1], None, line_keys)
+                hash_sets.append(shingle_hashes(compared, self.ngram, unit))
+                framed.append(story)
+                ids.append(record.id)
+                lengths.append(len(text))
+                richness.append(_richness(record))
         return Signed(
-            ids=[p.record.id for p in placed],
+            ids=ids,
             signatures=_signer(self.num_perm, self.seed).signatures(hash_sets),
             sizes=np.array([len(h) for h in hash_sets], dtype=np.int32),
             exact=np.array(exact, dtype=np.uint64),
-            lengths=np.array([len(p.record.text) for p in placed], dtype=np.int64),
-            richness=np.array([_richness(p.record) for p in placed], dtype=np.int32),
+            lengths=np.array(lengths, dtype=np.int64),
+            richness=np.array(richness, dtype=np.int32),
             framed=np.array(framed, dtype=bool),
         )
 
