@@ -20,7 +20,7 @@ import itertools
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -421,10 +421,12 @@ class Deduplicator:
         story = self._common.story(record.text, self._sites.of(position), unit, normalized)
         return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
 
-    def _sign(self, record: Record, position: int) -> None:
-        """Pass 2 for one document (the Spark engine's entry; ``run`` signs in chunks)."""
+    def _sign(self, records: Sequence[Record], first: int) -> None:
+        """Pass 2 for documents ``first``, ``first + 1``... (the Spark engine's entry; ``run``
+        signs the spool in chunks)."""
         c = self.config
-        placed = Placed([record], [self._sites.of(position)], [self._unit(position)])
+        span = range(first, first + len(records))
+        placed = Placed(records, [self._sites.of(p) for p in span], [self._unit(p) for p in span])
         self._table.extend(Signing(self._common, c.ngram, c.num_perm, c.seed)([placed]))
 
     def _shingles_of(self, index: int) -> set[bytes] | None:

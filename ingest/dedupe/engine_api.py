@@ -105,8 +105,7 @@ class Featurizer:
         """Each record's features, in order."""
         for batch in _batches(records):
             deduplicator = _learnt(batch, self.config, self.common)
-            for position, record in enumerate(batch):
-                deduplicator._sign(record, position)
+            deduplicator._sign(batch, 0)
             table = deduplicator._table
             for position in range(len(batch)):
                 yield {name: getattr(table, name)[position] for name in COLUMNS}
