@@ -47,6 +47,7 @@ class Measured:
     peak_rss_mb: float  # the most the run's processes held at one time, added up
     stdout: str
     main_cpu_seconds: float  # of the first process alone: what workers cannot take over
+    sampler: TreeSampler | None = None
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -103,13 +104,13 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def measure(command: list[str]) -> Measured:
+def measure(command: list[str], sampling: type[TreeSampler] | None = None) -> Measured:
     """Run ``command`` to its end: wall time, CPU time and peak memory of its process tree."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, stdout=out, env=env)
-        sampler = TreeSampler(process.pid)
+        sampler = (sampling or TreeSampler)(process.pid)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
@@ -126,7 +127,7 @@ def measure(command: list[str]) -> Measured:
     # Not ru_maxrss: Linux carries the parent's resident size across fork and exec into it.
     peak = sampler.peak_rss_mb
     main = sampler.cpu_ticks.get(process.pid, 0) / TICKS
-    return Measured(seconds, cpu, peak, stdout, main)
+    return Measured(seconds, cpu, peak, stdout, main, sampler)
 
 
 def ingest(*arguments: str) -> list[str]:

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from _common import table
-from bench_perf import ingest, measure
+from bench_perf import PAGE_MB, TreeSampler, _descendants, _stat, ingest, measure
 from perf_corpus import as_json, documents, true_kept
 
 
@@ -54,11 +54,49 @@ def score(output: Path, count: int) -> str:
     return f"{kept:,} ({missed} copies left, {lost} originals lost)"
 
 
+class MemorySampler(TreeSampler):
+    """Also the most one process held (RSS), and the most the tree held counting each shared
+    page once (PSS: a forked worker shares its parent's pages until either writes them,
+    and a sum of RSS counts them in each)."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(root)
+        self.peak_process_mb = 0.0
+        self.peak_pss_mb = 0.0
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            pss = 0.0
+            for pid in _descendants(self.root):
+                stat = _stat(pid)
+                if stat:
+                    self.cpu_ticks[pid] = int(stat[11]) + int(stat[12])
+                    rss = int(stat[21]) * PAGE_MB
+                    self.peak_process_mb = max(self.peak_process_mb, rss)
+                pss += _pss_mb(pid)
+            self.peak_pss_mb = max(self.peak_pss_mb, pss)
+            self.done.wait(0.2)
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1000
+    except OSError:
+        pass
+    return 0.0
+
+
 def scale_runs(paths: dict[int, Path], jobs: int, folder: Path) -> list[list[object]]:
     rows, first = [], None
     for count, corpus in sorted(paths.items()):
         output = folder / f"out-{count}.jsonl"
-        result = measure(ingest("dedupe", "-q", "-j", str(jobs), str(corpus), "-o", str(output)))
+        command = ingest("dedupe", "-q", "-j", str(jobs), str(corpus), "-o", str(output))
+        result = measure(command, MemorySampler)
+        sampler = result.sampler
+        assert isinstance(sampler, MemorySampler)
         first = first or (count, result.seconds)
         rows.append(
             [
@@ -67,6 +105,8 @@ def scale_runs(paths: dict[int, Path], jobs: int, folder: Path) -> list[list[obj
                 f"{result.seconds:.1f}",
                 f"{result.cpu_seconds:.1f}",
                 f"{count / result.seconds:,.0f}",
+                f"{sampler.peak_process_mb:.0f}",
+                f"{sampler.peak_pss_mb:.0f}",
                 f"{result.peak_rss_mb:.0f}",
                 score(output, count),
                 f"{result.seconds / first[1]:.2f}x for {count / first[0]:g}x",
@@ -86,7 +126,18 @@ def main() -> None:
         folder = Path(args.workdir or temporary)
         folder.mkdir(parents=True, exist_ok=True)
         paths = write_corpora(sorted(set(args.docs)), folder)
-        header = ["documents", "GB", "seconds", "CPU s", "docs/s", "peak RSS MB", "kept", "time"]
+        header = [
+            "documents",
+            "GB",
+            "seconds",
+            "CPU s",
+            "docs/s",
+            "peak RSS MB (a process)",
+            "peak PSS MB (all)",
+            "peak RSS MB (all, added)",
+            "kept",
+            "time",
+        ]
         print(f"ingest dedupe -j {args.jobs}, {os.cpu_count()} cores\n")
         print(table(scale_runs(paths, args.jobs, folder), header))
 

@@ -285,6 +285,7 @@ class Deduplicator:
             self._line_keys, self._sentence_keys = _KeyFile(), _KeyFile()
             try:
                 self._common = self._common_parts(spool, records)
+                _release_free_memory()
                 self._table.reserve(len(spool))
                 self._signatures(spool)
             finally:
@@ -481,7 +482,8 @@ class Deduplicator:
     def _decide(self) -> None:
         judge = self._judge()
         union = UnionFind()
-        active = self._union_exact_groups(union, judge.hashes) & (judge.sizes > 0)
+        comparable = judge.sizes > 0
+        active = self._union_exact_groups(union, judge.hashes, comparable) & comparable
         pairs = candidate_pairs(judge.signatures, active, self.bands, self.rows)
         self._decide_graph(union, judge, pairs)
 
@@ -538,10 +540,15 @@ class Deduplicator:
             "sample": sorted(g.decode("utf-8", "surrogatepass") for g in shared)[:EVIDENCE_SAMPLE],
         }
 
-    def _union_exact_groups(self, union: UnionFind, exact: np.ndarray) -> np.ndarray:
-        """Join exact copies; returns which documents stand for their group in the LSH."""
+    def _union_exact_groups(
+        self, union: UnionFind, exact: np.ndarray, comparable: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Join exact copies among ``comparable`` documents (those with shingles, when the
+        caller has not said); returns which documents stand for their group in the LSH."""
         representatives = np.ones(len(exact), dtype=bool)
-        for group in _exact_groups(exact, self._column("sizes") > 0):
+        if comparable is None:
+            comparable = self._column("sizes") > 0
+        for group in _exact_groups(exact, comparable):
             best = min(group, key=self._priority)
             for member in group:
                 if member != best:
@@ -606,6 +613,19 @@ class Deduplicator:
             sizes=np.concatenate([self.archive.sizes, table.sizes[kept]]),
             exact=np.concatenate([self.archive.exact, table.exact[kept]]),
         )
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``), once pass 1's
+    counters are gone: chunks unpickled by the pool's result thread live in a heap arena of
+    their own, which glibc does not shrink by itself (some 200 MB at a million documents),
+    and the workers forked for pass 2 would each map them again."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def annotation(kept_id: str, decision: Decision | None) -> dict[str, Any]:
