@@ -18,7 +18,7 @@ import xxhash
 
 from ..record import Record, url_host
 from .common import CommonParts, sentence_keys
-from .minhash import Signer, shingle_hashes
+from .minhash import Signer, distinct, shingle_hashes
 from .shingles import normalize_for_shingles, ordered_line_keys, pieces_and_whole, shingle_unit
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
@@ -67,7 +67,7 @@ class Survey:
             order = NO_KEYS
             if self.count_lines and site:
                 order = ordered_line_keys(record.text, site)
-                lines.append(np.unique(order[order != 0]))
+                lines.append(distinct(order[order != 0]))
             orders.append(order)
             if self.count_sentences:
                 sentences.append(_keys(sentence_keys(pieces, site)))
