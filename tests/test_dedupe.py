@@ -761,6 +761,14 @@ def test_line_keys_kept_from_pass_one_give_the_same_stories() -> None:
     assert framed > 20
 
 
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=40))
+def test_distinct_hashes_are_numpys_unique(values: list[int]) -> None:
+    from ingest.dedupe.minhash import distinct
+
+    array = np.array(values, dtype=np.uint64)
+    assert distinct(array).tolist() == np.unique(array).tolist()
+
+
 URL_ALPHABET = st.sampled_from([*"ab.:/@[]?#%-_ \t\n\\0189AZ;=&!é", "http://", "https:"])
 
 
