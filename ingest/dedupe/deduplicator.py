@@ -200,15 +200,6 @@ class _KeyFile:
             start = int(block[-1])
         self._file.seek(0, 2)
 
-    def __iter__(self) -> Iterator[np.ndarray]:
-        self._file.flush()
-        self._file.seek(0)
-        start = 0
-        for end in self._ends:
-            yield np.frombuffer(self._file.read(end - start), dtype=np.uint64)
-            start = end
-        self._file.seek(0, 2)  # the end: where appends go
-
     def close(self) -> None:
         self._file.close()
 
