@@ -16,10 +16,10 @@ from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
-import xxhash
 
 from ..record import site_line_key
-from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces, shingles
+from .minhash import shingle_hashes
+from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces
 
 # Keys are counted in a buffer, folded into sorted (key, count) arrays when it grows past
 # this: memory follows the distinct sentences, 12 bytes each (24 while folding), not all
@@ -121,7 +121,7 @@ class CommonParts:
         keys = _piece_keys(pieces, site)
         common = members(keys, self.sentences if wanted is None else wanted)
         found = [
-            _hashes(shingles(p, self.ngram, unit))
+            shingle_hashes(p, self.ngram, unit)
             for p, c in zip(pieces, common.tolist(), strict=True)
             if c
         ]
@@ -182,7 +182,7 @@ class CommonParts:
         return story, True
 
     def _is_variant(self, piece: str, unit: str) -> bool:
-        hashes = _hashes(shingles(piece, self.ngram, unit))
+        hashes = shingle_hashes(piece, self.ngram, unit)
         return bool(np.count_nonzero(members(hashes, self.variants)) >= VARIANT * len(hashes))
 
     def _without_lines(self, text: str, site: str, keys: np.ndarray | None) -> str:
@@ -199,10 +199,6 @@ class CommonParts:
 def _piece_keys(pieces: list[str], site: str) -> np.ndarray:
     group = site or WHOLE_INPUT
     return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
-
-
-def _hashes(grams: set[bytes]) -> np.ndarray:
-    return np.fromiter(map(xxhash.xxh3_64_intdigest, grams), np.uint64, len(grams))
 
 
 def members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
