@@ -43,7 +43,7 @@ from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
 from .minhash import SCHEME, optimal_bands
 from .shingles import normalize_for_shingles, sentence_pieces, shingles
-from .work import Placed, Seen, Signed, Signing, Survey
+from .work import Placed, Seen, Signed, Signing, Survey, encode_annotated
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,6 +57,7 @@ GROWTH = 4096
 # documents and pickling costs little against the work, small enough to stream.
 WORK_CHUNK = 256
 SIGN_CHUNK = 256
+EMIT_CHUNK = 512
 # Shingle sets kept for exact checks: a cluster's kept record is compared with many others.
 SHINGLE_CACHE = 1024
 # Documents' keys read back at a time when looking for the common sentences.
@@ -273,22 +274,39 @@ class Deduplicator:
         a failed write would leave the records in the index and a retry would drop them all.
         """
         with Spool() as spool:
-            self._line_keys, self._sentence_keys = _KeyFile(), _KeyFile()
-            try:
-                self._common = self._common_parts(spool, records)
-                _release_free_memory()
-                self._table.reserve(len(spool))
-                self._signatures(spool)
-            finally:
-                self._line_keys.close()
-                self._sentence_keys.close()
-                self._line_keys = self._sentence_keys = None
-            self._table.trim()
-            self._spool = spool
-            self._decide()
-            self._spool = None
-            self._shingle_cache.clear()
+            self._prepare(spool, records)
             yield from self._emit(spool)
+
+    def run_lines(self, records: Iterable[Record]) -> Iterator[bytes]:
+        """``run``'s records as their JSONL lines (``io.encode_line``), encoded by the
+        workers: with ``jobs`` above 1, the main process only writes them out."""
+        from ..io.outputs import encode_line
+
+        with Spool() as spool:
+            self._prepare(spool, records)
+            if self.jobs <= 1:
+                yield from map(encode_line, self._emit(spool))
+                return
+            for lines in self._map(encode_annotated, self._annotated(spool), EMIT_CHUNK):
+                yield from lines
+
+    def _prepare(self, spool: Spool, records: Iterable[Record]) -> None:
+        """Spool the records, sign them and decide the duplicates: all but the output."""
+        self._line_keys, self._sentence_keys = _KeyFile(), _KeyFile()
+        try:
+            self._common = self._common_parts(spool, records)
+            _release_free_memory()
+            self._table.reserve(len(spool))
+            self._signatures(spool)
+        finally:
+            self._line_keys.close()
+            self._sentence_keys.close()
+            self._line_keys = self._sentence_keys = None
+        self._table.trim()
+        self._spool = spool
+        self._decide()
+        self._spool = None
+        self._shingle_cache.clear()
 
     def save_index(self) -> None:
         """Save the index with what this run kept added (atomically)."""
@@ -564,14 +582,23 @@ class Deduplicator:
         return self.archive.ids[index] if index < offset else self._table.ids[index - offset]
 
     def _emit(self, spool: Spool) -> Iterator[Record]:
+        for record, note in self._output(iter(spool)):
+            record.metadata["dedupe"] = note
+            yield record
+
+    def _annotated(self, spool: Spool) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """The spooled pickles of the output's records, each with its ``metadata.dedupe``."""
+        return self._output(spool.pickles())
+
+    def _output(self, spooled: Iterator[T]) -> Iterator[tuple[T, dict[str, Any]]]:
+        """The spooled items that go out (all with ``mark``), each with its annotation."""
         offset = len(self.archive)
-        for position, record in enumerate(spool):
+        for position, item in enumerate(spooled):
             decision = self.duplicates.get(position)
             if decision is not None and not self.config.mark:
                 continue
             kept = decision.kept if decision else offset + position
-            record.metadata["dedupe"] = annotation(self.record_id(kept), decision)
-            yield record
+            yield item, annotation(self.record_id(kept), decision)
 
     def clusters(self) -> Iterator[dict[str, Any]]:
         """One entry per cluster that has duplicates: the kept record first, then copies."""

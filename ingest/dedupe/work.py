@@ -12,6 +12,7 @@ import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -189,6 +190,18 @@ def _signer(num_perm: int, seed: int) -> Signer:
 def _richness(record: Record) -> int:
     """How much metadata a record carries: the ``keep="metadata"`` rule."""
     return sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
+
+
+def encode_annotated(items: list[tuple[bytes, dict[str, Any]]]) -> list[bytes]:
+    """The output's JSONL lines of spooled records, each with its ``metadata.dedupe``."""
+    from ..io.outputs import encode_line  # the reader's imports are a library user's choice
+
+    lines = []
+    for data, note in items:
+        record = as_record(data)
+        record.metadata["dedupe"] = note
+        lines.append(encode_line(record))
+    return lines
 
 
 def exact_hash(normalized: str) -> int:
