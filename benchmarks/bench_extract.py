@@ -28,12 +28,15 @@ ms/page: CPU time of this process (less disturbed by a shared machine than wall 
 the extraction itself over the page's decoded text (the same text for
 every extractor), the best of ``--repeat`` runs per page, the extractors taking turns page by
 page; on a shared machine compare the ratios within one run, not across runs ("CPU x
-extract()": the time over trafilatura ``extract()``'s in the same run).
+extract()": the time over trafilatura ``extract()``'s in the same run). A page's later
+runs are cheaper than its first (trafilatura and htmldate cache work by string, and the
+extractors share trafilatura's caches), so ``--cold N`` also times ingest and ``extract()``
+as a corpus run does: each in a fresh process, one pass over the pages, N rounds.
 ingest runs through ``clean_records`` on the records ``read_records`` makes from the files,
 as the CLI does.
 
     pip install -e '.[bench]'   # readability-lxml and jusText, for comparison only
-    python benchmarks/bench_extract.py [--verbose] [--per-page] [--pages DIR]
+    python benchmarks/bench_extract.py [--verbose] [--per-page] [--cold N] [--pages DIR]
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import unicodedata
@@ -205,6 +211,7 @@ def with_justext(html: str) -> Output:
 
 
 BASELINE = "trafilatura extract()"  # the CPU ratio is to its time, in the same run
+COLD_INGEST = "ingest clean"
 EXTRACTORS: dict[str, Callable[[Page], Output]] = {
     "ingest clean": with_ingest,
     "trafilatura extract()": on_text(trafilatura_text),
@@ -329,16 +336,58 @@ def print_pages(pages: list[Page], scores: dict[str, list[Score]]) -> None:
     print(table(rows, ["page (F1 P R)", *names]))
 
 
+def one_pass(name: str, folder: Path) -> float:
+    """CPU ms/page of one extractor over the readability pages, each page once (as a corpus
+    run sees them: no page's own work cached by an earlier run of it, or of another
+    extractor sharing trafilatura's caches)."""
+    pages = readability_pages(folder)
+    extract = EXTRACTORS[name]
+    extract(pages[0])  # imports and first-use tables (jusText's stoplists) out of the timing
+    started = time.process_time()
+    for page in pages:
+        extract(page)
+    return (time.process_time() - started) / len(pages) * 1000
+
+
+def cold_rounds(folder: Path, rounds: int) -> None:
+    """ingest and ``extract()`` alone, each in a fresh process, taking turns round by round;
+    the median of the rounds' ratios (both sides of a ratio ran under nearly the same load)."""
+    times: dict[str, list[float]] = {COLD_INGEST: [], BASELINE: []}
+    for _ in range(rounds):
+        for name in times:
+            command = [sys.executable, __file__, "--pages", str(folder), "--one-pass", name]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            times[name].append(float(done.stdout))
+    ratios = [a / b for a, b in zip(times[COLD_INGEST], times[BASELINE], strict=True)]
+    rows = [
+        [name, f"{statistics.median(ms):.1f}", " ".join(f"{t:.1f}" for t in ms)]
+        for name, ms in times.items()
+    ]
+    print(f"\nEach page once, a fresh process per pass, {rounds} rounds:\n")
+    print(table(rows, ["extractor", "median ms/page", "rounds"]))
+    listed = " ".join(f"{r:.2f}" for r in ratios)
+    print(f"CPU ingest / extract(): median {statistics.median(ratios):.2f} (rounds: {listed})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--verbose", action="store_true", help="list the worst pages")
     parser.add_argument("--pages", type=Path, default=READABILITY, help="readability pages")
     parser.add_argument("--repeat", type=int, default=3, help="runs per page for the time")
     parser.add_argument("--per-page", action="store_true", help="F1 P R of every page")
+    parser.add_argument(
+        "--cold", type=int, default=0, metavar="N", help="also N rounds of one-pass CPU time"
+    )
+    parser.add_argument("--one-pass", help=argparse.SUPPRESS)  # a round of --cold
     args = parser.parse_args()
+    if args.one_pass:
+        print(one_pass(args.one_pass, args.pages))
+        return
     if args.pages.is_dir():
         pages = readability_pages(args.pages)
         report("readability pages (real)", pages, args.verbose, args.repeat, args.per_page)
+        if args.cold:
+            cold_rounds(args.pages, args.cold)
     else:
         print(f"{args.pages}: not found, readability pages skipped")
     with tempfile.TemporaryDirectory() as tmp:
