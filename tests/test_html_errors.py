@@ -218,3 +218,34 @@ def test_a_page_of_three_sibling_divs_is_one_article_not_a_digest(tmp_path: Path
     result = run_ingest(["run", "-q", str(path)])
     assert result.returncode == 0, result.stderr
     assert len(parse_jsonl(result.stdout)) == 1
+
+
+# Normalization of extracted text: spaces tidied before the mojibake repair (one ftfy pass).
+
+MOJIBAKE_STORY = [
+    "Le cafÃ©\u00a0du port a rouvert ses portes\u00a0: voilÃ\u00a0 ce que les habitants "
+    "attendaient depuis des mois, dit la mairie dans un communiqué publié lundi.",
+    "Les  horaires   restent\u2003les mêmes qu'avant les travaux, du lundi au samedi, et "
+    "le menu\u00a0\u00a0change chaque semaine selon le marché.",
+]
+MOJIBAKE_FIXED = [
+    "Le café du port a rouvert ses portes : voilà ce que les habitants attendaient depuis des "
+    "mois, dit la mairie dans un communiqué publié lundi.",
+    "Les horaires restent les mêmes qu'avant les travaux, du lundi au samedi, et le menu "
+    "change chaque semaine selon le marché.",
+]
+
+
+def test_html_mojibake_and_odd_spaces_are_repaired_in_one_clean(tmp_path: Path) -> None:
+    body = "".join(f"<p>{p}</p>" for p in MOJIBAKE_STORY)
+    page = f"<html><head><meta charset='utf-8'></head><body><article>{body}</article></body>"
+    path = tmp_path / "cafe.html"
+    path.write_bytes(f"{page}</html>".encode())
+    record = clean_file(path)
+    assert record["text"].split("\n\n") == MOJIBAKE_FIXED
+    assert [r.split(":")[0] for r in record["metadata"]["repairs"]] == ["mojibake"]
+    (library,) = clean_records(read_records([str(path)]))
+    assert library.text == record["text"]
+    # Cleaning the cleaned text again changes nothing: the normalization is at a fixed point.
+    (again,) = clean_records([Record("p", library.text, metadata={"content_type": "text"})])
+    assert again.text == library.text
