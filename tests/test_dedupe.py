@@ -684,6 +684,23 @@ def test_jobs_give_the_same_bytes_through_the_cli_and_the_library(tmp_path: Path
     assert [m[0] for m in library[0]] == [r["id"] for r in parse_jsonl(outputs[0][0])]
 
 
+@pytest.mark.parametrize("mark", [False, True])
+def test_lines_encoded_by_the_workers_are_the_records_lines(mark: bool) -> None:
+    """``run_lines`` (the CLI's JSONL output, encoded in the workers) writes what ``run``'s
+    records encode to, for any number of jobs."""
+    from dedupe_devset import as_records, build
+
+    from ingest.io import encode_line
+
+    records = list(as_records(build()))
+    expected = [encode_line(r) for r in Deduplicator(DedupeConfig(mark=mark)).run(records)]
+    assert (len(expected) == len(records)) is mark  # without --mark, the copies go
+    for jobs in (1, 2):
+        deduplicator = Deduplicator(DedupeConfig(mark=mark), jobs=jobs)
+        assert list(deduplicator.run_lines(records)) == expected
+        assert deduplicator.stats.near + deduplicator.stats.exact > 0
+
+
 LINE_ALPHABET = st.sampled_from(
     [
         *"ab Z.,-_\t\r\x0b\x85\u2028\u00a0\u0301\u00a8Σςİßﬁ人。！가\udcff",
