@@ -10,7 +10,7 @@ from typing import Any
 from ..digest import locate_stories
 from ..parallel import parallel_map
 from ..record import Record
-from .boilerplate import Cleaned, clean_text_page
+from .boilerplate import Cleaned, PageVerdicts, clean_text_page
 from .empty import CleanStats, count_empty, empty_reason
 from .feed import Feed, feed_text, parse_feed
 from .html import HtmlPage, extract_html, page_text
@@ -150,8 +150,9 @@ def _strip_boilerplate(
     text: str, metadata: dict[str, Any], removed: list[dict[str, str]]
 ) -> tuple[str, list[tuple[str, str, str]]]:
     stories: list[tuple[str, str, str]] = []
+    verdicts = PageVerdicts()  # each round judges again most lines of the round before
     for _ in range(MAX_ROUNDS):
-        cleaned = clean_text_page(text, find_title=not metadata["title"])
+        cleaned = clean_text_page(text, find_title=not metadata["title"], verdicts=verdicts)
         _take_page_metadata(metadata, cleaned)
         removed.extend(cleaned.removed)
         stories = stories or [(title, teaser, "") for title, teaser in cleaned.stories]

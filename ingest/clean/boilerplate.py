@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from ..digest import (
     LINK_MARKER,
     SENTENCE_END,
+    Item,
     find_items,
     is_title_like,
     split_blocks,
     strip_marker,
     strip_markers,
 )
-from .metadata import parse_meta_line, split_dateline
+from .metadata import LineMetadata, parse_meta_line, split_dateline
 
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
 MAX_BREADCRUMB_SEGMENT_WORDS = 5
@@ -151,29 +152,71 @@ def is_footer_line(line: str) -> bool:
     return len(stripped.split()) <= MAX_FOOTER_LINE_WORDS and not SENTENCE_END.search(stripped)
 
 
-def clean_text_page(text: str, find_title: bool = True) -> Cleaned:
-    """Boilerplate out, metadata found, markers stripped; ``text`` is already normalized."""
+@dataclass
+class PageVerdicts:
+    """What the rules said of one page's lines and texts, kept across its rounds.
+
+    Boilerplate removal runs to a fixed point (``clean._strip_boilerplate``): each round
+    judges again the lines the round before kept, and the last round changes nothing. Every
+    rule is a pure function of its line (or text), so asking this memo gives what the rule
+    gives, once a line. One page's memo: nothing outlives the record.
+    """
+
+    rules: dict[str, str] = field(default_factory=dict)
+    footers: dict[str, bool] = field(default_factory=dict)
+    meta: dict[str, LineMetadata | None] = field(default_factory=dict)
+    items: dict[str, list[Item]] = field(default_factory=dict)
+
+    def boilerplate_rule(self, line: str) -> str:
+        if line not in self.rules:
+            self.rules[line] = boilerplate_rule(line)
+        return self.rules[line]
+
+    def is_footer_line(self, line: str) -> bool:
+        if line not in self.footers:
+            self.footers[line] = is_footer_line(line)
+        return self.footers[line]
+
+    def meta_line(self, line: str) -> LineMetadata | None:
+        if line not in self.meta:
+            self.meta[line] = parse_meta_line(line)
+        return self.meta[line]
+
+    def find_items(self, text: str) -> list[Item]:
+        if text not in self.items:
+            self.items[text] = find_items(text)
+        return self.items[text]
+
+
+def clean_text_page(
+    text: str, find_title: bool = True, verdicts: PageVerdicts | None = None
+) -> Cleaned:
+    """Boilerplate out, metadata found, markers stripped; ``text`` is already normalized.
+
+    ``verdicts`` carries what the rules found on an earlier round over the same page.
+    """
+    verdicts = verdicts if verdicts is not None else PageVerdicts()
     result = Cleaned(text="")
     lines = text.split("\n")
-    lines = _drop_rule_lines(lines, result)
-    digest_titles = {item.title for item in find_items("\n".join(lines))}
-    lines = _take_head_metadata(lines, result, find_title, digest_titles)
-    lines = _trim_footer(lines, result)
+    lines = _drop_rule_lines(lines, result, verdicts)
+    digest_titles = {item.title for item in verdicts.find_items("\n".join(lines))}
+    lines = _take_head_metadata(lines, result, find_title, digest_titles, verdicts)
+    lines = _trim_footer(lines, result, verdicts)
     body = "\n".join(lines).strip()
     body = _trim_orphan_punctuation(body, result)
     body = _take_dateline(body, result)
     result.stories = [
         (item.title, strip_markers(body[item.teaser_start : item.teaser_end]))
-        for item in find_items(body)
+        for item in verdicts.find_items(body)
     ]
     result.text = _strip_markers(body, result)
     return result
 
 
-def _drop_rule_lines(lines: list[str], result: Cleaned) -> list[str]:
+def _drop_rule_lines(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:
     kept = []
     for line in lines:
-        rule = boilerplate_rule(line)
+        rule = verdicts.boilerplate_rule(line)
         if rule:
             result.remove(rule, line.strip())
         else:
@@ -182,14 +225,18 @@ def _drop_rule_lines(lines: list[str], result: Cleaned) -> list[str]:
 
 
 def _take_head_metadata(
-    lines: list[str], result: Cleaned, find_title: bool, digest_titles: set[str]
+    lines: list[str],
+    result: Cleaned,
+    find_title: bool,
+    digest_titles: set[str],
+    verdicts: PageVerdicts,
 ) -> list[str]:
     """Title, date and byline lines among the first lines of the page."""
     head = [i for i, line in enumerate(lines) if line.strip()][:HEAD_LINES_FOR_METADATA]
     taken: set[int] = set()
     for position, index in enumerate(head):
         line = lines[index].strip()
-        meta = parse_meta_line(line)
+        meta = verdicts.meta_line(line)
         if meta is not None:
             result.date = result.date or meta.date
             result.author = result.author or meta.author
@@ -212,9 +259,11 @@ def _is_page_title(lines: list[str], index: int, digest_titles: set[str]) -> boo
     return any(len(b.text.split()) >= 2 * len(line.split()) for b in split_blocks(rest))
 
 
-def _trim_footer(lines: list[str], result: Cleaned) -> list[str]:
+def _trim_footer(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:
     """Short link lines after the story's last sentence; a page of short lines keeps them."""
-    content = [i for i, line in enumerate(lines) if line.strip() and not is_footer_line(line)]
+    content = [
+        i for i, line in enumerate(lines) if line.strip() and not verdicts.is_footer_line(line)
+    ]
     if not content:
         return lines
     for line in lines[content[-1] + 1 :]:
