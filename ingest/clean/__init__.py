@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..digest import locate_stories
+from ..io.inputs import EncodedRecord, RawDocument, WorkResult
+from ..io.outputs import encode_line
 from ..parallel import parallel_map
 from ..record import Record
 from .boilerplate import Cleaned, PageVerdicts, clean_text_page
-from .empty import CleanStats, count_empty, empty_reason
+from .empty import CleanStats, count_empty, empty_reason, mark_empty
 from .feed import Feed, feed_text, parse_feed
 from .html import HtmlPage, extract_html, page_text
 from .normalize import normalize_text, normalize_whitespace
@@ -182,3 +184,39 @@ def clean_records(
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
     yield from count_empty(cleaned, stats or CleanStats(), config.drop_empty)
+
+
+def clean_encoded(
+    items: Iterable[Record | RawDocument | WorkResult],
+    config: CleanConfig = CleanConfig(),
+    stats: CleanStats | None = None,
+    jobs: int = 1,
+) -> Iterator[WorkResult]:
+    """``clean_records`` with the reading of raw documents and the JSON encoding done by the
+    workers too: ``items`` come from ``io.inputs.read_deferred``; the main process lists the
+    inputs and writes the lines (``io.inputs.in_input_order`` makes the ids unique and reports
+    the errors). Not for ``config.repeated_lines``, which
+    must see every cleaned record before one is written."""
+    if config.repeated_lines:
+        raise ValueError("repeated_lines needs clean_records")
+    stats = stats if stats is not None else CleanStats()
+    stats.dropped = config.drop_empty
+    work = functools.partial(_clean_and_encode, config=config)
+    for result in parallel_map(work, items, jobs):
+        stats.empty += sum(record.empty for record in result.records)
+        yield result
+
+
+def _clean_and_encode(item: Record | RawDocument | WorkResult, config: CleanConfig) -> WorkResult:
+    if isinstance(item, WorkResult):  # an error the main process found, kept in its place
+        return item
+    if not isinstance(item, RawDocument):
+        return WorkResult([_encoded(clean_record(item, config), config)])
+    records, errors, read = item.read()
+    return WorkResult([_encoded(clean_record(r, config), config) for r in records], errors, read)
+
+
+def _encoded(record: Record, config: CleanConfig) -> EncodedRecord:
+    empty = mark_empty(record)
+    line = b"" if empty and config.drop_empty else encode_line(record)
+    return EncodedRecord(record.id, record.source, line, empty)

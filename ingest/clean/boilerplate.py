@@ -12,18 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..digest import (
+    BLANK_LINES,
     LINK_MARKER,
     SENTENCE_END,
     Item,
     find_items,
     is_title_like,
-    split_blocks,
     strip_marker,
     strip_markers,
 )
 from .metadata import LineMetadata, parse_meta_line, split_dateline
 
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
+BREADCRUMB_MARKS = (">", "»", "›", "→", "|")
 MAX_BREADCRUMB_SEGMENT_WORDS = 5
 MAX_NAV_CHARS = 160
 COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|版权所有", re.I)
@@ -98,6 +99,9 @@ def is_breadcrumb(line: str) -> bool:
     """``Home > CSHRS > NEWS >``, ``Home | World | Asia``: short segments between arrows."""
     if len(line) > MAX_NAV_CHARS:
         return False
+    # Every separator holds one of these marks: with fewer than two, no two separators.
+    if sum(line.count(mark) for mark in BREADCRUMB_MARKS) < 2:
+        return False
     parts = BREADCRUMB_SEPARATORS.split(line.strip())
     separators = len(BREADCRUMB_SEPARATORS.findall(line))
     segments = [p for p in parts if p]
@@ -123,15 +127,17 @@ def is_marker_only(line: str) -> bool:
     return bool(line.strip()) and not strip_marker(line).strip()
 
 
-LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    ("breadcrumb", is_breadcrumb),
-    ("share-bar", is_share_bar),
-    ("more-link", is_marker_only),
+# Each rule is asked with the line (stripped, not empty) and its number of words, counted
+# once for the three rules that need it.
+LINE_RULES: tuple[tuple[str, Callable[[str, int], bool]], ...] = (
+    ("breadcrumb", lambda line, _words: is_breadcrumb(line)),
+    ("share-bar", lambda line, _words: is_share_bar(line)),
+    ("more-link", lambda line, _words: is_marker_only(line)),
     # The word count first: it rules out paragraphs faster than the regex can.
-    ("copyright", lambda line: len(line.split()) <= 30 and bool(COPYRIGHT.search(line))),
-    ("cookie-notice", lambda line: len(line.split()) <= 40 and bool(COOKIE.search(line))),
-    ("widget", lambda line: bool(WIDGET.match(line))),
-    ("editor-line", lambda line: bool(EDITOR_LINE.match(line)) and len(line.split()) <= 8),
+    ("copyright", lambda line, words: words <= 30 and bool(COPYRIGHT.search(line))),
+    ("cookie-notice", lambda line, words: words <= 40 and bool(COOKIE.search(line))),
+    ("widget", lambda line, _words: bool(WIDGET.match(line))),
+    ("editor-line", lambda line, words: words <= 8 and bool(EDITOR_LINE.match(line))),
 )
 
 
@@ -140,7 +146,11 @@ def boilerplate_rule(line: str) -> str:
     stripped = line.strip()
     if not stripped:
         return ""
-    return next((name for name, rule in LINE_RULES if rule(stripped)), "")
+    words = len(stripped.split())
+    for name, rule in LINE_RULES:
+        if rule(stripped, words):
+            return name
+    return ""
 
 
 def is_footer_line(line: str) -> bool:
@@ -256,7 +266,17 @@ def _is_page_title(lines: list[str], index: int, digest_titles: set[str]) -> boo
     if line in digest_titles or not is_title_like(line):
         return False
     rest = "\n".join(lines[index + 1 :])
-    return any(len(b.text.split()) >= 2 * len(line.split()) for b in split_blocks(rest))
+    return _has_block_of(rest, 2 * len(line.split()))
+
+
+def _has_block_of(text: str, words: int) -> bool:
+    """Whether a block of ``split_blocks(text)`` has ``words`` words or more (``words`` > 0).
+
+    The blocks' words are those of the chunks between their separators (whitespace): so the
+    chunks are counted, without making the blocks.
+    """
+    chunks = BLANK_LINES.split(text) if BLANK_LINES.search(text) else text.split("\n")
+    return any(len(chunk.split()) >= words for chunk in chunks)
 
 
 def _trim_footer(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:
