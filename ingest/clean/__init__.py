@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
@@ -14,10 +14,14 @@ from ..parallel import parallel_map
 from ..record import Record
 from .boilerplate import Cleaned, PageVerdicts, clean_text_page
 from .empty import CleanStats, count_empty, empty_reason, mark_empty
-from .feed import Feed, feed_text, parse_feed
-from .html import HtmlPage, extract_html, page_text
 from .normalize import normalize_text, normalize_whitespace
 from .repeated import remove_repeated_lines
+
+# Feeds and HTML pages are parsed by modules imported when a record needs them (feedparser,
+# bs4): a run over plain text starts without them.
+if TYPE_CHECKING:
+    from .feed import Feed
+    from .html import HtmlPage
 
 # Keys every cleaned record carries, with their defaults for records that arrive as JSONL
 # (already decoded by whoever wrote them), so that every output line has the same shape.
@@ -78,12 +82,16 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     content_type = metadata["content_type"]
     feed: Feed | None = None
     if content_type == "feed":
+        from .feed import feed_text, parse_feed
+
         feed = parse_feed(text, repair=config.repair_mojibake, entities=config.unescape_entities)
         _take_feed_metadata(metadata, feed)
         text = feed_text(feed)
         stories = [(i.title, i.text, i.url) for i in feed.items]
         metadata["content_type"] = "text"
     elif metadata["content_type"] == "html":
+        from .html import extract_html, page_text
+
         page = extract_html(text, config.min_items)
         _take_page_metadata(metadata, page)
         text = page_text(page)

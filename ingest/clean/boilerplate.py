@@ -7,6 +7,7 @@ copyright and cookie lines, footers of short link lines), not for one site's wor
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -209,8 +210,7 @@ def clean_text_page(
     result = Cleaned(text="")
     lines = text.split("\n")
     lines = _drop_rule_lines(lines, result, verdicts)
-    digest_titles = {item.title for item in verdicts.find_items("\n".join(lines))}
-    lines = _take_head_metadata(lines, result, find_title, digest_titles, verdicts)
+    lines = _take_head_metadata(lines, result, find_title, "\n".join(lines), verdicts)
     lines = _trim_footer(lines, result, verdicts)
     body = "\n".join(lines).strip()
     body = _trim_orphan_punctuation(body, result)
@@ -238,11 +238,13 @@ def _take_head_metadata(
     lines: list[str],
     result: Cleaned,
     find_title: bool,
-    digest_titles: set[str],
+    page: str,
     verdicts: PageVerdicts,
 ) -> list[str]:
-    """Title, date and byline lines among the first lines of the page."""
-    head = [i for i, line in enumerate(lines) if line.strip()][:HEAD_LINES_FOR_METADATA]
+    """Title, date and byline lines among the first lines of the page (``page``: the lines
+    joined, where a digest's titles are looked for)."""
+    non_empty = (i for i, line in enumerate(lines) if line.strip())
+    head = list(itertools.islice(non_empty, HEAD_LINES_FOR_METADATA))
     taken: set[int] = set()
     for position, index in enumerate(head):
         line = lines[index].strip()
@@ -253,17 +255,20 @@ def _take_head_metadata(
             result.publisher = result.publisher or meta.publisher
             result.remove("date-byline", line)
             taken.add(index)
-        elif position == 0 and find_title and _is_page_title(lines, index, digest_titles):
+        elif position == 0 and find_title and _is_page_title(lines, index, page, verdicts):
             result.title = line
             result.remove("title", line)
             taken.add(index)
     return [line for i, line in enumerate(lines) if i not in taken]
 
 
-def _is_page_title(lines: list[str], index: int, digest_titles: set[str]) -> bool:
-    """The first line is the page's title when it reads as one and a story follows it."""
+def _is_page_title(lines: list[str], index: int, page: str, verdicts: PageVerdicts) -> bool:
+    """The first line is the page's title when it reads as one, is no digest's story title,
+    and a story follows it."""
     line = lines[index].strip()
-    if line in digest_titles or not is_title_like(line):
+    if not is_title_like(line):  # before the digest search, which costs more
+        return False
+    if line in {item.title for item in verdicts.find_items(page)}:
         return False
     rest = "\n".join(lines[index + 1 :])
     return _has_block_of(rest, 2 * len(line.split()))
@@ -281,15 +286,21 @@ def _has_block_of(text: str, words: int) -> bool:
 
 def _trim_footer(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:
     """Short link lines after the story's last sentence; a page of short lines keeps them."""
-    content = [
-        i for i, line in enumerate(lines) if line.strip() and not verdicts.is_footer_line(line)
-    ]
-    if not content:
+    # The last line that is content, looked for from the end: the lines above it stay.
+    last = next(
+        (
+            i
+            for i in range(len(lines) - 1, -1, -1)
+            if lines[i].strip() and not verdicts.is_footer_line(lines[i])
+        ),
+        None,
+    )
+    if last is None:
         return lines
-    for line in lines[content[-1] + 1 :]:
+    for line in lines[last + 1 :]:
         if line.strip():
             result.remove("footer", line.strip())
-    return lines[: content[-1] + 1]
+    return lines[: last + 1]
 
 
 def _trim_orphan_punctuation(body: str, result: Cleaned) -> str:

@@ -140,12 +140,13 @@ def expand_argument(
 
 
 def _walk(root: str, walk: _Walk) -> Iterator[InputFile]:
-    for path in _sorted_files(root, walk):
-        yield InputFile(path, Path(os.path.relpath(path, root)).as_posix())
+    return _sorted_files(root, "", walk)
 
 
-def _sorted_files(folder: str, walk: _Walk) -> Iterator[str]:
-    """Files below ``folder`` in one path order (``b/a.txt`` before ``c.txt``)."""
+def _sorted_files(folder: str, relative: str, walk: _Walk) -> Iterator[InputFile]:
+    """Files below ``folder`` in one path order (``b/a.txt`` before ``c.txt``), each with its
+    path below the walk's root: the names joined by ``/`` (what
+    ``Path(os.path.relpath(path, root)).as_posix()`` gives, without its cost a file)."""
     try:
         names = _folder_entries(folder, walk)
     except OSError as error:
@@ -153,10 +154,11 @@ def _sorted_files(folder: str, walk: _Walk) -> Iterator[str]:
         return
     for name, kind in names:
         path = os.path.join(folder, name)
+        below = f"{relative}/{name}" if relative else name
         if kind == "folder":
-            yield from _sorted_files(path, walk)
+            yield from _sorted_files(path, below, walk)
         elif kind == "file":
-            yield path
+            yield InputFile(path, below)
         else:
             walk.report.special_skipped += 1
 
@@ -454,11 +456,21 @@ class RawDocument:
 
     def read(self) -> tuple[list[Record], list[tuple[str, str]], InputReport]:
         """The record (none if the file is bad), the errors to report for it (``InputError``'s
-        where and message: the exception itself does not pickle), what was read."""
-        errors: list[InputError] = []
-        report = InputReport()
-        records = list(_read_file(self.item, self.encoding, errors.append, None, report))
-        return records, [(error.where, error.message) for error in errors], report
+        where and message: the exception itself does not pickle), what was read.
+
+        ``_read_file``'s way through a regular file of one document, and its errors (none
+        can come after a record), without its tests for the other kinds of input.
+        """
+        where = self.item.path
+        try:
+            with open(where, "rb") as raw:
+                stream = _decompress(raw, compression_of(where))
+                record = _read_document(stream, self.item, where, self.encoding)
+        except READ_ERRORS as error:
+            return [], [(where, _describe_read_error(error))], InputReport()
+        except BinaryInputError as error:
+            return [], [(where, str(error))], InputReport()
+        return [record], [], InputReport(files_read=1)
 
 
 @dataclass(frozen=True, slots=True)
