@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -184,9 +184,10 @@ def execute(
         with _signals_raise_terminated(), open_output(run.output) as output:
             if encoded is not None and not output.parquet:
                 items = encoded(read_deferred(run.inputs, **reading))
-                done = _count_in(in_input_order(items, on_error, report), stats)
-                lines = (record.line for record in done if record.line)
-                stats.records_out = output.write_lines(_progress(lines, run.quiet))
+                ordered = in_input_order(items, on_error, report)
+                with closing(ordered):  # a failed write stops the workers at once
+                    lines = (r.line for r in _count_in(ordered, stats) if r.line)
+                    stats.records_out = output.write_lines(_progress(lines, run.quiet))
             else:
                 records = read_records(run.inputs, on_error=on_error, **reading)
                 stats.records_out = output.write(

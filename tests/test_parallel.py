@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -335,3 +336,33 @@ def test_in_input_order_renames_repeated_ids_as_read_records_does(tmp_path: Path
 def test_clean_encoded_leaves_repeated_lines_to_clean_records() -> None:
     with pytest.raises(ValueError, match="repeated_lines"):
         list(clean_encoded([], CleanConfig(repeated_lines=2)))
+
+
+def test_strict_stops_the_workers_at_the_first_bad_file(tmp_path: Path) -> None:
+    """The error is raised where the lines are written, outside the pool: the pool must be
+    shut down there and then (left to the garbage collector, the process hung at exit)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(300):
+        (folder / f"{n:03d}.txt").write_text(f"Story {n}: the harbour reopened on Monday.")
+    (folder / "150.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    one = run_ingest(["clean", "--strict", "-j", "1", str(folder)], timeout=60)
+    two = run_ingest(["clean", "--strict", "-j", "2", str(folder)], timeout=60)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert len(parse_jsonl(two.stdout)) == 150
+    error = f"ingest: error: {folder}/150.txt: binary data, not a text document"
+    assert two.stderr.decode().strip() == error
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a device needs root")
+def test_a_failed_write_stops_the_workers(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(300):
+        (folder / f"{n:03d}.txt").write_text(f"Story {n}: the harbour reopened. " * 20)
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # as /dev/full, in the test's folder
+    result = run_ingest(["clean", "-j", "2", str(folder), "-o", str(full)], timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"

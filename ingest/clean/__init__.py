@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
 from ..io.outputs import encode_line
-from ..parallel import parallel_map
+from ..parallel import close, parallel_map
 from ..record import Record
 from .boilerplate import Cleaned, PageVerdicts, clean_text_page
 from .empty import CleanStats, count_empty, empty_reason, mark_empty
@@ -210,9 +210,13 @@ def clean_encoded(
     stats = stats if stats is not None else CleanStats()
     stats.dropped = config.drop_empty
     work = functools.partial(_clean_and_encode, config=config)
-    for result in parallel_map(work, items, jobs):
-        stats.empty += sum(record.empty for record in result.records)
-        yield result
+    results = parallel_map(work, items, jobs)
+    try:
+        for result in results:
+            stats.empty += sum(record.empty for record in result.records)
+            yield result
+    finally:
+        close(results)  # the workers stop here when the writer stops early
 
 
 def _clean_and_encode(item: Record | RawDocument | WorkResult, config: CleanConfig) -> WorkResult:

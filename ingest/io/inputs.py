@@ -16,7 +16,7 @@ import stat
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ import zstandard
 
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
+from ..parallel import close
 from ..record import Record
 from ..sniff import is_feed
 from .warc import WARC_MAGIC, is_warc_name, read_warc_file, read_warc_stream
@@ -498,20 +499,23 @@ class WorkResult:
 
 def in_input_order(
     results: Iterable[WorkResult], on_error: ErrorHandler, report: InputReport
-) -> Iterator[EncodedRecord]:
+) -> Generator[EncodedRecord, None, None]:
     """The records of ``results`` (in input order) with unique ids, as ``read_records`` gives
     them; each result's errors go to ``on_error`` and its counts into ``report`` first, as
     when the file was read in this process."""
     seen = UniqueIds()
-    for result in results:
-        for where, message in result.errors:
-            on_error(InputError(where, message))
-        if result.read is not None:
-            report.files_read += result.read.files_read
-            report.damaged += result.read.damaged
-        for record in result.records:
-            unique = seen.unique_id(record.id, record.source)
-            yield record if unique == record.id else _renamed(record, unique)
+    try:
+        for result in results:
+            for where, message in result.errors:
+                on_error(InputError(where, message))
+            if result.read is not None:
+                report.files_read += result.read.files_read
+                report.damaged += result.read.damaged
+            for record in result.records:
+                unique = seen.unique_id(record.id, record.source)
+                yield record if unique == record.id else _renamed(record, unique)
+    finally:
+        close(results)  # on an error (--strict) or when closed: the workers stop now
 
 
 def _renamed(record: EncodedRecord, new_id: str) -> EncodedRecord:
