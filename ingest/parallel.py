@@ -23,7 +23,9 @@ numpy block of signatures, one row a document, goes through ``map_chunks``:
     for block in map_chunks(sign, (r.text for r in records), jobs, chunk_size=256):
         table.extend(block)  # rows in input order
 
-Stages take a ``jobs`` argument and call these; the CLI only passes ``-j`` on.
+Stages take a ``jobs`` argument and call these; the CLI only passes ``-j`` on. A consumer
+that stops before the end (an error raised outside the pool, a failed write) calls
+``close`` on what it iterates, so that the workers stop there and then.
 """
 
 from __future__ import annotations

@@ -203,8 +203,8 @@ def clean_encoded(
     """``clean_records`` with the reading of raw documents and the JSON encoding done by the
     workers too: ``items`` come from ``io.inputs.read_deferred``; the main process lists the
     inputs and writes the lines (``io.inputs.in_input_order`` makes the ids unique and reports
-    the errors). Not for ``config.repeated_lines``, which
-    must see every cleaned record before one is written."""
+    the errors). Not for ``config.repeated_lines``, which must see every cleaned record
+    before one is written."""
     if config.repeated_lines:
         raise ValueError("repeated_lines needs clean_records")
     stats = stats if stats is not None else CleanStats()

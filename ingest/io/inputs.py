@@ -226,7 +226,8 @@ def _stem_suffix(path: str) -> str:
 
 
 # ``Path(path).name`` and ``.suffix`` without building a Path (three a file read, they were a
-# third of the time a plain-text file took to read): the same strings, tests/test_io.py.
+# third of the time a plain-text file took to read): the same strings, as
+# tests/test_text_shortcuts.py checks.
 def _name(path: str) -> str:
     """The last part of ``path`` that names something (``a/b/`` and ``a/b/.``: ``b``)."""
     return next((part for part in reversed(path.split("/")) if part and part != "."), "")
@@ -368,24 +369,8 @@ def read_records(
     JSONL line. ``hidden`` also reads hidden files in folders; ``report`` counts what was
     read and skipped.
     """
-    seen = UniqueIds()
-    for record in read_inputs(
-        inputs, encoding=encoding, on_error=on_error, skipped=skipped, hidden=hidden, report=report
-    ):
-        yield seen.unique(record)
-
-
-def read_inputs(
-    inputs: Iterable[str] = (STDIN,),
-    *,
-    encoding: str | None = None,
-    on_error: ErrorHandler = raise_error,
-    skipped: Counter[str] | None = None,
-    hidden: bool = False,
-    report: InputReport | None = None,
-) -> Iterator[Record]:
-    """``read_records`` without making ids unique."""
     report = report if report is not None else InputReport()
+    seen = UniqueIds()
     for argument in list(inputs) or [STDIN]:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=on_error, report=report)
@@ -393,7 +378,8 @@ def read_inputs(
             on_error(error)
             continue
         for item in files:
-            yield from _read_file(item, encoding, on_error, skipped, report)
+            for record in _read_file(item, encoding, on_error, skipped, report):
+                yield seen.unique(record)
 
 
 def read_deferred(
