@@ -9,10 +9,10 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -28,9 +28,13 @@ from .record import Record
 if TYPE_CHECKING:
     from .clean import CleanConfig
     from .io import InputReport
+    from .io.inputs import RawDocument, WorkResult
     from .split import SplitConfig
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
+# A stage that reads raw documents and encodes its records where it works (its workers).
+EncodedStage = Callable[[Iterable["Record | RawDocument | WorkResult"]], Iterable["WorkResult"]]
+T = TypeVar("T")
 PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
 # Signals that end a run the way Ctrl-C does: temporary files removed, old outputs kept.
@@ -148,13 +152,17 @@ def execute(
     run: RunOptions,
     details: Callable[[], str] | None = None,
     later: LaterOutput | None = None,
+    encoded: EncodedStage | None = None,
 ) -> None:
     """Read, transform, write; report each bad input, a summary, and the exit code.
 
     The output is committed (and then ``later``) only if some input could be read and none
     failed after giving out records that may be damaged; else the old files are kept.
+    ``encoded``, the same stage with the reading and encoding in its workers, is used for
+    JSONL output.
     """
     from .io import InputReport, open_output, read_records
+    from .io.inputs import in_input_order, read_deferred
 
     report = InputReport()
     stats = RunStats(details=[functools.partial(_skipped, report)])
@@ -169,18 +177,22 @@ def execute(
 
     skipped: Counter[str] = Counter()
     stats.details.insert(0, functools.partial(_skipped_summary, skipped))
-    read = read_records(
-        run.inputs,
-        encoding=run.encoding,
-        on_error=on_error,
-        skipped=skipped,
-        hidden=run.hidden,
-        report=report,
+    reading: dict[str, Any] = dict(
+        encoding=run.encoding, skipped=skipped, hidden=run.hidden, report=report
     )
-    records = _count_in(read, stats)
     try:
         with _signals_raise_terminated(), open_output(run.output) as output:
-            stats.records_out = output.write(_progress(stage(records), run.quiet))
+            if encoded is not None and not output.parquet:
+                items = encoded(read_deferred(run.inputs, **reading))
+                ordered = in_input_order(items, on_error, report)
+                with closing(ordered):  # a failed write stops the workers at once
+                    lines = (r.line for r in _count_in(ordered, stats) if r.line)
+                    stats.records_out = output.write_lines(_progress(lines, run.quiet))
+            else:
+                records = read_records(run.inputs, on_error=on_error, **reading)
+                stats.records_out = output.write(
+                    _progress(stage(_count_in(records, stats)), run.quiet)
+                )
             reason = _reason_to_keep_old_files(report, stats)
             kept = [p for p in (run.output if output.atomic else None, later and later.path) if p]
             if reason is None:
@@ -252,13 +264,13 @@ def _skipped(report: InputReport) -> str:
     return f"{' and '.join(parts)} skipped in folders" if parts else ""
 
 
-def _count_in(records: Iterable[Record], stats: RunStats) -> Iterator[Record]:
+def _count_in(records: Iterable[T], stats: RunStats) -> Iterator[T]:
     for record in records:
         stats.records_in += 1
         yield record
 
 
-def _progress(records: Iterator[Record], quiet: bool) -> Iterator[Record]:
+def _progress(records: Iterator[T], quiet: bool) -> Iterator[T]:
     """A running count on stderr, only when a person is watching a terminal."""
     if quiet or not sys.stderr.isatty():
         yield from records
@@ -541,13 +553,20 @@ def clean(run: RunOptions, **option: Any) -> None:
       ingest clean --explain samples/004_687f5bdfc5dfbd6b.txt
       ingest clean --encoding gb18030 --repeated-lines 5 old-pages/ > clean.jsonl
     """
-    from .clean import CleanStats, clean_records
+    from .clean import CleanStats, clean_encoded, clean_records
 
     stats = CleanStats()
-    stage = functools.partial(
-        clean_records, config=clean_config(option), stats=stats, jobs=option["jobs"]
+    config = clean_config(option)
+    stage = functools.partial(clean_records, config=config, stats=stats, jobs=option["jobs"])
+    encoded = functools.partial(clean_encoded, config=config, stats=stats, jobs=option["jobs"])
+    # Repeated lines need every record cleaned before the first is written: in this process.
+    execute(
+        "clean",
+        stage,
+        run,
+        details=stats.summary,
+        encoded=None if config.repeated_lines else encoded,
     )
-    execute("clean", stage, run, details=stats.summary)
 
 
 @cli.command(short_help="Cut digest pages into one record per story.")

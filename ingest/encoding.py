@@ -298,7 +298,7 @@ def _escape_encoding(data: bytes) -> str | None:
     These are valid ASCII, so the UTF-8 step would take them as they are, escapes and all.
     HZ's ``~{`` is plain ASCII that prose can hold: it must open a run of Chinese characters.
     """
-    if NON_ASCII.search(data):
+    if not data.isascii():  # NON_ASCII.search(data), many times faster
         return None
     for escapes, candidates in ESCAPE_ENCODINGS:
         if escapes.search(data):

@@ -23,7 +23,9 @@ numpy block of signatures, one row a document, goes through ``map_chunks``:
     for block in map_chunks(sign, (r.text for r in records), jobs, chunk_size=256):
         table.extend(block)  # rows in input order
 
-Stages take a ``jobs`` argument and call these; the CLI only passes ``-j`` on.
+Stages take a ``jobs`` argument and call these; the CLI only passes ``-j`` on. A consumer
+that stops before the end (an error raised outside the pool, a failed write) calls
+``close`` on what it iterates, so that the workers stop there and then.
 """
 
 from __future__ import annotations
@@ -76,7 +78,25 @@ def parallel_map(
     if jobs <= 1:
         return map(function, items)
     each = functools.partial(_apply_each, function)
-    return itertools.chain.from_iterable(map_chunks(each, items, jobs, chunk_size))
+    return _flattened(map_chunks(each, items, jobs, chunk_size))
+
+
+def close(iterator: Iterable[object]) -> None:
+    """Stop ``iterator`` now, if it can be stopped (a generator: a pool's shuts its workers
+    down). A consumer that stops on an error calls it: left to the garbage collector, a pool
+    may be finalized in its own manager thread, which cannot wait for itself, and the
+    process then hangs at exit."""
+    stop = getattr(iterator, "close", None)
+    if stop is not None:
+        stop()
+
+
+def _flattened(chunks: Iterator[list[R]]) -> Iterator[R]:
+    try:
+        for chunk in chunks:
+            yield from chunk
+    finally:
+        close(chunks)
 
 
 def map_chunks(

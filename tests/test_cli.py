@@ -132,13 +132,12 @@ def test_a_full_disk_is_one_line_not_a_traceback() -> None:
 def test_an_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import ingest.clean
 
-    def broken(records, config, stats=None, jobs=1):
-        for _ in records:
-            raise RuntimeError("parser exploded")
-        yield from ()
+    def broken(record, config):
+        raise RuntimeError("parser exploded")
 
-    # The command imports the stage when it runs: patched where it is defined.
-    monkeypatch.setattr(ingest.clean, "clean_records", broken)
+    # The command imports the stage when it runs: patched where it is defined (in this
+    # process, and so in the workers forked from it).
+    monkeypatch.setattr(ingest.clean, "clean_record", broken)
     result = invoke(["clean", str(SAMPLES)])
     assert result.exit_code == 1
     assert result.stderr.strip() == (

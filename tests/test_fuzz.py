@@ -105,15 +105,15 @@ def test_jsonl_of_any_lines_gives_one_record_or_one_error_per_line(lines: list[b
 
 def test_renaming_one_repeated_id_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = 0
-    add = inputs._SeenIds._add
+    add = inputs.UniqueIds._add
 
-    def counted(self: inputs._SeenIds, record_id: str) -> bool:
+    def counted(self: inputs.UniqueIds, record_id: str) -> bool:
         nonlocal calls
         calls += 1
         return add(self, record_id)
 
-    monkeypatch.setattr(inputs._SeenIds, "_add", counted)
-    seen = inputs._SeenIds()
+    monkeypatch.setattr(inputs.UniqueIds, "_add", counted)
+    seen = inputs.UniqueIds()
     ids = [seen.unique(Record(id="same", text="", source="f.jsonl")).id for _ in range(3000)]
     assert len(set(ids)) == 3000
     assert calls < 2 * 3000  # one try for the id, about one for its new name

@@ -212,3 +212,19 @@ def test_a_json_file_of_one_document_over_many_lines(tmp_path: Path) -> None:
     ]
     library = list(read_records([str(tmp_path / "b_object.json")]))
     assert [(r.text, r.metadata["lang"]) for r in library] == [("story", "en")]
+
+
+def test_ids_in_a_walked_folder_are_the_paths_below_the_argument(tmp_path: Path) -> None:
+    """Built name by name while walking, they are what ``os.path.relpath`` gives."""
+    root = tmp_path / "dump"
+    for relative in ("a.txt", "b/c.txt", "b/d/e f.txt", "b/d/g.v2.txt", "z.jsonl"):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text("x")
+    for argument in (str(root), f"{root}/", f"{root}/.", f"{root}/b/..", f"{tmp_path}//dump"):
+        files = list(expand_inputs([argument]))
+        assert [f.relative for f in files] == [
+            Path(os.path.relpath(f.path, argument)).as_posix() for f in files
+        ]
+        assert [f.relative for f in files][1:3] == ["b/c.txt", "b/d/e f.txt"]
+    result = invoke(["clean", "-q", "-j", "2", str(tmp_path / "dump" / "b")])
+    assert [r["id"] for r in parse_jsonl(result.stdout)] == ["c.txt", "d/e f.txt", "d/g.v2.txt"]

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import multiprocessing
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from ingest import CleanConfig, Record, SplitConfig, clean_records, split_records
+from ingest import CleanConfig, Record, SplitConfig, clean_records, read_records, split_records
+from ingest.clean import clean_encoded
+from ingest.errors import InputError
+from ingest.io import InputReport, encode_line, raise_error
+from ingest.io.inputs import RawDocument, WorkResult, in_input_order, read_deferred
 from ingest.parallel import DEFAULT_CHUNK_SIZE, default_jobs, map_chunks, parallel_map
 from ingest.split import clean_split_records
 
@@ -196,3 +203,166 @@ def test_terminating_signals_wait_while_a_worker_is_made() -> None:
         held = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= held
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+
+# -- clean's workers read the files and encode the lines (#13) -----------------------------
+
+
+def awkward_corpus(folder: Path) -> Path:
+    """Good files between bad ones, and ids that repeat across inputs: the errors must come
+    in input order, and the renamed ids be the ones one process gives."""
+    corpus = mixed_corpus(folder)
+    (corpus / "b_image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    packed = gzip.compress("".join(f"Sentence {n} of a story. " for n in range(3000)).encode())
+    (corpus / "c_cut.txt.gz").write_bytes(packed[: len(packed) // 2])
+    (corpus / "d_dangling.txt").symlink_to(corpus / "nowhere.txt")
+    (corpus / "e_bad.jsonl").write_text('{"id": "x", "text": "ok"}\nnot json\n[1]\n')
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "records.jsonl").write_text('{"id": "records.jsonl", "text": "again"}\n')
+    (corpus / "sub" / "001_9deb5f9e748d8588-0-utf-8.txt").write_text("Same name, other folder.")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return awkward_corpus(tmp_path_factory.mktemp("awkward") / "corpus")
+
+
+def test_errors_found_by_workers_are_reported_as_by_one_process(awkward: Path) -> None:
+    arguments = ["clean", str(awkward), str(awkward / "sub"), str(awkward / "missing")]
+    one = run_ingest([*arguments, "-j", "1"])
+    two = run_ingest([*arguments, "-j", "2"])
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    errors = [line for line in two.stderr.decode().splitlines() if "error:" in line]
+    assert errors == [
+        f"ingest: error: {awkward}/b_image.png: binary data, not a text document",
+        f"ingest: error: {awkward}/c_cut.txt.gz: compressed data is truncated",
+        f"ingest: error: {awkward}/d_dangling.txt: no such file or directory",
+        f"ingest: error: {awkward}/e_bad.jsonl:2: malformed JSONL record: "
+        "Expecting value: line 1 column 1 (char 0)",
+        f"ingest: error: {awkward}/e_bad.jsonl:3: malformed JSONL record: expected a JSON object",
+        f"ingest: error: {awkward}/missing: no such file or directory",
+    ]
+    assert _without_time(one.stderr) == _without_time(two.stderr)
+    ids = [r["id"] for r in parse_jsonl(two.stdout)]
+    assert len(ids) == len(set(ids))
+    # Read twice (in the folder, then as an argument): the second time under their path.
+    assert ids.count("records.jsonl") == ids.count("001_9deb5f9e748d8588-0-utf-8.txt") == 1
+    assert {
+        f"{awkward}/sub/records.jsonl",
+        f"{awkward}/sub/001_9deb5f9e748d8588-0-utf-8.txt",
+    } <= set(ids)
+
+
+def _without_time(stderr: bytes) -> str:
+    return re.sub(r" in [0-9.]+s$", "", stderr.decode().strip())
+
+
+def test_the_workers_write_what_the_library_writes(awkward: Path) -> None:
+    """The CLI's lines (read, cleaned and encoded by workers) are the bytes that the
+    library's ``read_records`` -> ``clean_records`` -> ``encode_line`` give in one process."""
+    skipped: list[InputError] = []
+    records = read_records([str(awkward), str(awkward / "sub")], on_error=skipped.append)
+    expected = b"".join(encode_line(r) for r in clean_records(records, CleanConfig()))
+    for jobs in ("1", "2"):
+        result = run_ingest(["clean", "-q", "-j", jobs, str(awkward), str(awkward / "sub")])
+        assert result.stdout == expected
+    assert len(skipped) == 5
+
+
+def test_drop_empty_and_explain_are_the_same_through_the_workers(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(40):
+        text = "Home > News > World\n\n" + (f"Story {n}: the council met." if n % 3 else "")
+        (folder / f"{n:02d}.txt").write_text(text)
+    outputs = {
+        jobs: run_ingest(["clean", "--drop-empty", "--explain", "-j", jobs, str(folder)])
+        for jobs in ("1", "2")
+    }
+    assert outputs["1"].stdout == outputs["2"].stdout
+    assert len(parse_jsonl(outputs["2"].stdout)) == 26
+    assert "14 came out empty (dropped)" in outputs["2"].stderr.decode()
+
+
+def test_read_deferred_gives_files_to_the_workers_and_errors_in_their_place(
+    awkward: Path,
+) -> None:
+    report = InputReport()
+    items = list(read_deferred([str(awkward), str(awkward / "missing")], report=report))
+    kinds = [type(item).__name__ for item in items]
+    assert {"RawDocument", "Record", "WorkResult"} == set(kinds)
+    failures = [i.errors for i in items if isinstance(i, WorkResult)]
+    assert failures == [
+        [
+            (
+                f"{awkward}/e_bad.jsonl:2",
+                "malformed JSONL record: Expecting value: line 1 column 1 (char 0)",
+            )
+        ],
+        [(f"{awkward}/e_bad.jsonl:3", "malformed JSONL record: expected a JSON object")],
+        [(f"{awkward}/missing", "no such file or directory")],
+    ]
+    assert report.files_read == 3  # the JSONL files, read here; the raw ones are not yet
+    documents = [i for i in items if isinstance(i, RawDocument)]
+    image = next(d for d in documents if d.item.relative == "b_image.png")
+    assert image.read() == (
+        [],
+        [(image.item.path, "binary data, not a text document")],
+        InputReport(),
+    )
+    records, errors, read = documents[0].read()
+    assert len(records) == 1 and not errors and read.files_read == 1
+
+
+def test_in_input_order_renames_repeated_ids_as_read_records_does(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("First.")
+    (tmp_path / "b" / "x.txt").write_text("Second.")
+    (tmp_path / "r.jsonl").write_text(
+        '{"id": "x.txt", "text": "t"}\n{"id": "x.txt", "text": "u", "v": NaN}\n'
+    )
+    inputs = [str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "r.jsonl")] * 2
+    expected = [encode_line(r) for r in clean_records(read_records(inputs))]
+    for jobs in (1, 2):
+        results = clean_encoded(read_deferred(inputs), CleanConfig(), jobs=jobs)
+        lines = [r.line for r in in_input_order(results, raise_error, InputReport())]
+        assert lines == expected
+    assert len({json.loads(line)["id"] for line in expected}) == 8
+
+
+def test_clean_encoded_leaves_repeated_lines_to_clean_records() -> None:
+    with pytest.raises(ValueError, match="repeated_lines"):
+        list(clean_encoded([], CleanConfig(repeated_lines=2)))
+
+
+def test_strict_stops_the_workers_at_the_first_bad_file(tmp_path: Path) -> None:
+    """The error is raised where the lines are written, outside the pool: the pool must be
+    shut down there and then (left to the garbage collector, the process hung at exit)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(300):
+        (folder / f"{n:03d}.txt").write_text(f"Story {n}: the harbour reopened on Monday.")
+    (folder / "150.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    one = run_ingest(["clean", "--strict", "-j", "1", str(folder)], timeout=60)
+    two = run_ingest(["clean", "--strict", "-j", "2", str(folder)], timeout=60)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert len(parse_jsonl(two.stdout)) == 150
+    error = f"ingest: error: {folder}/150.txt: binary data, not a text document"
+    assert two.stderr.decode().strip() == error
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a device needs root")
+def test_a_failed_write_stops_the_workers(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(300):
+        (folder / f"{n:03d}.txt").write_text(f"Story {n}: the harbour reopened. " * 20)
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # as /dev/full, in the test's folder
+    result = run_ingest(["clean", "-j", "2", str(folder), "-o", str(full)], timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"

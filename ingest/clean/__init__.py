@@ -5,17 +5,23 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..digest import locate_stories
-from ..parallel import parallel_map
+from ..io.inputs import EncodedRecord, RawDocument, WorkResult
+from ..io.outputs import encode_line
+from ..parallel import close, parallel_map
 from ..record import Record
-from .boilerplate import Cleaned, clean_text_page
-from .empty import CleanStats, count_empty, empty_reason
-from .feed import Feed, feed_text, parse_feed
-from .html import HtmlPage, extract_html, page_text
+from .boilerplate import Cleaned, PageVerdicts, clean_text_page
+from .empty import CleanStats, count_empty, empty_reason, mark_empty
 from .normalize import normalize_text, normalize_whitespace
 from .repeated import remove_repeated_lines
+
+# Feeds and HTML pages are parsed by modules imported when a record needs them (feedparser,
+# bs4): a run over plain text starts without them.
+if TYPE_CHECKING:
+    from .feed import Feed
+    from .html import HtmlPage
 
 # Keys every cleaned record carries, with their defaults for records that arrive as JSONL
 # (already decoded by whoever wrote them), so that every output line has the same shape.
@@ -76,12 +82,16 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     content_type = metadata["content_type"]
     feed: Feed | None = None
     if content_type == "feed":
+        from .feed import feed_text, parse_feed
+
         feed = parse_feed(text, repair=config.repair_mojibake, entities=config.unescape_entities)
         _take_feed_metadata(metadata, feed)
         text = feed_text(feed)
         stories = [(i.title, i.text, i.url) for i in feed.items]
         metadata["content_type"] = "text"
     elif metadata["content_type"] == "html":
+        from .html import extract_html, page_text
+
         page = extract_html(text, config.min_items)
         _take_page_metadata(metadata, page)
         text = page_text(page)
@@ -156,8 +166,9 @@ def _strip_boilerplate(
     text: str, metadata: dict[str, Any], removed: list[dict[str, str]]
 ) -> tuple[str, list[tuple[str, str, str]]]:
     stories: list[tuple[str, str, str]] = []
+    verdicts = PageVerdicts()  # each round judges again most lines of the round before
     for _ in range(MAX_ROUNDS):
-        cleaned = clean_text_page(text, find_title=not metadata["title"])
+        cleaned = clean_text_page(text, find_title=not metadata["title"], verdicts=verdicts)
         _take_page_metadata(metadata, cleaned)
         removed.extend(cleaned.removed)
         stories = stories or [(title, teaser, "") for title, teaser in cleaned.stories]
@@ -187,3 +198,43 @@ def clean_records(
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
     yield from count_empty(cleaned, stats or CleanStats(), config.drop_empty)
+
+
+def clean_encoded(
+    items: Iterable[Record | RawDocument | WorkResult],
+    config: CleanConfig = CleanConfig(),
+    stats: CleanStats | None = None,
+    jobs: int = 1,
+) -> Iterator[WorkResult]:
+    """``clean_records`` with the reading of raw documents and the JSON encoding done by the
+    workers too: ``items`` come from ``io.inputs.read_deferred``; the main process lists the
+    inputs and writes the lines (``io.inputs.in_input_order`` makes the ids unique and reports
+    the errors). Not for ``config.repeated_lines``, which must see every cleaned record
+    before one is written."""
+    if config.repeated_lines:
+        raise ValueError("repeated_lines needs clean_records")
+    stats = stats if stats is not None else CleanStats()
+    stats.dropped = config.drop_empty
+    work = functools.partial(_clean_and_encode, config=config)
+    results = parallel_map(work, items, jobs)
+    try:
+        for result in results:
+            stats.empty += sum(record.empty for record in result.records)
+            yield result
+    finally:
+        close(results)  # the workers stop here when the writer stops early
+
+
+def _clean_and_encode(item: Record | RawDocument | WorkResult, config: CleanConfig) -> WorkResult:
+    if isinstance(item, WorkResult):  # an error the main process found, kept in its place
+        return item
+    if not isinstance(item, RawDocument):
+        return WorkResult([_encoded(clean_record(item, config), config)])
+    records, errors, read = item.read()
+    return WorkResult([_encoded(clean_record(r, config), config) for r in records], errors, read)
+
+
+def _encoded(record: Record, config: CleanConfig) -> EncodedRecord:
+    empty = mark_empty(record)
+    line = b"" if empty and config.drop_empty else encode_line(record)
+    return EncodedRecord(record.id, record.source, line, empty)

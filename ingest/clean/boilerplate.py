@@ -7,22 +7,25 @@ copyright and cookie lines, footers of short link lines), not for one site's wor
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..digest import (
+    BLANK_LINES,
     LINK_MARKER,
     SENTENCE_END,
+    Item,
     find_items,
     is_title_like,
-    split_blocks,
     strip_marker,
     strip_markers,
 )
-from .metadata import parse_meta_line, split_dateline
+from .metadata import LineMetadata, parse_meta_line, split_dateline
 
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>>?|»|›|→|\|)\s*")
+BREADCRUMB_MARKS = (">", "»", "›", "→", "|")
 MAX_BREADCRUMB_SEGMENT_WORDS = 5
 MAX_NAV_CHARS = 160
 COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|版权所有", re.I)
@@ -97,6 +100,9 @@ def is_breadcrumb(line: str) -> bool:
     """``Home > CSHRS > NEWS >``, ``Home | World | Asia``: short segments between arrows."""
     if len(line) > MAX_NAV_CHARS:
         return False
+    # Every separator holds one of these marks: with fewer than two, no two separators.
+    if sum(line.count(mark) for mark in BREADCRUMB_MARKS) < 2:
+        return False
     parts = BREADCRUMB_SEPARATORS.split(line.strip())
     separators = len(BREADCRUMB_SEPARATORS.findall(line))
     segments = [p for p in parts if p]
@@ -122,15 +128,17 @@ def is_marker_only(line: str) -> bool:
     return bool(line.strip()) and not strip_marker(line).strip()
 
 
-LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    ("breadcrumb", is_breadcrumb),
-    ("share-bar", is_share_bar),
-    ("more-link", is_marker_only),
+# Each rule is asked with the line (stripped, not empty) and its number of words, counted
+# once for the three rules that need it.
+LINE_RULES: tuple[tuple[str, Callable[[str, int], bool]], ...] = (
+    ("breadcrumb", lambda line, _words: is_breadcrumb(line)),
+    ("share-bar", lambda line, _words: is_share_bar(line)),
+    ("more-link", lambda line, _words: is_marker_only(line)),
     # The word count first: it rules out paragraphs faster than the regex can.
-    ("copyright", lambda line: len(line.split()) <= 30 and bool(COPYRIGHT.search(line))),
-    ("cookie-notice", lambda line: len(line.split()) <= 40 and bool(COOKIE.search(line))),
-    ("widget", lambda line: bool(WIDGET.match(line))),
-    ("editor-line", lambda line: bool(EDITOR_LINE.match(line)) and len(line.split()) <= 8),
+    ("copyright", lambda line, words: words <= 30 and bool(COPYRIGHT.search(line))),
+    ("cookie-notice", lambda line, words: words <= 40 and bool(COOKIE.search(line))),
+    ("widget", lambda line, _words: bool(WIDGET.match(line))),
+    ("editor-line", lambda line, words: words <= 8 and bool(EDITOR_LINE.match(line))),
 )
 
 
@@ -139,7 +147,11 @@ def boilerplate_rule(line: str) -> str:
     stripped = line.strip()
     if not stripped:
         return ""
-    return next((name for name, rule in LINE_RULES if rule(stripped)), "")
+    words = len(stripped.split())
+    for name, rule in LINE_RULES:
+        if rule(stripped, words):
+            return name
+    return ""
 
 
 def is_footer_line(line: str) -> bool:
@@ -151,29 +163,70 @@ def is_footer_line(line: str) -> bool:
     return len(stripped.split()) <= MAX_FOOTER_LINE_WORDS and not SENTENCE_END.search(stripped)
 
 
-def clean_text_page(text: str, find_title: bool = True) -> Cleaned:
-    """Boilerplate out, metadata found, markers stripped; ``text`` is already normalized."""
+@dataclass
+class PageVerdicts:
+    """What the rules said of one page's lines and texts, kept across its rounds.
+
+    Boilerplate removal runs to a fixed point (``clean._strip_boilerplate``): each round
+    judges again the lines the round before kept, and the last round changes nothing. Every
+    rule is a pure function of its line (or text), so asking this memo gives what the rule
+    gives, once a line. One page's memo: nothing outlives the record.
+    """
+
+    rules: dict[str, str] = field(default_factory=dict)
+    footers: dict[str, bool] = field(default_factory=dict)
+    meta: dict[str, LineMetadata | None] = field(default_factory=dict)
+    items: dict[str, list[Item]] = field(default_factory=dict)
+
+    def boilerplate_rule(self, line: str) -> str:
+        if line not in self.rules:
+            self.rules[line] = boilerplate_rule(line)
+        return self.rules[line]
+
+    def is_footer_line(self, line: str) -> bool:
+        if line not in self.footers:
+            self.footers[line] = is_footer_line(line)
+        return self.footers[line]
+
+    def meta_line(self, line: str) -> LineMetadata | None:
+        if line not in self.meta:
+            self.meta[line] = parse_meta_line(line)
+        return self.meta[line]
+
+    def find_items(self, text: str) -> list[Item]:
+        if text not in self.items:
+            self.items[text] = find_items(text)
+        return self.items[text]
+
+
+def clean_text_page(
+    text: str, find_title: bool = True, verdicts: PageVerdicts | None = None
+) -> Cleaned:
+    """Boilerplate out, metadata found, markers stripped; ``text`` is already normalized.
+
+    ``verdicts`` carries what the rules found on an earlier round over the same page.
+    """
+    verdicts = verdicts if verdicts is not None else PageVerdicts()
     result = Cleaned(text="")
     lines = text.split("\n")
-    lines = _drop_rule_lines(lines, result)
-    digest_titles = {item.title for item in find_items("\n".join(lines))}
-    lines = _take_head_metadata(lines, result, find_title, digest_titles)
-    lines = _trim_footer(lines, result)
+    lines = _drop_rule_lines(lines, result, verdicts)
+    lines = _take_head_metadata(lines, result, find_title, "\n".join(lines), verdicts)
+    lines = _trim_footer(lines, result, verdicts)
     body = "\n".join(lines).strip()
     body = _trim_orphan_punctuation(body, result)
     body = _take_dateline(body, result)
     result.stories = [
         (item.title, strip_markers(body[item.teaser_start : item.teaser_end]))
-        for item in find_items(body)
+        for item in verdicts.find_items(body)
     ]
     result.text = _strip_markers(body, result)
     return result
 
 
-def _drop_rule_lines(lines: list[str], result: Cleaned) -> list[str]:
+def _drop_rule_lines(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:
     kept = []
     for line in lines:
-        rule = boilerplate_rule(line)
+        rule = verdicts.boilerplate_rule(line)
         if rule:
             result.remove(rule, line.strip())
         else:
@@ -182,45 +235,72 @@ def _drop_rule_lines(lines: list[str], result: Cleaned) -> list[str]:
 
 
 def _take_head_metadata(
-    lines: list[str], result: Cleaned, find_title: bool, digest_titles: set[str]
+    lines: list[str],
+    result: Cleaned,
+    find_title: bool,
+    page: str,
+    verdicts: PageVerdicts,
 ) -> list[str]:
-    """Title, date and byline lines among the first lines of the page."""
-    head = [i for i, line in enumerate(lines) if line.strip()][:HEAD_LINES_FOR_METADATA]
+    """Title, date and byline lines among the first lines of the page (``page``: the lines
+    joined, where a digest's titles are looked for)."""
+    non_empty = (i for i, line in enumerate(lines) if line.strip())
+    head = list(itertools.islice(non_empty, HEAD_LINES_FOR_METADATA))
     taken: set[int] = set()
     for position, index in enumerate(head):
         line = lines[index].strip()
-        meta = parse_meta_line(line)
+        meta = verdicts.meta_line(line)
         if meta is not None:
             result.date = result.date or meta.date
             result.author = result.author or meta.author
             result.publisher = result.publisher or meta.publisher
             result.remove("date-byline", line)
             taken.add(index)
-        elif position == 0 and find_title and _is_page_title(lines, index, digest_titles):
+        elif position == 0 and find_title and _is_page_title(lines, index, page, verdicts):
             result.title = line
             result.remove("title", line)
             taken.add(index)
     return [line for i, line in enumerate(lines) if i not in taken]
 
 
-def _is_page_title(lines: list[str], index: int, digest_titles: set[str]) -> bool:
-    """The first line is the page's title when it reads as one and a story follows it."""
+def _is_page_title(lines: list[str], index: int, page: str, verdicts: PageVerdicts) -> bool:
+    """The first line is the page's title when it reads as one, is no digest's story title,
+    and a story follows it."""
     line = lines[index].strip()
-    if line in digest_titles or not is_title_like(line):
+    if not is_title_like(line):  # before the digest search, which costs more
+        return False
+    if line in {item.title for item in verdicts.find_items(page)}:
         return False
     rest = "\n".join(lines[index + 1 :])
-    return any(len(b.text.split()) >= 2 * len(line.split()) for b in split_blocks(rest))
+    return _has_block_of(rest, 2 * len(line.split()))
 
 
-def _trim_footer(lines: list[str], result: Cleaned) -> list[str]:
+def _has_block_of(text: str, words: int) -> bool:
+    """Whether a block of ``split_blocks(text)`` has ``words`` words or more (``words`` > 0).
+
+    The blocks' words are those of the chunks between their separators (whitespace): so the
+    chunks are counted, without making the blocks.
+    """
+    chunks = BLANK_LINES.split(text) if BLANK_LINES.search(text) else text.split("\n")
+    return any(len(chunk.split()) >= words for chunk in chunks)
+
+
+def _trim_footer(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:
     """Short link lines after the story's last sentence; a page of short lines keeps them."""
-    content = [i for i, line in enumerate(lines) if line.strip() and not is_footer_line(line)]
-    if not content:
+    # The last line that is content, looked for from the end: the lines above it stay.
+    last = next(
+        (
+            i
+            for i in range(len(lines) - 1, -1, -1)
+            if lines[i].strip() and not verdicts.is_footer_line(lines[i])
+        ),
+        None,
+    )
+    if last is None:
         return lines
-    for line in lines[content[-1] + 1 :]:
+    for line in lines[last + 1 :]:
         if line.strip():
             result.remove("footer", line.strip())
-    return lines[: content[-1] + 1]
+    return lines[: last + 1]
 
 
 def _trim_orphan_punctuation(body: str, result: Cleaned) -> str:

@@ -83,12 +83,17 @@ def count_empty(records: Iterable[Record], stats: CleanStats, drop: bool) -> Ite
     """``records``, the empty ones counted in ``stats`` (and left out when ``drop``)."""
     stats.dropped = drop
     for record in records:
-        if not record.text.strip():
+        if mark_empty(record):
             stats.empty += 1
-            # Repeated-line removal comes after clean_record: it can empty a text too.
-            record.metadata["empty_reason"] = (
-                record.metadata.get("empty_reason") or ONLY_REPEATED_LINES
-            )
             if drop:
                 continue
         yield record
+
+
+def mark_empty(record: Record) -> bool:
+    """Whether ``record`` came out empty; if so, ``metadata.empty_reason`` says why."""
+    if record.text.strip():
+        return False
+    # Repeated-line removal comes after clean_record: it can empty a text too.
+    record.metadata["empty_reason"] = record.metadata.get("empty_reason") or ONLY_REPEATED_LINES
+    return True

@@ -16,9 +16,9 @@ import stat
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -27,6 +27,7 @@ import zstandard
 
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
+from ..parallel import close
 from ..record import Record
 from ..sniff import is_feed
 from .warc import WARC_MAGIC, is_warc_name, read_warc_file, read_warc_stream
@@ -140,12 +141,13 @@ def expand_argument(
 
 
 def _walk(root: str, walk: _Walk) -> Iterator[InputFile]:
-    for path in _sorted_files(root, walk):
-        yield InputFile(path, Path(os.path.relpath(path, root)).as_posix())
+    return _sorted_files(root, "", walk)
 
 
-def _sorted_files(folder: str, walk: _Walk) -> Iterator[str]:
-    """Files below ``folder`` in one path order (``b/a.txt`` before ``c.txt``)."""
+def _sorted_files(folder: str, relative: str, walk: _Walk) -> Iterator[InputFile]:
+    """Files below ``folder`` in one path order (``b/a.txt`` before ``c.txt``), each with its
+    path below the walk's root: the names joined by ``/`` (what
+    ``Path(os.path.relpath(path, root)).as_posix()`` gives, without its cost a file)."""
     try:
         names = _folder_entries(folder, walk)
     except OSError as error:
@@ -153,10 +155,11 @@ def _sorted_files(folder: str, walk: _Walk) -> Iterator[str]:
         return
     for name, kind in names:
         path = os.path.join(folder, name)
+        below = f"{relative}/{name}" if relative else name
         if kind == "folder":
-            yield from _sorted_files(path, walk)
+            yield from _sorted_files(path, below, walk)
         elif kind == "file":
-            yield path
+            yield InputFile(path, below)
         else:
             walk.report.special_skipped += 1
 
@@ -210,15 +213,29 @@ def _static_prefix(pattern: str) -> str:
 
 
 def compression_of(path: str) -> str | None:
-    return COMPRESSION_SUFFIXES.get(Path(path).suffix.lower())
+    return COMPRESSION_SUFFIXES.get(_suffix(_name(path)).lower())
 
 
 def _stem_suffix(path: str) -> str:
     """The suffix that says what a file holds, under any compression suffix."""
-    p = Path(path)
-    if p.suffix.lower() in COMPRESSION_SUFFIXES:
-        p = Path(p.stem)
-    return p.suffix.lower()
+    name = _name(path)
+    suffix = _suffix(name)
+    if suffix.lower() in COMPRESSION_SUFFIXES:
+        suffix = _suffix(_name(name[: -len(suffix)]))
+    return suffix.lower()
+
+
+# ``Path(path).name`` and ``.suffix`` without building a Path (three a file read, they were a
+# third of the time a plain-text file took to read): the same strings, as
+# tests/test_text_shortcuts.py checks.
+def _name(path: str) -> str:
+    """The last part of ``path`` that names something (``a/b/`` and ``a/b/.``: ``b``)."""
+    return next((part for part in reversed(path.split("/")) if part and part != "."), "")
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 class _Replay(io.RawIOBase):
@@ -353,7 +370,7 @@ def read_records(
     read and skipped.
     """
     report = report if report is not None else InputReport()
-    seen = _SeenIds()
+    seen = UniqueIds()
     for argument in list(inputs) or [STDIN]:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=on_error, report=report)
@@ -363,6 +380,140 @@ def read_records(
         for item in files:
             for record in _read_file(item, encoding, on_error, skipped, report):
                 yield seen.unique(record)
+
+
+def read_deferred(
+    inputs: Iterable[str] = (STDIN,),
+    *,
+    encoding: str | None = None,
+    skipped: Counter[str] | None = None,
+    hidden: bool = False,
+    report: InputReport | None = None,
+) -> Iterator[Record | RawDocument | WorkResult]:
+    """What ``read_records`` reads, for workers to finish: a regular file of one raw document
+    comes as a ``RawDocument``, to be read where it is worked on (reading and decoding are
+    most of the work on a plain-text file besides cleaning it); records of other inputs come
+    as they are, ids not made unique; and each error found here comes, in its place, as a
+    ``WorkResult`` with that error, so that ``in_input_order`` reports every error in input
+    order whichever process found it."""
+    report = report if report is not None else InputReport()
+    pending: list[InputError] = []
+    for argument in list(inputs) or [STDIN]:
+        try:
+            files = expand_argument(argument, hidden=hidden, on_error=pending.append, report=report)
+        except InputError as error:
+            yield _failed(error)
+            continue
+        for item in files:
+            yield from map(_failed, _taken(pending))
+            if _holds_one_document(item):
+                yield RawDocument(item, encoding)
+                continue
+            for record in _read_file(item, encoding, pending.append, skipped, report):
+                yield from map(_failed, _taken(pending))
+                yield record
+        yield from map(_failed, _taken(pending))
+
+
+def _taken(pending: list[InputError]) -> list[InputError]:
+    taken = pending[:]
+    pending.clear()
+    return taken
+
+
+def _failed(error: InputError) -> WorkResult:
+    return WorkResult([], [(error.where, error.message)])
+
+
+def _holds_one_document(item: InputFile) -> bool:
+    """A regular file that ``_read_file`` reads as one raw document (not JSONL, not WARC)."""
+    if item.path == STDIN or is_stream(item.path):
+        return False
+    suffix = _stem_suffix(item.path)
+    return not is_warc_name(suffix) and suffix not in JSONL_SUFFIXES
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """A file of one raw document, read (and decoded) by ``read`` in the process that works on
+    it, exactly as ``read_records`` reads it."""
+
+    item: InputFile
+    encoding: str | None
+
+    def read(self) -> tuple[list[Record], list[tuple[str, str]], InputReport]:
+        """The record (none if the file is bad), the errors to report for it (``InputError``'s
+        where and message: the exception itself does not pickle), what was read.
+
+        ``_read_file``'s way through a regular file of one document, and its errors (none
+        can come after a record), without its tests for the other kinds of input.
+        """
+        where = self.item.path
+        try:
+            with open(where, "rb") as raw:
+                stream = _decompress(raw, compression_of(where))
+                record = _read_document(stream, self.item, where, self.encoding)
+        except READ_ERRORS as error:
+            return [], [(where, _describe_read_error(error))], InputReport()
+        except BinaryInputError as error:
+            return [], [(where, str(error))], InputReport()
+        return [record], [], InputReport(files_read=1)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRecord:
+    """A record worked on and encoded as its JSONL line where it was worked on (a worker),
+    with what the process that writes it needs: its id and source, to make the id unique in
+    input order (see ``UniqueIds``). ``line`` is ``b""`` for a record the stage left out (it
+    still takes its id, as it did when it was read)."""
+
+    id: str
+    source: str
+    line: bytes
+    empty: bool = False  # its text is empty (the clean stage counts them)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkResult:
+    """What one input (a ``RawDocument`` or a record) gave in a worker: its records, encoded,
+    and the errors and counts of reading it, to be reported by the main process in order."""
+
+    records: list[EncodedRecord]
+    errors: list[tuple[str, str]] = field(default_factory=list)  # InputError's where, message
+    read: InputReport | None = None
+
+
+def in_input_order(
+    results: Iterable[WorkResult], on_error: ErrorHandler, report: InputReport
+) -> Generator[EncodedRecord, None, None]:
+    """The records of ``results`` (in input order) with unique ids, as ``read_records`` gives
+    them; each result's errors go to ``on_error`` and its counts into ``report`` first, as
+    when the file was read in this process."""
+    seen = UniqueIds()
+    try:
+        for result in results:
+            for where, message in result.errors:
+                on_error(InputError(where, message))
+            if result.read is not None:
+                report.files_read += result.read.files_read
+                report.damaged += result.read.damaged
+            for record in result.records:
+                unique = seen.unique_id(record.id, record.source)
+                yield record if unique == record.id else _renamed(record, unique)
+    finally:
+        close(results)  # on an error (--strict) or when closed: the workers stop now
+
+
+def _renamed(record: EncodedRecord, new_id: str) -> EncodedRecord:
+    """``record`` under another id: its line decoded and encoded again (a rare case: ids
+    repeat across inputs), which gives the bytes encoding the renamed record gives."""
+    if not record.line:
+        return EncodedRecord(new_id, record.source, record.line, record.empty)
+    from .outputs import encode_line
+
+    data = json.loads(record.line)
+    renamed = Record(new_id, data["text"], data["source"], data["metadata"])
+    return EncodedRecord(new_id, record.source, encode_line(renamed), record.empty)
 
 
 @dataclass(slots=True)
@@ -671,7 +822,7 @@ def _wide_codec(head: bytes) -> str | None:
     return next((codec for start, codec in WIDE_JSONL_STARTS if head.startswith(start)), None)
 
 
-class _SeenIds:
+class UniqueIds:
     """Keeps ids unique within a run by remembering 8-byte hashes, not the ids themselves."""
 
     def __init__(self) -> None:
@@ -681,9 +832,15 @@ class _SeenIds:
         self._next: dict[int, int] = {}
 
     def unique(self, record: Record) -> Record:
-        if self._add(record.id):
-            return record
-        fallback = record.source if record.id != record.source else f"{record.source}#dup"
+        record.id = self.unique_id(record.id, record.source)
+        return record
+
+    def unique_id(self, record_id: str, source: str) -> str:
+        """``record_id``, or, when the run has given it out already, a fallback made from
+        ``source`` (``<source>``, ``<source>~2``...) that it has not."""
+        if self._add(record_id):
+            return record_id
+        fallback = source if record_id != source else f"{source}#dup"
         candidate = fallback
         key = _hash(fallback)
         n = self._next.get(key, 1)
@@ -693,8 +850,7 @@ class _SeenIds:
             n += 1
             candidate = f"{fallback}~{n}"
         self._next[key] = n + 1
-        record.id = candidate
-        return record
+        return candidate
 
     def _add(self, record_id: str) -> bool:
         key = _hash(record_id)

@@ -52,9 +52,13 @@ def write_records(records: Iterable[Record], output: str | None = None) -> int:
 
 
 def _write_stream(records: Iterable[Record], stream: IO[bytes]) -> int:
+    return _write_lines(map(encode_line, records), stream)
+
+
+def _write_lines(lines: Iterable[bytes], stream: IO[bytes]) -> int:
     count = 0
-    for record in records:
-        stream.write(encode_line(record))
+    for line in lines:
+        stream.write(line)
         count += 1
     stream.flush()
     return count
@@ -138,6 +142,13 @@ class OutputFile:
 
             return write_parquet_stream(records, self.stream)
         return _write_stream(records, self.stream)
+
+    def write_lines(self, lines: Iterable[bytes]) -> int:
+        """Write JSONL lines encoded already (by ``encode_line``, in a worker); returns the
+        count. Not for Parquet (see ``parquet``), which needs the records."""
+        if self.parquet:
+            raise ValueError("Parquet is written from records, not JSONL lines")
+        return _write_lines(lines, self.stream)
 
     def commit(self) -> None:
         """Finish the stream and rename the temporary file over the target."""
