@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from .split import SplitConfig
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
+# A stage that gives out its records' JSONL lines, encoded where it works (its workers).
+LinesStage = Callable[[Iterable[Record]], Iterator[bytes]]
 # A stage that reads raw documents and encodes its records where it works (its workers).
 EncodedStage = Callable[[Iterable["Record | RawDocument | WorkResult"]], Iterable["WorkResult"]]
 T = TypeVar("T")
@@ -153,13 +155,14 @@ def execute(
     details: Callable[[], str] | None = None,
     later: LaterOutput | None = None,
     encoded: EncodedStage | None = None,
+    line_stage: LinesStage | None = None,
 ) -> None:
     """Read, transform, write; report each bad input, a summary, and the exit code.
 
     The output is committed (and then ``later``) only if some input could be read and none
     failed after giving out records that may be damaged; else the old files are kept.
     ``encoded``, the same stage with the reading and encoding in its workers, is used for
-    JSONL output.
+    JSONL output; else ``line_stage``, the same stage with the encoding in its workers.
     """
     from .io import InputReport, open_output, read_records
     from .io.inputs import in_input_order, read_deferred
@@ -188,6 +191,10 @@ def execute(
                 with closing(ordered):  # a failed write stops the workers at once
                     lines = (r.line for r in _count_in(ordered, stats) if r.line)
                     stats.records_out = output.write_lines(_progress(lines, run.quiet))
+            elif line_stage is not None and not output.parquet:
+                records = read_records(run.inputs, on_error=on_error, **reading)
+                written = line_stage(_count_in(records, stats))
+                stats.records_out = output.write_lines(_progress(written, run.quiet))
             else:
                 records = read_records(run.inputs, on_error=on_error, **reading)
                 stats.records_out = output.write(
@@ -465,9 +472,12 @@ def split_config(option: dict[str, Any]) -> SplitConfig:
     )
 
 
-def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], LaterOutput | None]:
-    """The dedupe stage as the CLI runs it: with its clusters report, its summary, and its
-    index (locked against other runs, saved after the output)."""
+def dedupe_stage(
+    option: dict[str, Any],
+) -> tuple[Stage, LinesStage, Callable[[], str], LaterOutput | None]:
+    """The dedupe stage as the CLI runs it (giving out records, or their JSONL lines): with
+    its clusters report, its summary, and its index (locked against other runs, saved after
+    the output)."""
     from .dedupe import DedupeConfig, Deduplicator, write_clusters
     from .dedupe.index import locked_index
     from .io import check_output_folder
@@ -508,8 +518,13 @@ def dedupe_stage(option: dict[str, Any]) -> tuple[Stage, Callable[[], str], Late
         if option["clusters"]:
             write_clusters(deduplicator, option["clusters"])
 
+    def lines(records: Iterable[Record]) -> Iterator[bytes]:
+        yield from deduplicator.run_lines(records)
+        if option["clusters"]:
+            write_clusters(deduplicator, option["clusters"])
+
     later = LaterOutput(option["index"], deduplicator.save_index) if option["index"] else None
-    return stage, deduplicator.stats.summary, later
+    return stage, lines, deduplicator.stats.summary, later
 
 
 def _waiting(index: str) -> None:
@@ -623,8 +638,8 @@ def dedupe(run: RunOptions, engine: str, master: str | None, **option: Any) -> N
         return
     if master:
         raise click.UsageError("--master needs --engine spark")
-    stage, summary, later = dedupe_stage(option)
-    execute("dedupe", stage, run, details=summary, later=later)
+    stage, lines, summary, later = dedupe_stage(option)
+    execute("dedupe", stage, run, details=summary, later=later, line_stage=lines)
 
 
 @cli.command("run", short_help="The whole chain in one command: clean, split, dedupe.")
@@ -645,19 +660,23 @@ def run_all(run: RunOptions, **option: Any) -> None:
     from .clean import CleanStats
     from .split import clean_split_records
 
-    dedupe, summary, later = dedupe_stage(option)
+    dedupe, dedupe_lines, summary, later = dedupe_stage(option)
     cleaning, splitting = clean_config(option), split_config(option)
     clean_stats = CleanStats()
 
+    def stories(records: Iterable[Record]) -> Iterator[Record]:
+        return clean_split_records(records, cleaning, splitting, option["jobs"], clean_stats)
+
     def chain(records: Iterable[Record]) -> Iterator[Record]:
-        return dedupe(
-            clean_split_records(records, cleaning, splitting, option["jobs"], clean_stats)
-        )
+        return dedupe(stories(records))
+
+    def chain_lines(records: Iterable[Record]) -> Iterator[bytes]:
+        return dedupe_lines(stories(records))
 
     def details() -> str:
         return ", ".join(part for part in (clean_stats.summary(), summary()) if part)
 
-    execute("run", chain, run, details=details, later=later)
+    execute("run", chain, run, details=details, later=later, line_stage=chain_lines)
 
 
 def main() -> None:

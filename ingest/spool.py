@@ -69,7 +69,7 @@ class Spool:
 
     def pickles(self) -> Iterator[bytes]:
         """Each record's pickle, in order (``pickle.loads`` gives the record)."""
-        ends = [*self._offsets[1:], self._end]
+        ends = [*self._offsets[1:], self._end] if self._offsets else []
         for offset, end in zip(self._offsets, ends, strict=True):
             self._at_end = False
             self._file.seek(offset)

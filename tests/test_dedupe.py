@@ -573,6 +573,18 @@ def test_spool_reads_a_record_by_position_without_disturbing_a_pass() -> None:
         assert seen == ["r0", "r1", "r2", "r3", "r4"]
 
 
+def test_nothing_to_dedupe_with_workers_is_no_error(tmp_path: Path) -> None:
+    """No record at all (every input empty, or dropped upstream) with the pool on."""
+    from ingest.spool import Spool
+
+    with Spool() as spool:
+        assert list(spool.pickles()) == []
+    assert list(Deduplicator(DedupeConfig(), jobs=2).run_lines([])) == []
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    result = run_ingest(["dedupe", "-j", "2", str(tmp_path / "empty.jsonl")])
+    assert result.returncode == 0 and result.stdout == b""
+
+
 def test_spool_appends_after_reads_land_at_the_end() -> None:
     """Appends do not seek (a seek flushes the write buffer) unless a read moved the file."""
     from ingest.spool import Spool
