@@ -66,14 +66,16 @@ class MemorySampler(TreeSampler):
 
     def run(self) -> None:
         while not self.done.is_set():
-            pss = 0.0
+            pss = rss = 0.0
             for pid in _descendants(self.root):
                 stat = _stat(pid)
                 if stat:
                     self.cpu_ticks[pid] = int(stat[11]) + int(stat[12])
-                    rss = int(stat[21]) * PAGE_MB
-                    self.peak_process_mb = max(self.peak_process_mb, rss)
+                    mine = int(stat[21]) * PAGE_MB
+                    self.peak_process_mb = max(self.peak_process_mb, mine)
+                    rss += mine
                 pss += _pss_mb(pid)
+            self.peak_rss_mb = max(self.peak_rss_mb, rss)
             self.peak_pss_mb = max(self.peak_pss_mb, pss)
             self.done.wait(0.2)
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 # multiprocessing is imported when a pool starts: every command imports this module.
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
 T = TypeVar("T")
@@ -124,17 +124,45 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+class _Shared:
+    """The pool of a ``workers()`` block, made by its first ``map_chunks`` call."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+
+
+_SHARED: list[_Shared] = []
+
+
+@contextlib.contextmanager
+def workers(jobs: int) -> Iterator[None]:
+    """One pool of ``jobs`` workers for every ``map_chunks`` call in the block (of as many
+    jobs), made by the first: forked once, while this process is still small, rather than
+    again for each pass of a stage, each time with all that the process has grown to (its
+    pages are shared with the fork, but every worker counts them as resident)."""
+    shared = _Shared(jobs)
+    _SHARED.append(shared)
+    try:
+        yield
+    finally:
+        _SHARED.remove(shared)
+        if shared.pool is not None:
+            shared.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: int) -> Iterator[R]:
     head = list(itertools.islice(chunks, 2))
-    if len(head) < 2:  # one chunk: starting workers would cost more than it saves
-        yield from map(function, head)
+    shared = next((s for s in reversed(_SHARED) if s.jobs == jobs), None)
+    if len(head) < 2 and (shared is None or shared.pool is None):
+        yield from map(function, head)  # one chunk: starting workers would cost more
         return
-    from concurrent.futures import ProcessPoolExecutor
-
     pending: deque[Future[R]] = deque()
-    pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(function), initializer=_ignore_interrupts
-    )
+    pool = shared.pool if shared is not None else None
+    if pool is None:
+        pool = _new_pool(function, jobs)
+        if shared is not None:
+            shared.pool = pool
     try:
         for chunk in itertools.chain(head, chunks):
             with _interrupts_held():
@@ -144,8 +172,21 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
         while pending:
             yield pending.popleft().result()
     finally:
-        # Also when the reader stops early or a chunk failed: drop the work not started.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Also when the reader stops early or a chunk failed: drop the work not started
+        # (a shared pool is shut down when its block ends).
+        if shared is None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            for future in pending:
+                future.cancel()
+
+
+def _new_pool(function: Callable[..., object], jobs: int) -> ProcessPoolExecutor:
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_context(function), initializer=_ignore_interrupts
+    )
 
 
 def _ignore_interrupts() -> None:

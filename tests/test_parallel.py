@@ -20,7 +20,7 @@ from ingest.clean import clean_encoded
 from ingest.errors import InputError
 from ingest.io import InputReport, encode_line, raise_error
 from ingest.io.inputs import RawDocument, WorkResult, in_input_order, read_deferred
-from ingest.parallel import DEFAULT_CHUNK_SIZE, default_jobs, map_chunks, parallel_map
+from ingest.parallel import DEFAULT_CHUNK_SIZE, default_jobs, map_chunks, parallel_map, workers
 from ingest.split import clean_split_records
 
 from .conftest import ROOT, SAMPLE_FILES, invoke, parse_jsonl, run_ingest
@@ -128,6 +128,25 @@ def test_map_chunks_gives_one_result_per_chunk_in_order() -> None:
         assert list(map_chunks(_sum_chunk, range(10), jobs, chunk_size=4)) == [6, 22, 17]
     with pytest.raises(ValueError, match="chunk_size"):
         list(map_chunks(_sum_chunk, range(3), 2, chunk_size=0))
+
+
+def test_a_workers_block_makes_one_pool_for_all_its_calls() -> None:
+    """Dedupe's passes share one pool, forked by the first while the process is small."""
+    with workers(2):
+        first = list(parallel_map(_pid_and_square, range(100), jobs=2, chunk_size=3))
+        # A failed pass drops its pending work and leaves the pool to the next one.
+        failing = parallel_map(_fail_on_seven, range(100), jobs=2, chunk_size=2)
+        with pytest.raises(ValueError, match="seven"):
+            list(failing)
+        # Once made, the pool also takes a pass of a single chunk.
+        second = list(parallel_map(_pid_and_square, range(200), jobs=2, chunk_size=3))
+        small = list(parallel_map(_pid_and_square, range(3), jobs=2, chunk_size=16))
+    assert [square for _, square in second] == [n * n for n in range(200)]
+    pids = {pid for pid, _ in [*first, *second, *small]}
+    assert os.getpid() not in pids and len(pids) <= 2  # the same two workers throughout
+    # Outside the block, a call makes (and shuts down) a pool of its own.
+    after = {pid for pid, _ in parallel_map(_pid_and_square, range(100), jobs=2, chunk_size=3)}
+    assert not after & pids
 
 
 def test_an_error_in_a_worker_reaches_the_caller() -> None:

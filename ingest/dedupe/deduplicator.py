@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..parallel import map_chunks
+from ..parallel import map_chunks, workers
 from ..record import Record
 from ..spool import Spool
 from .cluster import (
@@ -273,7 +273,7 @@ class Deduplicator:
         With an index, call ``save_index()`` once the output is safely written: saved before,
         a failed write would leave the records in the index and a retry would drop them all.
         """
-        with Spool() as spool:
+        with Spool() as spool, workers(self.jobs):
             self._prepare(spool, records)
             yield from self._emit(spool)
 
@@ -282,7 +282,7 @@ class Deduplicator:
         workers: with ``jobs`` above 1, the main process only writes them out."""
         from ..io.outputs import encode_line
 
-        with Spool() as spool:
+        with Spool() as spool, workers(self.jobs):
             self._prepare(spool, records)
             if self.jobs <= 1:
                 yield from map(encode_line, self._emit(spool))
