@@ -202,6 +202,18 @@ def test_importing_the_cli_does_not_load_the_stages_libraries() -> None:
     assert result.stdout.strip() == b"[]"
 
 
+def test_reading_plain_inputs_does_not_load_the_web_archive_reader(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "a", "text": "A story."}\n')
+    code = (
+        "import sys; from ingest.io import read_records; "
+        f"records = list(read_records([{str(tmp_path / 'a.jsonl')!r}])); "
+        "print(len(records), 'warcio' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True)
+    assert result.stdout.split() == [b"1", b"False"]
+
+
 def test_library_names_still_import_from_the_package() -> None:
     import ingest
 

@@ -14,16 +14,19 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import zstandard
-from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecordLoader
 
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..record import Record
 from ..sniff import is_feed
+
+# warcio is imported when an archive is read: every command reads inputs, few read archives
+# (its import is a tenth of a plain run's start-up).
+if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecordLoader
 
 WARC_SUFFIX = ".warc"
 WARC_MAGIC = b"WARC/"
@@ -93,6 +96,8 @@ def read_warc_stream(
 ) -> Iterator[Record]:
     """Documents of a decompressed web archive; responses that are not documents are counted
     in ``skipped`` by reason. ``encoding`` forces a codec, as for other raw documents."""
+    from warcio.recordloader import ArcWarcRecordLoader
+
     loader = ArcWarcRecordLoader()
     for offset, block in _frames(stream, where, on_error):
         record = _document(loader, block, (where, offset), on_error, skipped, encoding)
@@ -217,6 +222,8 @@ def _document(
     encoding: str | None,
 ) -> Record | None:
     """The document in one WARC record, or ``None`` (counted) if it holds none."""
+    from warcio.exceptions import ArchiveLoadFailed
+
     try:
         warc = loader.parse_record_stream(io.BytesIO(block))
         if warc.rec_type != "response" or warc.http_headers is None:
