@@ -11,7 +11,7 @@ from trafilatura.utils import load_html
 
 from ingest.clean.html import DATE_PARAMS, extract_html
 from ingest.clean.listing import in_chrome
-from ingest.clean.metadata import find_author, tree_metadata
+from ingest.clean.page_metadata import find_author, tree_metadata
 
 from .conftest import invoke, parse_jsonl
 

@@ -202,16 +202,16 @@ def test_importing_the_cli_does_not_load_the_stages_libraries() -> None:
     assert result.stdout.strip() == b"[]"
 
 
-def test_reading_plain_inputs_does_not_load_the_web_archive_reader(tmp_path: Path) -> None:
-    (tmp_path / "a.jsonl").write_text('{"id": "a", "text": "A story."}\n')
+def test_plain_text_loads_neither_the_archive_reader_nor_trafilatura(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "a", "text": "A story.\\n\\nBy Ann Lee"}\n')
     code = (
-        "import sys; from ingest.io import read_records; "
-        f"records = list(read_records([{str(tmp_path / 'a.jsonl')!r}])); "
-        "print(len(records), 'warcio' in sys.modules)"
+        "import sys; from ingest import clean_records, read_records; "
+        f"records = list(clean_records(read_records([{str(tmp_path / 'a.jsonl')!r}]))); "
+        "print(len(records), [m for m in ('warcio', 'trafilatura') if m in sys.modules])"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True)
-    assert result.stdout.split() == [b"1", b"False"]
+    assert result.stdout.split() == [b"1", b"[]"]
 
 
 def test_library_names_still_import_from_the_package() -> None:

@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from .listing import ListingItem, find_listing, in_chrome
-from .metadata import tree_metadata
+from .page_metadata import tree_metadata
 
 LOGGER = logging.getLogger(__name__)
 # Dates from the page's own metadata only: the extensive search guesses "2021-01-01" from a
@@ -30,7 +30,7 @@ LOGGER = logging.getLogger(__name__)
 DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # Chosen on benchmarks/bench_extract.py (readability pages, 4-gram F1): default precision
 # (favor_precision loses 0.002 there), tables in (+0.008), comments out (+0.001).
-# The metadata comes from ``metadata.tree_metadata`` (the same as trafilatura's, faster).
+# The metadata comes from ``page_metadata.tree_metadata`` (the same as trafilatura's, faster).
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
     "include_comments": False,
