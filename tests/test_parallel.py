@@ -11,6 +11,8 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -147,6 +149,34 @@ def test_a_workers_block_makes_one_pool_for_all_its_calls() -> None:
     # Outside the block, a call makes (and shuts down) a pool of its own.
     after = {pid for pid, _ in parallel_map(_pid_and_square, range(100), jobs=2, chunk_size=3)}
     assert not after & pids
+
+
+def test_a_workers_block_is_only_its_own_threads() -> None:
+    """Another thread's calls make their own pool: the block's is shut down when the block
+    ends, while that thread may still be submitting to it."""
+    submitting, block_ended = threading.Event(), threading.Event()
+    results: list[object] = []
+
+    def items() -> Iterator[int]:
+        yield from range(8)
+        submitting.set()
+        block_ended.wait(60)
+        yield from range(8, 100)
+
+    def other_thread() -> None:
+        try:
+            results.extend(map_chunks(_sum_chunk, items(), jobs=2, chunk_size=2))
+        except Exception as error:  # kept for the assertion below to show
+            results.append(error)
+
+    with workers(2):
+        assert list(map_chunks(_sum_chunk, range(10), jobs=2, chunk_size=2)) == [1, 5, 9, 13, 17]
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        submitting.wait(60)
+    block_ended.set()
+    thread.join(120)
+    assert results == [n + n + 1 for n in range(0, 100, 2)]
 
 
 def test_an_error_in_a_worker_reaches_the_caller() -> None:
