@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import gzip
 import json
 import multiprocessing
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from ingest import CleanConfig, Record, SplitConfig, clean_records, read_records, split_records
 from ingest.clean import clean_encoded
@@ -415,3 +418,50 @@ def test_a_failed_write_stops_the_workers(tmp_path: Path) -> None:
     result = run_ingest(["clean", "-j", "2", str(folder), "-o", str(full)], timeout=60)
     assert result.returncode == 1
     assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"
+
+
+def hostile_corpus(folder: Path) -> Path:
+    """What the review of -j tried (all fine): special files and an empty folder among the
+    inputs, truncated archives of each codec, empty documents, JSON at its edges."""
+    folder.mkdir()
+    (folder / "empty").mkdir()
+    os.mkfifo(folder / "fifo")  # skipped in a folder: it would block the run
+    with contextlib.suppress(PermissionError):  # needs root (CI runs as root)
+        os.mknod(folder / "zero", stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    story = "".join(f"Sentence {n} of a story. " for n in range(2000)).encode()
+    (folder / "cut.txt.bz2").write_bytes(bz2.compress(story)[:200])
+    (folder / "cut.txt.zst").write_bytes(zstandard.ZstdCompressor().compress(story)[:-9])
+    (folder / "blank.txt").write_bytes(b" \n\n")
+    (folder / "nothing.txt").write_bytes(b"")
+    lines = [
+        b'{"id": "n", "text": "not a number", "v": NaN, "w": -Infinity}',
+        b'{"id": "big", "text": "a large int", "v": ' + b"7" * 4000 + b"}",
+        b'{"id": "bigger", "text": "too large", "v": ' + b"7" * 5000 + b"}",
+        b'{"id": "n", "text": "lone \\udc80 half", "metadata": {"title": "\\ud800"}}',
+        b'{"id": "e", "text": ""}',
+        b"\xff\xfe not UTF-8",
+    ]
+    (folder / "edges.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (folder / "story.txt").write_bytes(story)
+    (folder / "story copy.txt").write_bytes(story)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "command", [["clean"], ["clean", "--drop-empty"], ["dedupe"], ["run", "--drop-empty"]]
+)
+def test_hostile_inputs_give_the_same_through_the_workers(
+    tmp_path: Path, command: list[str]
+) -> None:
+    corpus = hostile_corpus(tmp_path / "corpus")
+    arguments = [*command, str(corpus), str(corpus / "empty"), str(corpus / "edges.jsonl")]
+    one = run_ingest([*arguments, "-j", "1"], timeout=60)
+    two = run_ingest([*arguments, "-j", "2"], timeout=60)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert _without_time(one.stderr) == _without_time(two.stderr)
+    assert b"Traceback" not in two.stderr and b"unexpected" not in two.stderr
+    errors = [line for line in two.stderr.decode().splitlines() if "error:" in line]
+    assert len(errors) == 2 * 2 + 2  # two bad lines in each read of edges.jsonl; two archives
+    ids = [r["id"] for r in parse_jsonl(two.stdout)]
+    assert len(ids) == len(set(ids))
