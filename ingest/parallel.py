@@ -151,11 +151,14 @@ def workers(jobs: int) -> Iterator[None]:
     again for each pass of a stage, each time with all that the process has grown to (its
     pages are shared with the fork, but every worker counts them as resident)."""
     shared = _Shared(jobs)
-    _BLOCKS.open.append(shared)
+    # Removed from the list it went in: a generator holding the block (Deduplicator.run)
+    # may be resumed, closed or collected in another thread.
+    blocks = _BLOCKS.open
+    blocks.append(shared)
     try:
         yield
     finally:
-        _BLOCKS.open.remove(shared)
+        blocks.remove(shared)
         if shared.pool is not None:
             shared.pool.shutdown(wait=True, cancel_futures=True)
 

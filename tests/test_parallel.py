@@ -182,6 +182,35 @@ def test_a_workers_block_is_only_its_own_threads() -> None:
     assert results == [n + n + 1 for n in range(0, 100, 2)]
 
 
+def test_a_workers_block_may_end_in_another_thread() -> None:
+    """A generator that holds a block, started in one thread and closed in another (or
+    collected there), still ends its block and shuts its workers down."""
+    before = set(multiprocessing.active_children())
+
+    def holding_a_block() -> Iterator[int]:
+        with workers(2):
+            yield from map_chunks(_sum_chunk, range(10_000), jobs=2, chunk_size=1)
+
+    started = holding_a_block()
+    first = threading.Thread(target=lambda: next(started))
+    first.start()
+    first.join(60)
+    assert set(multiprocessing.active_children()) - before  # the block's workers run
+    errors: list[BaseException] = []
+
+    def close_it() -> None:
+        try:
+            started.close()
+        except BaseException as error:  # kept for the assertion below to show
+            errors.append(error)
+
+    second = threading.Thread(target=close_it)
+    second.start()
+    second.join(60)
+    assert errors == []
+    assert not set(multiprocessing.active_children()) - before
+
+
 def test_an_error_in_a_worker_reaches_the_caller() -> None:
     results = parallel_map(_fail_on_seven, range(100), jobs=2, chunk_size=2)
     # Up to the chunk that failed ([6, 7]); then the error, as in one process.
