@@ -132,7 +132,16 @@ class _Shared:
         self.pool: ProcessPoolExecutor | None = None
 
 
-_SHARED: list[_Shared] = []
+class _Blocks(threading.local):
+    """The ``workers()`` blocks open in this thread, innermost last. Per thread: another
+    thread's calls must not take a block's pool, which is shut down when the block ends,
+    whatever that thread is still submitting to it."""
+
+    def __init__(self) -> None:
+        self.open: list[_Shared] = []
+
+
+_BLOCKS = _Blocks()
 
 
 @contextlib.contextmanager
@@ -142,18 +151,21 @@ def workers(jobs: int) -> Iterator[None]:
     again for each pass of a stage, each time with all that the process has grown to (its
     pages are shared with the fork, but every worker counts them as resident)."""
     shared = _Shared(jobs)
-    _SHARED.append(shared)
+    # Removed from the list it went in: a generator holding the block (Deduplicator.run)
+    # may be resumed, closed or collected in another thread.
+    blocks = _BLOCKS.open
+    blocks.append(shared)
     try:
         yield
     finally:
-        _SHARED.remove(shared)
+        blocks.remove(shared)
         if shared.pool is not None:
             shared.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: int) -> Iterator[R]:
     head = list(itertools.islice(chunks, 2))
-    shared = next((s for s in reversed(_SHARED) if s.jobs == jobs), None)
+    shared = next((s for s in reversed(_BLOCKS.open) if s.jobs == jobs), None)
     if len(head) < 2 and (shared is None or shared.pool is None):
         yield from map(function, head)  # one chunk: starting workers would cost more
         return

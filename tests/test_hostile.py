@@ -113,6 +113,22 @@ def test_output_through_a_link_to_stdout_goes_to_stdout(tmp_path: Path) -> None:
     assert link.is_symlink()
 
 
+@pytest.mark.parametrize("command", ["clean", "dedupe", "run"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_closed_stdout_is_one_clear_error(command: str, jobs: str) -> None:
+    """``ingest clean x >&-``: Python starts with no sys.stdout at all."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ingest", command, "-j", jobs, *SAMPLE_ARGS],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LC_ALL": "C"},
+        preexec_fn=lambda: os.close(1),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode() == "ingest: error: -: standard output is closed\n"
+
+
 def test_output_through_a_symlink_replaces_its_target(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     target = tmp_path / "data" / "corpus.jsonl"

@@ -13,6 +13,7 @@ import pytest
 import zstandard
 
 from ingest import InputError, Record, read_records, write_records
+from ingest.io import encode_line as write_line
 from ingest.io import expand_inputs
 
 from .conftest import SAMPLE_IDS, SAMPLES, invoke, parse_jsonl, run_ingest
@@ -174,6 +175,24 @@ def test_lone_surrogates_are_written_as_replacement_characters(tmp_path: Path) -
     out = tmp_path / "o.jsonl"
     write_records([Record(id="s", text="bad \ud800 half")], str(out))
     assert json.loads(out.read_bytes())["text"] == "bad \ufffd half"
+
+
+def test_ids_that_differ_only_by_lone_surrogates_stay_unique_as_written(tmp_path: Path) -> None:
+    """``a\\ud800`` is written as ``a\ufffd``: the two ids are one in the output, so the
+    second is renamed (as any repeated id is), with one worker or two."""
+    data = tmp_path / "ids.jsonl"
+    data.write_bytes(
+        b'{"id": "a\\ud800", "text": "one"}\n{"id": "a\\ufffd", "text": "two"}\n'
+        b'{"id": "a\\udfff", "text": "three"}\n'
+    )
+    expected = ["a\ufffd", str(data), f"{data}~2"]
+    records = list(read_records([str(data)]))
+    assert [json.loads(write_line(r))["id"] for r in records] == expected
+    for command in ("clean", "dedupe", "run"):
+        for jobs in ("1", "2"):
+            result = run_ingest([command, "-q", "-j", jobs, str(data)])
+            assert result.returncode == 0, result.stderr
+            assert [r["id"] for r in parse_jsonl(result.stdout)] == expected, (command, jobs)
 
 
 def test_expand_inputs_reports_missing_paths(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import gzip
 import json
 import multiprocessing
@@ -11,9 +13,12 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from ingest import CleanConfig, Record, SplitConfig, clean_records, read_records, split_records
 from ingest.clean import clean_encoded
@@ -147,6 +152,63 @@ def test_a_workers_block_makes_one_pool_for_all_its_calls() -> None:
     # Outside the block, a call makes (and shuts down) a pool of its own.
     after = {pid for pid, _ in parallel_map(_pid_and_square, range(100), jobs=2, chunk_size=3)}
     assert not after & pids
+
+
+def test_a_workers_block_is_only_its_own_threads() -> None:
+    """Another thread's calls make their own pool: the block's is shut down when the block
+    ends, while that thread may still be submitting to it."""
+    submitting, block_ended = threading.Event(), threading.Event()
+    results: list[object] = []
+
+    def items() -> Iterator[int]:
+        yield from range(8)
+        submitting.set()
+        block_ended.wait(60)
+        yield from range(8, 100)
+
+    def other_thread() -> None:
+        try:
+            results.extend(map_chunks(_sum_chunk, items(), jobs=2, chunk_size=2))
+        except Exception as error:  # kept for the assertion below to show
+            results.append(error)
+
+    with workers(2):
+        assert list(map_chunks(_sum_chunk, range(10), jobs=2, chunk_size=2)) == [1, 5, 9, 13, 17]
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        submitting.wait(60)
+    block_ended.set()
+    thread.join(120)
+    assert results == [n + n + 1 for n in range(0, 100, 2)]
+
+
+def test_a_workers_block_may_end_in_another_thread() -> None:
+    """A generator that holds a block, started in one thread and closed in another (or
+    collected there), still ends its block and shuts its workers down."""
+    before = set(multiprocessing.active_children())
+
+    def holding_a_block() -> Iterator[int]:
+        with workers(2):
+            yield from map_chunks(_sum_chunk, range(10_000), jobs=2, chunk_size=1)
+
+    started = holding_a_block()
+    first = threading.Thread(target=lambda: next(started))
+    first.start()
+    first.join(60)
+    assert set(multiprocessing.active_children()) - before  # the block's workers run
+    errors: list[BaseException] = []
+
+    def close_it() -> None:
+        try:
+            started.close()
+        except BaseException as error:  # kept for the assertion below to show
+            errors.append(error)
+
+    second = threading.Thread(target=close_it)
+    second.start()
+    second.join(60)
+    assert errors == []
+    assert not set(multiprocessing.active_children()) - before
 
 
 def test_an_error_in_a_worker_reaches_the_caller() -> None:
@@ -397,3 +459,50 @@ def test_a_failed_write_stops_the_workers(tmp_path: Path) -> None:
     result = run_ingest(["clean", "-j", "2", str(folder), "-o", str(full)], timeout=60)
     assert result.returncode == 1
     assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"
+
+
+def hostile_corpus(folder: Path) -> Path:
+    """What the review of -j tried (all fine): special files and an empty folder among the
+    inputs, truncated archives of each codec, empty documents, JSON at its edges."""
+    folder.mkdir()
+    (folder / "empty").mkdir()
+    os.mkfifo(folder / "fifo")  # skipped in a folder: it would block the run
+    with contextlib.suppress(PermissionError):  # needs root (CI runs as root)
+        os.mknod(folder / "zero", stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    story = "".join(f"Sentence {n} of a story. " for n in range(2000)).encode()
+    (folder / "cut.txt.bz2").write_bytes(bz2.compress(story)[:200])
+    (folder / "cut.txt.zst").write_bytes(zstandard.ZstdCompressor().compress(story)[:-9])
+    (folder / "blank.txt").write_bytes(b" \n\n")
+    (folder / "nothing.txt").write_bytes(b"")
+    lines = [
+        b'{"id": "n", "text": "not a number", "v": NaN, "w": -Infinity}',
+        b'{"id": "big", "text": "a large int", "v": ' + b"7" * 4000 + b"}",
+        b'{"id": "bigger", "text": "too large", "v": ' + b"7" * 5000 + b"}",
+        b'{"id": "n", "text": "lone \\udc80 half", "metadata": {"title": "\\ud800"}}',
+        b'{"id": "e", "text": ""}',
+        b"\xff\xfe not UTF-8",
+    ]
+    (folder / "edges.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (folder / "story.txt").write_bytes(story)
+    (folder / "story copy.txt").write_bytes(story)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "command", [["clean"], ["clean", "--drop-empty"], ["dedupe"], ["run", "--drop-empty"]]
+)
+def test_hostile_inputs_give_the_same_through_the_workers(
+    tmp_path: Path, command: list[str]
+) -> None:
+    corpus = hostile_corpus(tmp_path / "corpus")
+    arguments = [*command, str(corpus), str(corpus / "empty"), str(corpus / "edges.jsonl")]
+    one = run_ingest([*arguments, "-j", "1"], timeout=60)
+    two = run_ingest([*arguments, "-j", "2"], timeout=60)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert _without_time(one.stderr) == _without_time(two.stderr)
+    assert b"Traceback" not in two.stderr and b"unexpected" not in two.stderr
+    errors = [line for line in two.stderr.decode().splitlines() if "error:" in line]
+    assert len(errors) == 2 * 2 + 2  # two bad lines in each read of edges.jsonl; two archives
+    ids = [r["id"] for r in parse_jsonl(two.stdout)]
+    assert len(ids) == len(set(ids))

@@ -43,6 +43,8 @@ MAGIC_NUMBERS = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+# What encode_line writes as U+FFFD (outputs.SURROGATES; outputs imports this module).
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)", re.I | re.S
 )
@@ -861,4 +863,10 @@ class UniqueIds:
 
 
 def _hash(record_id: str) -> int:
-    return xxhash.xxh3_64_intdigest(record_id.encode("utf-8", "surrogatepass"))
+    """The hash of ``record_id`` as it is written: ``encode_line`` writes a lone surrogate as
+    U+FFFD, so ``a\\ud800`` and ``a\\ufffd`` are the same id in the output."""
+    try:
+        data = record_id.encode("utf-8")
+    except UnicodeEncodeError:
+        data = LONE_SURROGATE.sub("\ufffd", record_id).encode("utf-8")
+    return xxhash.xxh3_64_intdigest(data)

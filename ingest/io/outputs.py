@@ -190,6 +190,8 @@ def open_output(path: str | None) -> Iterator[OutputFile]:
 
 def _open_output(path: str | None) -> OutputFile:
     if path is None or path == STDIN:
+        if sys.stdout is None:  # started with fd 1 closed (`>&-`): Python sets no stdout
+            raise IngestError(f"{STDIN}: standard output is closed")
         stdout = sys.stdout.buffer
         return OutputFile(stdout, stdout, _Target("-"), None)
     check_output_folder(path)
