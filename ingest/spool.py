@@ -8,6 +8,7 @@ and reads a record several times faster than ``json`` (see benchmarks/PROFILE.md
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import tempfile
 from array import array
@@ -69,8 +70,9 @@ class Spool:
 
     def pickles(self) -> Iterator[bytes]:
         """Each record's pickle, in order (``pickle.loads`` gives the record)."""
-        ends = [*self._offsets[1:], self._end] if self._offsets else []
-        for offset, end in zip(self._offsets, ends, strict=True):
+        # Each record ends where the next begins (no list of ends: 36 MB at a million).
+        ends = itertools.chain(itertools.islice(self._offsets, 1, None), [self._end])
+        for offset, end in zip(self._offsets, ends, strict=False):  # no record: no end
             self._at_end = False
             self._file.seek(offset)
             yield self._file.read(end - offset)
