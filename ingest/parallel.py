@@ -64,6 +64,8 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+# prctl's option (linux/prctl.h): the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
 # Signals that end a run (see cli.py): held while a worker is made, as Ctrl-C is.
 TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
@@ -196,9 +198,34 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
 def _new_pool(function: Callable[..., object], jobs: int) -> ProcessPoolExecutor:
     from concurrent.futures import ProcessPoolExecutor
 
+    context = _context(function)
+    # A forked worker's parent is this process; a fork server's worker's is the server.
+    parent = os.getpid() if context.get_start_method() == "fork" else None
     return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(function), initializer=_ignore_interrupts
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(parent,)
     )
+
+
+def _start_worker(parent: int | None) -> None:
+    """In a worker: end with the process that made it, and leave interrupts to the main
+    process."""
+    _end_with_parent(parent)
+    _ignore_interrupts()
+
+
+def _end_with_parent(parent: int | None) -> None:
+    """A worker whose main process is killed (SIGKILL, the OOM killer) would wait for work
+    forever: the other workers hold the pipe it reads open. On Linux the kernel kills it
+    when its parent dies (a fork server ends with the main process, and takes its workers
+    along); elsewhere it lives until the pipe closes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if parent is not None and os.getppid() != parent:  # died before the prctl call
+        os._exit(1)
 
 
 def _ignore_interrupts() -> None:

@@ -821,3 +821,42 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
         states[name] = (output_state, index_state)
     assert states["while starting"] == ("old", "old")
     assert states["while writing"] == ("old", "old"), "killed with half the output written"
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def _alive(pid: int) -> bool:
+    try:  # a zombie is dead: its parent (init here) has yet to reap it
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    """A SIGKILLed run (kill -9, the OOM killer) leaves no worker behind waiting forever."""
+    stories = tmp_path / "stories.jsonl"
+    stories.write_bytes(many_records(20000))
+    command = ["dedupe", "-q", "-j", "2", str(stories), "-o", str(tmp_path / "out.jsonl")]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        workers |= _children(process.pid)
+        time.sleep(0.01)
+    assert workers, "the run ended before its workers were seen"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
