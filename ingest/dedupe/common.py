@@ -75,9 +75,11 @@ class KeyCounter:
         return self._keys[self._counts >= floor]
 
 
-def sentence_keys(pieces: list[str], site: str) -> set[int]:
-    """Keys of a document's distinct sentences, within its site (or the whole input)."""
-    return {site_line_key(site or WHOLE_INPUT, piece) for piece in pieces}
+def sentence_keys(pieces: list[str], site: str) -> np.ndarray:
+    """The key of each of a document's sentences, in order, within its site (or the whole
+    input)."""
+    group = site or WHOLE_INPUT
+    return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
 
 
 @dataclass(slots=True)
@@ -104,7 +106,7 @@ class CommonParts:
         pieces = sentence_pieces(kept)
         if not len(self.sentences) or not pieces:
             return pieces, np.zeros(len(pieces), dtype=bool)
-        return pieces, members(_piece_keys(pieces, site), self.sentences)
+        return pieces, members(sentence_keys(pieces, site), self.sentences)
 
     def common_shingles(self, text: str, site: str, unit: str) -> np.ndarray:
         """Hashes of the shingles of the document's common sentences (of its full text, as
@@ -118,7 +120,7 @@ class CommonParts:
         those whose keys are in the sorted ``wanted``, when given)."""
         if not len(self.sentences) or not pieces:
             return np.zeros(0, dtype=np.uint64)
-        keys = _piece_keys(pieces, site)
+        keys = sentence_keys(pieces, site)
         common = members(keys, self.sentences if wanted is None else wanted)
         found = [
             shingle_hashes(p, self.ngram, unit)
@@ -126,20 +128,6 @@ class CommonParts:
             if c
         ]
         return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
-
-    def story(
-        self,
-        text: str,
-        site: str,
-        unit: str = "word",
-        normalized: str | None = None,
-        line_keys: np.ndarray | None = None,
-    ) -> str:
-        """The normalized text without its frame; ``""`` when little else remains (or
-        nothing of the frame is in it)."""
-        whole = normalize_for_shingles(text) if normalized is None else normalized
-        compared, framed = self.compared(text, site, unit, len(whole), whole, line_keys)
-        return compared if framed else ""
 
     def compared(
         self,
@@ -161,8 +149,12 @@ class CommonParts:
         caller has it (made here only when needed); ``line_keys``: its lines' keys
         (``ordered_line_keys``), when the caller has them.
         """
-        if not len(self.lines) and not len(self.sentences):
+
+        def full_text() -> tuple[str, bool]:
             return (normalize_for_shingles(text) if normalized is None else normalized), False
+
+        if not len(self.lines) and not len(self.sentences):
+            return full_text()
         pieces, common = self.pieces(text, site, line_keys)
         if len(self.variants) and common.any():
             edited = [
@@ -178,7 +170,7 @@ class CommonParts:
             # words to it, so its story is shorter and does not come here).
             return story, False
         if share < MIN_STORY_SHARE:
-            return (normalize_for_shingles(text) if normalized is None else normalized), False
+            return full_text()
         return story, True
 
     def _is_variant(self, piece: str, unit: str) -> bool:
@@ -194,11 +186,6 @@ class CommonParts:
         return "\n".join(
             line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
         )
-
-
-def _piece_keys(pieces: list[str], site: str) -> np.ndarray:
-    group = site or WHOLE_INPUT
-    return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
 
 
 def members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -422,14 +422,13 @@ class Deduplicator:
     def _unit(self, position: int) -> str:
         return "char" if self._units[position] else "word"
 
-    def _compared_shingles(self, record: Record, position: int) -> tuple[set[bytes], str, bool]:
-        """The shingles a document is compared by (of its story, or else of its full text),
-        its normalized full text, and whether the shingles are of its story (as signed by
-        ``work.Signing``, spelled out: for the exact checks and the evidence)."""
+    def _compared_shingles(self, record: Record, position: int) -> set[bytes]:
+        """The shingles a document is compared by (of its story, or else of its full text, as
+        signed by ``work.Signing``), spelled out: for the exact checks and the evidence."""
         normalized = normalize_for_shingles(record.text)
-        unit = self._unit(position)
-        story = self._common.story(record.text, self._sites.of(position), unit, normalized)
-        return shingles(story or normalized, self.config.ngram, unit), normalized, bool(story)
+        site, unit = self._sites.of(position), self._unit(position)
+        compared, _ = self._common.compared(record.text, site, unit, len(normalized), normalized)
+        return shingles(compared, self.config.ngram, unit)
 
     def _sign(self, records: Sequence[Record], first: int) -> None:
         """Pass 2 for documents ``first``, ``first + 1``... (the Spark engine's entry; ``run``
@@ -449,7 +448,7 @@ class Deduplicator:
         if position in cache:
             cache.move_to_end(position)
             return cache[position]
-        grams = self._compared_shingles(self._spool.read(position), position)[0]
+        grams = self._compared_shingles(self._spool.read(position), position)
         cache[position] = grams
         if len(cache) > SHINGLE_CACHE:
             cache.popitem(last=False)

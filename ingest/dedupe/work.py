@@ -71,7 +71,7 @@ class Survey:
                 lines.append(distinct(order[order != 0]))
             orders.append(order)
             if self.count_sentences:
-                sentences.append(_keys(sentence_keys(pieces, site)))
+                sentences.append(distinct(sentence_keys(pieces, site)))
         return Seen(
             sites=sites,
             by_char=np.array(by_char, dtype=np.uint8),
@@ -207,7 +207,3 @@ def encode_annotated(items: list[tuple[bytes, dict[str, Any]]]) -> list[bytes]:
 def exact_hash(normalized: str) -> int:
     """The hash exact copies share: of the normalized text."""
     return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
-
-
-def _keys(keys: set[int]) -> np.ndarray:
-    return np.fromiter(keys, np.uint64, len(keys))
