@@ -191,15 +191,13 @@ def execute(
                 with closing(ordered):  # a failed write stops the workers at once
                     lines = (r.line for r in _count_in(ordered, stats) if r.line)
                     stats.records_out = output.write_lines(_progress(lines, run.quiet))
-            elif line_stage is not None and not output.parquet:
-                records = read_records(run.inputs, on_error=on_error, **reading)
-                written = line_stage(_count_in(records, stats))
-                stats.records_out = output.write_lines(_progress(written, run.quiet))
             else:
-                records = read_records(run.inputs, on_error=on_error, **reading)
-                stats.records_out = output.write(
-                    _progress(stage(_count_in(records, stats)), run.quiet)
-                )
+                records = _count_in(read_records(run.inputs, on_error=on_error, **reading), stats)
+                if line_stage is not None and not output.parquet:
+                    written = line_stage(records)
+                    stats.records_out = output.write_lines(_progress(written, run.quiet))
+                else:
+                    stats.records_out = output.write(_progress(stage(records), run.quiet))
             reason = _reason_to_keep_old_files(report, stats)
             kept = [p for p in (run.output if output.atomic else None, later and later.path) if p]
             if reason is None:
@@ -513,15 +511,17 @@ def dedupe_stage(
         click.echo(f"ingest: error: {error}", err=True)
         sys.exit(1)
 
-    def stage(records: Iterable[Record]) -> Iterator[Record]:
-        yield from deduplicator.run(records)
+    def then_clusters(output: Iterator[T]) -> Iterator[T]:
+        """The output, then (once it is all out) the clusters report."""
+        yield from output
         if option["clusters"]:
             write_clusters(deduplicator, option["clusters"])
 
+    def stage(records: Iterable[Record]) -> Iterator[Record]:
+        return then_clusters(deduplicator.run(records))
+
     def lines(records: Iterable[Record]) -> Iterator[bytes]:
-        yield from deduplicator.run_lines(records)
-        if option["clusters"]:
-            write_clusters(deduplicator, option["clusters"])
+        return then_clusters(deduplicator.run_lines(records))
 
     later = LaterOutput(option["index"], deduplicator.save_index) if option["index"] else None
     return stage, lines, deduplicator.stats.summary, later

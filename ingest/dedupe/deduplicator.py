@@ -352,8 +352,7 @@ class Deduplicator:
         The Spark engine's entry (engine_api.py); ``run`` does this a chunk at a time."""
         c = self.config
         seen = Survey(c.shingle, bool(c.common_lines), bool(c.common_sentences))([record])
-        self._sites.add(seen.sites[0])
-        self._units.frombytes(seen.by_char.tobytes())
+        self._remember(seen)
         return set(seen.lines.tolist()), set(seen.sentences.tolist())
 
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
