@@ -172,6 +172,10 @@ def _strip_boilerplate(
         _take_page_metadata(metadata, cleaned)
         removed.extend(cleaned.removed)
         stories = stories or [(title, teaser, "") for title, teaser in cleaned.stories]
+        # A round that changed nothing ends it: ``text`` is normalized already, and
+        # normalize_whitespace of its own result returns it unchanged (it is idempotent).
+        if cleaned.text == text:
+            break
         new_text = normalize_whitespace(cleaned.text)
         if new_text == text:
             break

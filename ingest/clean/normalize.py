@@ -34,6 +34,8 @@ CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$", re.M)
 INNER_SPACE_RUNS = re.compile(r"(?<=\S) {2,}(?=\S)")
 BLANK_LINE_RUNS = re.compile(r"\n{3,}")
+# Every byte but the ASCII ones of CONTROLS: deleted, they leave an ASCII text's controls.
+NOT_CONTROL_BYTES = bytes(b for b in range(256) if not CONTROLS.match(chr(b)))
 ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 # A fixed point is reached in one or two rounds on real text; the bound only guards loops.
 MAX_ROUNDS = 5
@@ -68,7 +70,7 @@ def unescape_entities(text: str) -> str:
     >>> unescape_entities("AT&amp;amp;T &lt;b&gt; caf&eacute;")
     'AT&T <b> café'
     """
-    while ENTITY.search(text):
+    while "&" in text and ENTITY.search(text):  # the substring test: many times cheaper
         unescaped = html.unescape(text)
         if unescaped == text:
             break
@@ -91,7 +93,8 @@ def normalize_whitespace(text: str) -> str:
     if not ascii_only:
         text = ODD_SPACES.sub(" ", text)
         text = INVISIBLES.sub("", text)
-    text = CONTROLS.sub("", text)
+    if not ascii_only or _has_ascii_controls(text):
+        text = CONTROLS.sub("", text)
     if _may_have_edge_space(text):
         text = EDGE_SPACE.sub("", text)
     if "  " in text:
@@ -99,6 +102,12 @@ def normalize_whitespace(text: str) -> str:
     if "\n\n\n" in text:
         text = BLANK_LINE_RUNS.sub("\n\n", text)
     return text.strip("\n ")
+
+
+def _has_ascii_controls(text: str) -> bool:
+    """Whether ASCII ``text`` holds a character of ``CONTROLS`` (found by bytes.translate,
+    several times faster than the regex's scan)."""
+    return bool(text.encode("ascii").translate(None, NOT_CONTROL_BYTES))
 
 
 def _may_have_edge_space(text: str) -> bool:

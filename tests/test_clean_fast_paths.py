@@ -1,0 +1,330 @@
+"""Fast paths of plain-text clean (#13, text speed): each gives exactly what the slower form it
+skips gives, on generated text and on real text (the samples, the encodings corpus)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import clean, encoding
+from ingest.clean import boilerplate, metadata, normalize
+
+from .conftest import SAMPLES
+from .test_text_shortcuts import lines, pages
+
+DATA = Path(__file__).parent / "data"
+ENCODED_FILES = sorted((DATA / "encodings").glob("*.txt"))
+MULTILINGUAL: dict[str, str] = json.loads((DATA / "multilingual.json").read_text())
+
+
+def real_texts() -> list[str]:
+    """The samples' texts and the multilingual texts: real pages, in many scripts."""
+    found = [
+        p.read_text(encoding="utf-8", errors="replace") for p in sorted(SAMPLES.rglob("*.txt"))
+    ]
+    return found + list(MULTILINGUAL.values())
+
+
+def real_lines() -> list[str]:
+    return sorted({line.strip() for text in real_texts() for line in text.splitlines()})
+
+
+# -- head metadata: the regexes skipped where they cannot match --------------------------------
+
+
+def plain_parse_meta_line(line: str) -> metadata.LineMetadata | None:
+    """parse_meta_line as it was: every regex on every short line."""
+    if not line or len(line.split()) > metadata.MAX_META_LINE_WORDS:
+        return None
+    date = metadata.parse_date(line)
+    rest = line
+    for pattern in metadata.DATE_PATTERNS:
+        rest = pattern.sub(" ", rest)
+    rest = metadata.TIME.sub(" ", rest)
+    author = publisher = ""
+    byline = metadata.BYLINE.search(rest)
+    if byline and metadata.looks_like_names(byline.group("who")):
+        author, publisher = metadata.parse_byline(byline.group("who"))
+        rest = rest[: byline.start()] + " " + rest[byline.end() :]
+    source = metadata.SOURCE.search(rest)
+    if source:
+        publisher = publisher or source.group("who").strip()
+        rest = rest[: source.start()] + " " + rest[source.end() :]
+    if not (date or author or publisher) or metadata.META_FILLER.sub(" ", rest).split():
+        return None
+    return metadata.LineMetadata(date, author, publisher)
+
+
+# Words of dates, times, bylines and sources in several cases, non-ASCII digits (Arabic-Indic,
+# full-width), and letters IGNORECASE folds to ASCII (long s, Kelvin sign, dotted/dotless i).
+META_PIECES = [
+    "By",
+    "by",
+    "BY",
+    "bY",
+    "Written by",
+    "reported  by",
+    "Author",
+    "REPORTER",
+    "Source",
+    "ſource",
+    "From",
+    "from",
+    "İ",
+    "ı",
+    "\u212a",
+    ":",
+    "：",
+    "|",
+    ",",
+    " ",
+    "  ",
+    "March",
+    "mar.",
+    "Sept",
+    "15",
+    "2023",
+    "1999",
+    "10:30",
+    "AM",
+    "UTC",
+    "-",
+    "/",
+    ".",
+    "年",
+    "月",
+    "日",
+    "٢٠٢٣",
+    "２０２３",
+    "Liu Lingling",
+    "People's Daily",
+    "chinadaily.com.cn",
+    "Xinhua",
+    "Updated",
+    "the talks ended",
+    "nearby",
+    "word",
+]
+meta_lines = st.lists(st.sampled_from(META_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.one_of(meta_lines, lines))
+def test_meta_lines_are_read_as_by_every_regex(line: str) -> None:
+    assert metadata.parse_meta_line(line) == plain_parse_meta_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "From: Xinhua",
+        "Source: People's Daily",
+        "By Liu Lingling",
+        "Reporter: Chen Xu",
+        "Author：Gary Wong Chi-him",
+        "Written by Zhang Penghui",
+        "Updated 10:30 AM, March 15, 2023",
+        "2021年9月19日",
+        "Source: Xinhua | 2023-03-15",
+    ],
+)
+def test_metadata_lines_are_still_read(line: str) -> None:
+    assert metadata.parse_meta_line(line) == plain_parse_meta_line(line)
+    assert metadata.parse_meta_line(line) is not None
+
+
+def test_real_lines_are_read_as_by_every_regex() -> None:
+    found = 0
+    for line in real_lines():
+        assert metadata.parse_meta_line(line) == plain_parse_meta_line(line), line
+        found += metadata.parse_meta_line(line) is not None
+    assert found  # the samples' date and byline lines are still found
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(st.sampled_from(["a", "b", " ", "\t", "\n", "\xa0", "\u3000", "\x1c"])),
+    st.integers(0, 20),
+)
+def test_words_are_counted_as_by_a_full_split(text: str, limit: int) -> None:
+    assert metadata._more_words_than(text, limit) == (len(text.split()) > limit)
+
+
+# -- whitespace and entities ------------------------------------------------------------------
+
+
+ascii_texts = st.text(st.characters(max_codepoint=127), max_size=60)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(ascii_texts)
+def test_ascii_controls_are_found_as_by_the_regex(text: str) -> None:
+    assert normalize._has_ascii_controls(text) == bool(normalize.CONTROLS.search(text))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(lines, ascii_texts, st.text(max_size=40)))
+def test_normalized_whitespace_is_a_fixed_point(text: str) -> None:
+    # What lets a boilerplate round that changed nothing end without normalizing again.
+    once = normalize.normalize_whitespace(text)
+    assert normalize.normalize_whitespace(once) == once
+
+
+def test_real_texts_normalize_to_a_fixed_point() -> None:
+    for text in real_texts():
+        once = normalize.normalize_whitespace(text)
+        assert normalize.normalize_whitespace(once) == once
+
+
+def plain_strip_boilerplate(text: str, title: str) -> tuple[str, list[dict[str, str]]]:
+    """clean._strip_boilerplate as it was: every round's text normalized again."""
+    removed: list[dict[str, str]] = []
+    verdicts = boilerplate.PageVerdicts()
+    for _ in range(clean.MAX_ROUNDS):
+        cleaned = boilerplate.clean_text_page(text, find_title=not title, verdicts=verdicts)
+        title = title or cleaned.title
+        removed.extend(cleaned.removed)
+        new_text = normalize.normalize_whitespace(cleaned.text)
+        if new_text == text:
+            break
+        text = new_text
+    return text, removed
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pages)
+def test_boilerplate_rounds_end_as_when_each_text_was_normalized_again(page: str) -> None:
+    text = normalize.normalize_text(page)[0]
+    for title in ("", "A title"):
+        removed: list[dict[str, str]] = []
+        ours = clean._strip_boilerplate(
+            text, {**dict.fromkeys(clean.PAGE_KEYS, ""), "title": title}, removed
+        )[0]
+        assert (ours, removed) == plain_strip_boilerplate(text, title)
+
+
+def test_real_pages_lose_the_same_boilerplate_in_the_same_rounds() -> None:
+    for page in real_texts():
+        text = normalize.normalize_text(page)[0]
+        removed: list[dict[str, str]] = []
+        ours = clean._strip_boilerplate(text, dict.fromkeys(clean.PAGE_KEYS, ""), removed)[0]
+        assert (ours, removed) == plain_strip_boilerplate(text, "")
+
+
+def plain_unescape_entities(text: str) -> str:
+    while normalize.ENTITY.search(text):
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(["&", "amp;", "&amp;", "lt;", "#233;", "&#x", "e9;", "a", " "])).map(
+        "".join
+    )
+)
+def test_entities_are_unescaped_as_without_the_substring_test(text: str) -> None:
+    assert normalize.unescape_entities(text) == plain_unescape_entities(text)
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+
+def plain_looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = len(encoding.CONTROL_CHARS.findall(text[:65536]))
+    return controls > encoding.MAX_CONTROL_SHARE * min(len(text), 65536)
+
+
+def plain_escape_encoding(data: bytes) -> str | None:
+    if not data.isascii():
+        return None
+    for escapes, candidates in encoding.ESCAPE_ENCODINGS:
+        if escapes.search(data):
+            for codec in candidates:
+                text = encoding._strict(data, codec)
+                if (
+                    text is not None
+                    and encoding._non_ascii_count(text) >= encoding.MIN_ESCAPED_CHARACTERS[codec]
+                ):
+                    return codec
+    return None
+
+
+# Bytes of escapes (ISO-2022, HZ), markup of declarations, controls and text.
+BYTE_PIECES = [
+    b"\x1b$)C",
+    b"\x1b$B",
+    b"\x1b(B",
+    b"\x1b(J",
+    b"\x0e",
+    b"\x0f",
+    b"~{",
+    b"~}",
+    b"<:",
+    b"0B",
+    b"<meta charset=",
+    b"<META http-equiv content='text/html; CHARSET=",
+    b"<?xml version='1.0' encoding=",
+    b"utf-8",
+    b"koi8-r",
+    b'"',
+    b">",
+    b"<",
+    b"\x00",
+    b"\x07",
+    b"\x0b",
+    b"\x7f",
+    b"\t",
+    b"\n",
+    b"text ",
+    b"\xc3\xa9",
+    b"\xe9",
+    b"\x85",
+]
+byte_strings = st.lists(st.sampled_from(BYTE_PIECES), max_size=16).map(b"".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(byte_strings, st.binary(max_size=40)))
+def test_decoding_shortcuts_find_what_the_regexes_find(data: bytes) -> None:
+    text = data.decode("latin-1")
+    assert encoding._looks_binary(text) == plain_looks_binary(text)
+    head = data[: encoding.DECLARATION_WINDOW]
+    ours, theirs = encoding._declaration(data), encoding.DECLARED_CHARSET.search(head)
+    assert (ours and ours.groups()) == (theirs and theirs.groups())
+    assert encoding._escape_encoding(data) == plain_escape_encoding(data)
+
+
+@pytest.mark.parametrize("path", ENCODED_FILES, ids=lambda p: p.name)
+def test_real_files_take_the_shortcuts_as_the_regexes(path: Path) -> None:
+    data = path.read_bytes()
+    assert encoding._escape_encoding(data) == plain_escape_encoding(data)
+    ours, theirs = encoding._declaration(data), encoding.DECLARED_CHARSET.search(data[:4096])
+    assert (ours and ours.groups()) == (theirs and theirs.groups())
+    for codec in ("latin-1", "utf-8"):
+        text = data.decode(codec, errors="replace")
+        assert encoding._looks_binary(text) == plain_looks_binary(text)
+
+
+@pytest.mark.parametrize("codec", ["hz", "iso2022-jp", "iso2022-kr"])
+def test_escaped_encodings_are_still_found(codec: str) -> None:
+    language = {"hz": "zh", "iso2022-jp": "ja", "iso2022-kr": "ko"}[codec]
+    text = MULTILINGUAL.get(language) or MULTILINGUAL["zh"]
+    data = text.encode(codec, errors="ignore")
+    assert encoding._escape_encoding(data) == plain_escape_encoding(data) == codec
+
+
+def test_only_the_first_window_of_a_long_ascii_text_is_counted() -> None:
+    for text in ("a" * 65536 + "\x07" * 70000, "\x07" * 4000 + "a" * 70000):
+        assert encoding._looks_binary(text) == plain_looks_binary(text)
+    assert encoding._looks_binary("\x07" * 4000 + "a" * 70000)
