@@ -15,7 +15,7 @@ from ingest import clean, encoding
 from ingest.clean import boilerplate, metadata, normalize
 
 from .conftest import SAMPLES
-from .test_text_shortcuts import lines, pages
+from .test_text_shortcuts import lines, pages, plain_is_breadcrumb
 
 DATA = Path(__file__).parent / "data"
 ENCODED_FILES = sorted((DATA / "encodings").glob("*.txt"))
@@ -153,6 +153,135 @@ def test_real_lines_are_read_as_by_every_regex() -> None:
 )
 def test_words_are_counted_as_by_a_full_split(text: str, limit: int) -> None:
     assert metadata._more_words_than(text, limit) == (len(text.split()) > limit)
+
+
+# -- line rules: ASCII lines tested for the words the regexes need -------------------------
+
+
+def plain_boilerplate_rule(line: str) -> str:
+    """boilerplate_rule as it was: every word counted, every regex asked."""
+    b = boilerplate
+    stripped = line.strip()
+    if not stripped:
+        return ""
+    words = len(stripped.split())
+    rules = (
+        ("breadcrumb", lambda: plain_is_breadcrumb(stripped)),
+        ("share-bar", lambda: plain_is_share_bar(stripped)),
+        ("more-link", lambda: b.is_marker_only(stripped)),
+        ("copyright", lambda: words <= 30 and bool(b.COPYRIGHT.search(stripped))),
+        ("cookie-notice", lambda: words <= 40 and bool(b.COOKIE.search(stripped))),
+        ("widget", lambda: bool(b.WIDGET.match(stripped))),
+        ("editor-line", lambda: words <= 8 and bool(b.EDITOR_LINE.match(stripped))),
+    )
+    return next((name for name, rule in rules if rule()), "")
+
+
+def plain_is_share_bar(line: str) -> bool:
+    words = boilerplate.WORD.findall(line.lower())
+    return bool(words) and all(w in boilerplate.SHARE_WORDS for w in words)
+
+
+# The words of every rule's regex in several cases, what sits around them, and letters that
+# IGNORECASE folds to ASCII ones (long s, Kelvin sign, dotted and dotless i).
+RULE_PIECES = [
+    "Related",
+    "related news",
+    "TAGS",
+    "Keywords",
+    "Editor's picks",
+    "editor",
+    "Responsible editor",
+    "(Editor",
+    "责任编辑",
+    "Recommended",
+    "Most read",
+    "most popular",
+    "Latest News",
+    "Trending",
+    "Advertisement",
+    "sponsored",
+    "Skip to main content",
+    "Back to top",
+    "Top of page",
+    "Cambridge Dictionary",
+    "dictionary",
+    "Follow us on Twitter",
+    "Sign up for our emails",
+    "Newsletter",
+    "Copyright",
+    "copyright 2023",
+    "(c) 2023",
+    "(C)",
+    "©",
+    "All Rights Reserved",
+    "版权所有",
+    "Cookies",
+    "cookie",
+    "we use",
+    "accept",
+    "settings",
+    "Share",
+    "Tweet",
+    "Home",
+    ">",
+    ">>",
+    "»",
+    "|",
+    "→",
+    "[more]",
+    "Read more",
+    "ſ",
+    "\u212a",
+    "İ",
+    "ı",
+    ":",
+    "：",
+    " ",
+    "  ",
+    "\t",
+    ".",
+    "word",
+    "a few more words of a paragraph",
+]
+rule_lines = st.lists(st.sampled_from(RULE_PIECES), max_size=14).map("".join)
+long_rule_lines = st.lists(st.sampled_from(RULE_PIECES), min_size=20, max_size=60).map(" ".join)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.one_of(rule_lines, long_rule_lines, lines))
+def test_line_rules_name_what_every_regex_names(line: str) -> None:
+    assert boilerplate.boilerplate_rule(line) == plain_boilerplate_rule(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Copyright 2023 Example News", "copyright"),
+        ("Example News. All rights reserved.", "copyright"),
+        ("(c) 2023 Example", "copyright"),
+        ("We use cookies. By using this site you accept our cookie policy.", "cookie-notice"),
+        ("Related stories:", "widget"),
+        ("Cambridge Dictionary", "widget"),
+        ("Oxford Advanced Learners Dictionary", "widget"),
+        ("Home | World | Asia", "breadcrumb"),
+        ("Follow us on Twitter and Facebook", "widget"),
+        ("Most popular", "widget"),
+        ("Editor: Chen Xu", "editor-line"),
+        ("Share this on Facebook", "share-bar"),
+        ("Home > News > World", "breadcrumb"),
+    ],
+)
+def test_each_rule_still_finds_its_lines(line: str, rule: str) -> None:
+    assert boilerplate.boilerplate_rule(line) == plain_boilerplate_rule(line) == rule
+
+
+def test_real_lines_are_named_as_by_every_regex() -> None:
+    named = 0
+    for line in real_lines():
+        assert boilerplate.boilerplate_rule(line) == plain_boilerplate_rule(line), line
+        named += bool(boilerplate.boilerplate_rule(line))
+    assert named
 
 
 # -- whitespace and entities ------------------------------------------------------------------

@@ -101,7 +101,7 @@ def is_breadcrumb(line: str) -> bool:
     if len(line) > MAX_NAV_CHARS:
         return False
     # Every separator holds one of these marks: with fewer than two, no two separators.
-    if sum(line.count(mark) for mark in BREADCRUMB_MARKS) < 2:
+    if not _has_two_marks(line):
         return False
     parts = BREADCRUMB_SEPARATORS.split(line.strip())
     separators = len(BREADCRUMB_SEPARATORS.findall(line))
@@ -114,11 +114,20 @@ def is_breadcrumb(line: str) -> bool:
     )
 
 
+def _has_two_marks(line: str) -> bool:
+    if line.isascii():
+        return line.count(">") + line.count("|") >= 2
+    return sum(line.count(mark) for mark in BREADCRUMB_MARKS) >= 2
+
+
 def is_share_bar(line: str) -> bool:
     # Word by word, stopping at the first that is not a share word (prose stops at once).
+    # An ASCII line's words are its lowered words: lowering the whole of a paragraph to read
+    # its first word cost more than the rest of this rule.
+    ascii_line = line.isascii()
     found = False
-    for word in WORD.finditer(line.lower()):
-        if word[0] not in SHARE_WORDS:
+    for word in WORD.finditer(line if ascii_line else line.lower()):
+        if (word[0].lower() if ascii_line else word[0]) not in SHARE_WORDS:
             return False
         found = True
     return found
@@ -128,17 +137,93 @@ def is_marker_only(line: str) -> bool:
     return bool(line.strip()) and not strip_marker(line).strip()
 
 
-# Each rule is asked with the line (stripped, not empty) and its number of words, counted
-# once for the three rules that need it.
-LINE_RULES: tuple[tuple[str, Callable[[str, int], bool]], ...] = (
-    ("breadcrumb", lambda line, _words: is_breadcrumb(line)),
-    ("share-bar", lambda line, _words: is_share_bar(line)),
-    ("more-link", lambda line, _words: is_marker_only(line)),
-    # The word count first: it rules out paragraphs faster than the regex can.
-    ("copyright", lambda line, words: words <= 30 and bool(COPYRIGHT.search(line))),
-    ("cookie-notice", lambda line, words: words <= 40 and bool(COOKIE.search(line))),
-    ("widget", lambda line, _words: bool(WIDGET.match(line))),
-    ("editor-line", lambda line, words: words <= 8 and bool(EDITOR_LINE.match(line))),
+# What an ASCII line, lowered, must hold for these regexes to match it (IGNORECASE matches
+# an ASCII line's letters only in their ASCII cases): a few substring tests rule out most
+# lines far faster than the regexes can. Lines with other characters go to the regexes.
+COPYRIGHT_STARTS = ("copyright", "(c)")
+COPYRIGHT_ANYWHERE = "all rights reserved"
+COOKIE_WORD = "cookie"
+WIDGET_STARTS = (
+    "related",
+    "tag",
+    "keyword",
+    "editor",
+    "recommended",
+    "most ",
+    "latest news",
+    "trending",
+    "advertisement",
+    "sponsored",
+    "skip to ",
+    "back to top",
+    "top of page",
+    "follow us on ",
+    "sign up for ",
+    "newsletter",
+)
+# "[\w ]{0,30}dictionary": the word ends within the first 40 characters.
+WIDGET_WORD, WIDGET_WORD_WITHIN = "dictionary", 40
+# The rules compare a line's words with at most this: counting stops one past it.
+MAX_RULE_WORDS = 40
+
+
+@dataclass(slots=True)
+class RuleLine:
+    """A stripped, non-empty line as the rules read it; what costs is worked out once, and
+    only when a rule asks (a paragraph's words are rarely needed)."""
+
+    text: str
+    _lower: str | None = None
+    _words: int = -1
+
+    def ascii_lower(self) -> str | None:
+        """The line lowered, if it is ASCII (else None: the rule asks its regex)."""
+        if self._lower is None and self.text.isascii():
+            self._lower = self.text.lower()
+        return self._lower
+
+    def words(self) -> int:
+        """Its words, counted up to one past ``MAX_RULE_WORDS``."""
+        if self._words < 0:
+            self._words = len(self.text.split(None, MAX_RULE_WORDS))
+        return self._words
+
+
+def _is_copyright(line: RuleLine) -> bool:
+    lower = line.ascii_lower()
+    if lower is not None and not (
+        lower.startswith(COPYRIGHT_STARTS) or COPYRIGHT_ANYWHERE in lower
+    ):
+        return False
+    # The word count before the regex: it rules out paragraphs faster.
+    return line.words() <= 30 and bool(COPYRIGHT.search(line.text))
+
+
+def _is_cookie_notice(line: RuleLine) -> bool:
+    lower = line.ascii_lower()
+    if lower is not None and COOKIE_WORD not in lower:
+        return False
+    return line.words() <= MAX_RULE_WORDS and bool(COOKIE.search(line.text))
+
+
+def _is_widget(line: RuleLine) -> bool:
+    lower = line.ascii_lower()
+    if lower is not None and not (
+        lower.startswith(WIDGET_STARTS) or WIDGET_WORD in lower[:WIDGET_WORD_WITHIN]
+    ):
+        return False
+    return bool(WIDGET.match(line.text))
+
+
+LINE_RULES: tuple[tuple[str, Callable[[RuleLine], bool]], ...] = (
+    ("breadcrumb", lambda line: is_breadcrumb(line.text)),
+    ("share-bar", lambda line: is_share_bar(line.text)),
+    ("more-link", lambda line: is_marker_only(line.text)),
+    ("copyright", _is_copyright),
+    ("cookie-notice", _is_cookie_notice),
+    ("widget", _is_widget),
+    # The anchored regex first: it fails at the first characters of almost every line.
+    ("editor-line", lambda line: bool(EDITOR_LINE.match(line.text)) and line.words() <= 8),
 )
 
 
@@ -147,9 +232,9 @@ def boilerplate_rule(line: str) -> str:
     stripped = line.strip()
     if not stripped:
         return ""
-    words = len(stripped.split())
+    asked = RuleLine(stripped)
     for name, rule in LINE_RULES:
-        if rule(stripped, words):
+        if rule(asked):
             return name
     return ""
 
