@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES
-from .dedupe.shingles import MODES
+from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES, MODES
 from .errors import IngestError, InputError
 from .parallel import default_jobs
 from .record import Record

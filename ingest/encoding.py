@@ -21,11 +21,15 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-
-import chardet
-from chardet.models import load_models
+from typing import TYPE_CHECKING
 
 from .errors import BinaryInputError
+
+# chardet is imported when a document needs it: UTF-8, ASCII and BOM-marked text (most of
+# what is cleaned) never do, and its import is a tenth of a clean run's start-up. (It
+# registers no codec: what decodes does not depend on whether it was imported.)
+if TYPE_CHECKING:
+    import chardet
 
 # Checked longest first: a UTF-32-LE BOM starts with the UTF-16-LE one.
 BOMS: tuple[tuple[bytes, str], ...] = (
@@ -394,6 +398,8 @@ def _detect(data: bytes) -> list[Candidate]:
 
 
 def _chardet(data: bytes) -> list[chardet.DetectionDict]:
+    import chardet
+
     results = chardet.detect_all(data, ignore_threshold=True, compat_names=False)
     return [result for result in results if result["encoding"]]
 
@@ -604,6 +610,8 @@ def _single_byte_chars(codec: str) -> str | None:
 
 @functools.cache
 def _single_byte_codecs() -> tuple[str, ...]:
+    from chardet.models import load_models
+
     codecs_seen: list[str] = []
     for key in load_models():
         codec = _known_codec(key.split("/", 1)[1])
@@ -619,6 +627,8 @@ def _character_model(language: str) -> dict[tuple[str, str], int]:
     Only the pairs with a non-ASCII character: the others read the same in every code page.
     Built on first use, one language at a time (about 10 ms each).
     """
+    from chardet.models import load_models
+
     model: dict[tuple[str, str], int] = {}
     for key, table in load_models().items():
         model_language, codec = key.split("/", 1)
@@ -661,6 +671,8 @@ def _cjk_reading(data: bytes, top: Candidate) -> Candidate | None:
 @functools.cache
 def _common_cjk(language: str) -> frozenset[str]:
     """The characters of ``language`` that chardet's byte-bigram models hold, as pairs."""
+    from chardet.models import load_models
+
     known: set[str] = set()
     for key, table in load_models().items():
         model_language, codec = key.split("/", 1)

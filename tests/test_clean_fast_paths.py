@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from hypothesis import strategies as st
 from ingest import clean, encoding
 from ingest.clean import boilerplate, metadata, normalize
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 from .test_text_shortcuts import lines, pages, plain_is_breadcrumb
 
 DATA = Path(__file__).parent / "data"
@@ -457,3 +460,32 @@ def test_only_the_first_window_of_a_long_ascii_text_is_counted() -> None:
     for text in ("a" * 65536 + "\x07" * 70000, "\x07" * 4000 + "a" * 70000):
         assert encoding._looks_binary(text) == plain_looks_binary(text)
     assert encoding._looks_binary("\x07" * 4000 + "a" * 70000)
+
+
+# -- start-up ---------------------------------------------------------------------------------
+
+
+def modules_loaded_by_clean(path: Path, out: Path) -> list[str]:
+    """Which of numpy and chardet ``ingest clean PATH`` imports (``-X importtime`` lists every
+    module a process imports, on stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-X", "importtime", "-m", "ingest", "clean", "-q", "-j", "1"]
+    result = subprocess.run(
+        [*command, str(path), "-o", str(out)], capture_output=True, env=env, check=True
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()}
+    return [name for name in ("numpy", "chardet") if name in imported]
+
+
+def test_cleaning_utf8_text_imports_neither_numpy_nor_chardet(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Un été à Paris.\n\nThe harbour reopened.", encoding="utf-8")
+    assert modules_loaded_by_clean(tmp_path / "a.txt", tmp_path / "a.jsonl") == []
+    # chardet comes when a document needs it, and decodes as it did when imported up front.
+    legacy = tmp_path / "b.txt"
+    legacy.write_bytes((DATA / "encodings" / "fr-iso8859-15.txt").read_bytes())
+    assert modules_loaded_by_clean(legacy, tmp_path / "b.jsonl") == ["chardet"]
+    record = json.loads((tmp_path / "b.jsonl").read_text(encoding="utf-8"))
+    assert (record["metadata"]["decode_method"], record["metadata"]["encoding"]) == (
+        "chardet",
+        "iso8859-15",
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .shingles import MODES
-
+# The shingle modes (shingles.py shingles by them): named here, so that the CLI, which
+# reads them for its options, does not import numpy with shingles.py at every start.
+MODES = ("auto", "word", "char")
 KEEP_RULES = ("first", "longest", "metadata")
 
 

@@ -8,6 +8,7 @@ import unicodedata
 import numpy as np
 
 from ..record import site_line_key
+from .config import MODES as MODES
 
 # Punctuation and symbols of every script (Unicode categories P* and S*) fold to a space.
 PUNCTUATION = re.compile(r"[^\w\s]|_")
@@ -20,7 +21,6 @@ UNSPACED = re.compile(
 # Above this share of unspaced letters, words are not what spaces separate.
 UNSPACED_SHARE = 0.3
 SCRIPT_SAMPLE = 4096
-MODES = ("auto", "word", "char")
 # Where a sentence ends: its punctuation (and a closing quote) before a space, CJK full stops
 # (no space follows them), or a blank line. A single line break is a space: wrapped lines.
 PIECE_MARK = "qqsentencebreakqq"
