@@ -54,6 +54,7 @@ LINK_MARKER = EndAnchored(
 )
 ELLIPSIS_END = EndAnchored(re.compile(r"(?:\.{3}|…)\s*$"), ("...", "…"))
 BLANK_LINES = re.compile(r"\n[ \t]*\n")
+BLANK_LINE_SEPARATORS = re.compile(f"({BLANK_LINES.pattern})")
 SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’)\]]?$""")
 # "the U.S." ends a headline in sample 002: an abbreviation, not a sentence.
 ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St|Dr)\.)$")
@@ -88,16 +89,22 @@ class Item:
 
 def split_blocks(text: str) -> list[Block]:
     """Paragraphs separated by blank lines; lines, when the text has no blank line at all."""
-    separator = BLANK_LINES if BLANK_LINES.search(text) else re.compile(r"\n")
+    # One split gives the chunks and what separates them (the captured separators), where
+    # slicing the text at each match of a search cost twice as much; a chunk's block starts
+    # after its leading whitespace.
+    pieces = BLANK_LINE_SEPARATORS.split(text)
+    if len(pieces) > 1:
+        chunks, separators = pieces[::2], [len(s) for s in pieces[1::2]]
+    else:
+        chunks = text.split("\n")
+        separators = [1] * (len(chunks) - 1)
     blocks, position = [], 0
-    for match in [*separator.finditer(text), None]:
-        end = match.start() if match else len(text)
-        chunk = text[position:end]
+    for chunk, separator in zip(chunks, [*separators, 0], strict=True):
         stripped = chunk.strip()
         if stripped:
-            offset = position + chunk.index(stripped)
+            offset = position + len(chunk) - len(chunk.lstrip())
             blocks.append(Block(stripped, offset, offset + len(stripped)))
-        position = match.end() if match else len(text)
+        position += len(chunk) + separator
     return blocks
 
 
@@ -162,9 +169,19 @@ def _is_mostly_items(items: list[Item], text: str) -> bool:
 
 
 def _items_with_markers(blocks: list[Block]) -> list[Item]:
-    marked = [i for i, b in enumerate(blocks) if i > 0 and LINK_MARKER.search(b.text)]
-    if len(marked) < 2:
-        marked = [i for i, b in enumerate(blocks) if i > 0 and find_marker(b.text)]
+    # Teasers ending in a link marker; if fewer than two, those ending in any marker
+    # (``find_marker``: a link marker or an ellipsis), told apart in one pass.
+    linked: list[int] = []
+    marked: list[int] = []
+    for index in range(1, len(blocks)):
+        text = blocks[index].text
+        if LINK_MARKER.search(text):
+            linked.append(index)
+            marked.append(index)
+        elif ELLIPSIS_END.search(text):
+            marked.append(index)
+    if len(linked) >= 2:
+        marked = linked
     items: list[Item] = []
     previous_end = -1
     for index in marked:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import clean, encoding
+from ingest import clean, digest, encoding
 from ingest.clean import boilerplate, metadata, normalize
 
 from .conftest import ROOT, SAMPLES
@@ -285,6 +286,72 @@ def test_real_lines_are_named_as_by_every_regex() -> None:
         assert boilerplate.boilerplate_rule(line) == plain_boilerplate_rule(line), line
         named += bool(boilerplate.boilerplate_rule(line))
     assert named
+
+
+# -- digests: blocks and marked teasers -------------------------------------------------------
+
+
+def plain_split_blocks(text: str) -> list[digest.Block]:
+    """split_blocks as it was: the text sliced at each separator found by a search."""
+    separator = digest.BLANK_LINES if digest.BLANK_LINES.search(text) else re.compile(r"\n")
+    blocks, position = [], 0
+    for match in [*separator.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[position:end]
+        stripped = chunk.strip()
+        if stripped:
+            offset = position + chunk.index(stripped)
+            blocks.append(digest.Block(stripped, offset, offset + len(stripped)))
+        position = match.end() if match else len(text)
+    return blocks
+
+
+def plain_marked(blocks: list[digest.Block]) -> list[int]:
+    marked = [i for i, b in enumerate(blocks) if i > 0 and digest.LINK_MARKER.search(b.text)]
+    if len(marked) < 2:
+        marked = [i for i, b in enumerate(blocks) if i > 0 and digest.find_marker(b.text)]
+    return marked
+
+
+def plain_items_with_markers(blocks: list[digest.Block]) -> list[digest.Item]:
+    items: list[digest.Item] = []
+    previous_end = -1
+    for index in plain_marked(blocks):
+        title_index = digest._title_before(blocks, index) if not items else previous_end + 1
+        if title_index is None or title_index >= index:
+            continue
+        title = blocks[title_index]
+        if not digest.is_title_like(title.text):
+            continue
+        marker = digest.find_marker(blocks[index].text)
+        start = blocks[title_index + 1].start
+        items.append(digest.Item(title.text, title.start, start, blocks[index].end, marker))
+        previous_end = index
+    return items
+
+
+BLOCK_PIECES = ["\n", "\n\n", "\n \n", "\n\t\n", " ", "\t", "\r", "\xa0", "\u3000", "\x85"]
+BLOCK_PIECES += ["Title", "Harbour news", "A teaser sentence of the story, long enough.", "[more]"]
+BLOCK_PIECES += ["Read more >>", "..."]
+BLOCK_PIECES += ["…", "Full story", "word"]
+block_texts = st.lists(st.sampled_from(BLOCK_PIECES), max_size=20).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(block_texts, pages))
+def test_blocks_and_marked_teasers_are_found_as_before(text: str) -> None:
+    blocks = digest.split_blocks(text)
+    assert blocks == plain_split_blocks(text)
+    assert all(text[b.start : b.end] == b.text for b in blocks)
+    assert digest._items_with_markers(blocks) == plain_items_with_markers(blocks)
+
+
+def test_real_digests_are_found_as_before() -> None:
+    found = 0
+    for text in real_texts():
+        assert digest.split_blocks(text) == plain_split_blocks(text)
+        found += bool(digest.find_items(text))
+    assert found  # the samples hold digests
 
 
 # -- whitespace and entities ------------------------------------------------------------------
