@@ -3,7 +3,9 @@ skips gives, on generated text and on real text (the samples, the encodings corp
 
 from __future__ import annotations
 
+import gzip
 import html
+import io
 import json
 import os
 import re
@@ -17,6 +19,8 @@ from hypothesis import strategies as st
 
 from ingest import clean, digest, encoding
 from ingest.clean import boilerplate, metadata, normalize
+from ingest.errors import InputError
+from ingest.io import inputs
 
 from .conftest import ROOT, SAMPLES
 from .test_text_shortcuts import lines, pages, plain_is_breadcrumb
@@ -527,6 +531,48 @@ def test_only_the_first_window_of_a_long_ascii_text_is_counted() -> None:
     for text in ("a" * 65536 + "\x07" * 70000, "\x07" * 4000 + "a" * 70000):
         assert encoding._looks_binary(text) == plain_looks_binary(text)
     assert encoding._looks_binary("\x07" * 4000 + "a" * 70000)
+
+
+# -- reading a document in growing pieces ------------------------------------------------------
+
+
+def streams(data: bytes) -> list[io.BufferedIOBase]:
+    """The kinds of stream a document is read from: a file, a decompressed file, a pipe's
+    replay of its first bytes."""
+    return [
+        io.BufferedReader(io.BytesIO(data), buffer_size=8192),
+        gzip.GzipFile(fileobj=io.BytesIO(gzip.compress(data)), mode="rb"),
+        inputs._sniff(io.BufferedReader(io.BytesIO(data)), 10)[1],
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 3000), st.integers(1, 4000), st.integers(1, 64))
+def test_a_document_reads_in_pieces_as_in_one_read(size: int, limit: int, piece: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    original = inputs.READ_PIECE_BYTES
+    inputs.READ_PIECE_BYTES = piece  # small pieces: every growth step is taken
+    try:
+        for ours, theirs in zip(streams(data), streams(data), strict=True):
+            assert inputs._read_at_most(ours, limit) == theirs.read(limit)
+            assert ours.read() == theirs.read()  # and it leaves the stream where read does
+    finally:
+        inputs.READ_PIECE_BYTES = original
+
+
+def test_a_document_past_the_limit_is_still_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"word " * 1000)  # 5,000 bytes
+    monkeypatch.setattr(inputs, "READ_PIECE_BYTES", 64)
+    monkeypatch.setattr(inputs, "MAX_DOCUMENT_BYTES", 4999)
+    errors: list[InputError] = []
+    assert list(inputs.read_records([str(path)], on_error=errors.append)) == []
+    assert "larger than" in errors[0].message
+    monkeypatch.setattr(inputs, "MAX_DOCUMENT_BYTES", 5000)
+    (record,) = inputs.read_records([str(path)])
+    assert record.text == "word " * 1000
 
 
 # -- start-up ---------------------------------------------------------------------------------
