@@ -8,8 +8,9 @@ items itself in text that was never cleaned.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -26,9 +27,15 @@ class EndAnchored:
     def __init__(self, pattern: re.Pattern[str], endings: tuple[str, ...]) -> None:
         self.pattern = pattern
         self.endings = endings
+        self._ends = operator.methodcaller("endswith", endings)
 
     def _may_match(self, text: str) -> bool:
         return text.rstrip().endswith(self.endings)
+
+    def may_match_any(self, texts: Iterable[str]) -> bool:
+        """Whether the pattern may match one of ``texts`` (``_may_match`` of each, tested
+        with no Python call per text: a page's lines are many and rarely end in a marker)."""
+        return any(map(self._ends, map(str.rstrip, texts)))
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self._may_match(text) else None
@@ -125,7 +132,10 @@ def strip_marker(block: str) -> str:
 
 def strip_markers(text: str) -> str:
     """``text`` with the link marker at the end of any line removed."""
-    return "\n".join(LINK_MARKER.sub("", line) for line in text.split("\n"))
+    lines = text.split("\n")
+    if not LINK_MARKER.may_match_any(lines):
+        return text
+    return "\n".join(LINK_MARKER.sub("", line) for line in lines)
 
 
 def is_title_like(block: str) -> bool:

@@ -350,6 +350,28 @@ def test_blocks_and_marked_teasers_are_found_as_before(text: str) -> None:
     assert digest._items_with_markers(blocks) == plain_items_with_markers(blocks)
 
 
+def plain_strip_markers(body: str) -> tuple[str, list[dict[str, str]]]:
+    result = boilerplate.Cleaned("")
+
+    def strip(match: re.Match[str]) -> str:
+        result.remove("more-link", match.group(0).strip())
+        return ""
+
+    lines = body.split("\n")
+    return "\n".join(digest.LINK_MARKER.sub(strip, line) for line in lines), result.removed
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(block_texts, pages, st.text(max_size=30)))
+def test_markers_are_stripped_as_line_by_line(text: str) -> None:
+    result = boilerplate.Cleaned("")
+    assert (boilerplate._strip_markers(text, result), result.removed) == plain_strip_markers(text)
+    assert digest.strip_markers(text) == plain_strip_markers(text)[0]
+    lines = text.split("\n")
+    expected = any(digest.LINK_MARKER._may_match(line) for line in lines)
+    assert digest.LINK_MARKER.may_match_any(lines) == expected
+
+
 def test_real_digests_are_found_as_before() -> None:
     found = 0
     for text in real_texts():

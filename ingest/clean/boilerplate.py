@@ -411,4 +411,7 @@ def _strip_markers(body: str, result: Cleaned) -> str:
         result.remove("more-link", match.group(0).strip())
         return ""
 
-    return "\n".join(LINK_MARKER.sub(strip, line) for line in body.split("\n"))
+    lines = body.split("\n")
+    if not LINK_MARKER.may_match_any(lines):  # no line ends in a marker: the body as it is
+        return body
+    return "\n".join(LINK_MARKER.sub(strip, line) for line in lines)
