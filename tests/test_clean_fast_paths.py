@@ -8,6 +8,7 @@ import html
 import io
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -595,6 +596,22 @@ def test_a_document_past_the_limit_is_still_refused(
     monkeypatch.setattr(inputs, "MAX_DOCUMENT_BYTES", 5000)
     (record,) = inputs.read_records([str(path)])
     assert record.text == "word " * 1000
+
+
+# -- what crosses between the processes of -j N --------------------------------------------
+
+
+def test_work_items_and_results_pickle_as_their_fields(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("A short story.", encoding="utf-8")
+    (item,) = inputs.read_deferred([str(tmp_path)])
+    assert isinstance(item, inputs.RawDocument)
+    result = clean._clean_and_encode(item, clean.CleanConfig())
+    failed = inputs.WorkResult([], [("where", "what")], inputs.InputReport(0, 1, 2, 3))
+    for value in (item, result, failed, result.records[0], item.item):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            back = pickle.loads(pickle.dumps(value, protocol))
+            assert back == value and type(back) is type(value)
+    assert pickle.loads(pickle.dumps(result)).records[0].line == result.records[0].line
 
 
 # -- start-up ---------------------------------------------------------------------------------

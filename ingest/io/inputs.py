@@ -10,6 +10,7 @@ import io
 import json
 import lzma
 import math
+import operator
 import os
 import re
 import stat
@@ -18,9 +19,9 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, TypeVar
 
 import xxhash
 import zstandard
@@ -79,6 +80,27 @@ def raise_error(error: InputError) -> None:
     raise error
 
 
+T = TypeVar("T")
+
+
+def _pickled_by_fields(cls: type[T]) -> type[T]:
+    """``cls`` pickled as its class and its fields' values (what its ``__init__`` takes).
+
+    What crosses between the processes of ``-j N`` (raw documents out, results back, a few
+    per document): a slots dataclass's own pickling goes through Python-level
+    ``__getstate__``/``__setstate__``, about half the cost of each of these transfers. The
+    objects come back equal, as before."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    values = operator.attrgetter(*names)  # a tuple of them, for two names or more
+
+    def reduce(self: T) -> tuple[type[T], tuple[object, ...]]:
+        return cls, values(self) if len(names) > 1 else (values(self),)
+
+    setattr(cls, "__reduce__", reduce)  # noqa: B010  (mypy refuses assigning to a method)
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class InputFile:
     """A file to read, and the id its raw document gets (its path below the argument)."""
@@ -87,6 +109,7 @@ class InputFile:
     relative: str
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class InputReport:
     """What reading found besides records: inputs read, entries of folders left out, and
@@ -438,6 +461,7 @@ def _holds_one_document(item: InputFile) -> bool:
     return not is_warc_name(suffix) and suffix not in JSONL_SUFFIXES
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RawDocument:
     """A file of one raw document, read (and decoded) by ``read`` in the process that works on
@@ -465,6 +489,7 @@ class RawDocument:
         return [record], [], InputReport(files_read=1)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class EncodedRecord:
     """A record worked on and encoded as its JSONL line where it was worked on (a worker),
@@ -478,6 +503,7 @@ class EncodedRecord:
     empty: bool = False  # its text is empty (the clean stage counts them)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class WorkResult:
     """What one input (a ``RawDocument`` or a record) gave in a worker: its records, encoded,
