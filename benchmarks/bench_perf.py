@@ -18,6 +18,7 @@ is shared: compare the ratios within one run.
 
     python benchmarks/bench_perf.py --docs 20000 [--jobs 2] [--workdir /tmp/bench]
     python benchmarks/bench_perf.py --only clean [--text-files 20000] [--jobs 2]
+    python benchmarks/bench_perf.py --only clean --large-text-files 50000 --pages none
 
 Clean's speed is given in wall time, per second of CPU (all processes), and as a projection
 for an idle machine: the start-up (``ingest clean`` of one short file), which nothing
@@ -346,6 +347,12 @@ def main() -> None:
         help="plain-text files for the clean runs (the first documents; at most --docs)",
     )
     parser.add_argument(
+        "--large-text-files",
+        type=int,
+        default=0,
+        help="also run clean on this many text files (a corpus where start-up weighs little)",
+    )
+    parser.add_argument(
         "--only", choices=("clean",), help="run only these runs (clean: text and HTML)"
     )
     hidden = argparse.SUPPRESS  # the runs of the baselines, each in a process of its own
@@ -361,13 +368,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(args.workdir or temporary)
         folder.mkdir(parents=True, exist_ok=True)
+        run = (args.docs, args.jobs, folder, Path(args.pages), args.text_files)
         if args.only == "clean":
-            clean_report(args.docs, args.jobs, folder, Path(args.pages), args.text_files)
+            clean_report(*run, args.large_text_files)
             return
-        report(args.docs, args.jobs, folder, Path(args.pages), args.text_files)
+        report(*run, args.large_text_files)
 
 
-def clean_report(count: int, jobs: int, folder: Path, pages: Path, text_files: int) -> None:
+def clean_report(
+    count: int, jobs: int, folder: Path, pages: Path, text_files: int, large_text_files: int = 0
+) -> None:
     """The clean runs: plain text, and the readability pages next to trafilatura alone."""
     _, texts, text_bytes = write_corpus(count, folder, min(count, text_files))
     startup = startup_cpu()
@@ -377,12 +387,25 @@ def clean_report(count: int, jobs: int, folder: Path, pages: Path, text_files: i
         f"(ingest clean of one short file) {startup:.2f} s of CPU"
     )
     clean = clean_runs(texts, text_bytes, jobs, startup)
+    if large_text_files:
+        clean += large_clean_runs(count, folder, large_text_files, jobs, startup)
     if pages.is_dir():
         clean += html_runs(pages, jobs, startup)
     print(table(clean, CLEAN_HEADER))
 
 
-def report(count: int, jobs: int, folder: Path, pages: Path, text_files: int) -> None:
+def large_clean_runs(
+    count: int, folder: Path, files: int, jobs: int, startup: float
+) -> list[list[object]]:
+    """The clean runs again on ``files`` text files (the first documents of a corpus of at
+    least that many), where the start-up is a small part of the run."""
+    _, texts, text_bytes = write_corpus(max(count, files), folder, files)
+    return clean_runs(texts, text_bytes, jobs, startup)
+
+
+def report(
+    count: int, jobs: int, folder: Path, pages: Path, text_files: int, large_text_files: int = 0
+) -> None:
     corpus, texts, text_bytes = write_corpus(count, folder, min(count, text_files))
     print(
         f"corpus: {count:,} documents, {corpus.stat().st_size / 1e6:.0f} MB of JSONL, "
@@ -405,6 +428,8 @@ def report(count: int, jobs: int, folder: Path, pages: Path, text_files: int) ->
     print()
     startup = startup_cpu()
     clean = clean_runs(texts, text_bytes, jobs, startup)
+    if large_text_files:
+        clean += large_clean_runs(count, folder, large_text_files, jobs, startup)
     if pages.is_dir():
         clean += html_runs(pages, jobs, startup)
     print(table(clean, CLEAN_HEADER))
