@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import clean, digest, encoding
+from ingest import clean, digest, encoding, parallel
 from ingest.clean import boilerplate, metadata, normalize
 from ingest.errors import InputError
 from ingest.io import inputs
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, invoke
 from .test_text_shortcuts import lines, pages, plain_is_breadcrumb
 
 DATA = Path(__file__).parent / "data"
@@ -641,3 +641,43 @@ def test_cleaning_utf8_text_imports_neither_numpy_nor_chardet(tmp_path: Path) ->
         "chardet",
         "iso8859-15",
     )
+
+
+# -- parallel_map's chunks grow while they are quick ----------------------------------------
+
+
+def test_chunks_double_while_quick_up_to_the_largest() -> None:
+    sizer = parallel._ChunkSizer(16)
+    for seconds, size in [(0.001, 32), (0.001, 64), (1.0, 64), (0.0, 128), (0.0, 256), (0.0, 256)]:
+        sizer.took(seconds)
+        assert sizer.size == size
+    asked = parallel._ChunkSizer(1000)  # a caller's larger size is kept, not cut
+    asked.took(0.0)
+    assert asked.size == 1000
+    chunks = parallel._sized_chunks(range(10), parallel._ChunkSizer(3))
+    assert next(chunks) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("grow_below", [0.0, 3600.0])
+def test_growing_or_fixed_chunks_give_the_same_results(
+    grow_below: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "GROW_BELOW_SECONDS", grow_below)  # never, always
+    results = list(parallel.parallel_map(_square, range(3000), jobs=2, chunk_size=2))
+    assert results == [n * n for n in range(3000)]
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_many_quick_files_through_growing_chunks_write_the_same_bytes(tmp_path: Path) -> None:
+    # Quick plain-text files in several encodings: chunks grow past their first size.
+    texts = list(MULTILINGUAL.values())
+    for n in range(600):
+        text = f"Story {n}\n\n{texts[n % len(texts)]}"
+        codec = ("utf-8", "utf-16", "utf-8-sig", "cp1252")[n % 4]
+        (tmp_path / f"{n:04d}.txt").write_bytes(text.encode(codec, errors="replace"))
+    one = invoke(["clean", "-q", "-j", "1", str(tmp_path)]).stdout_bytes
+    two = invoke(["clean", "-q", "-j", "2", str(tmp_path)]).stdout_bytes
+    assert one == two and one.count(b"\n") == 600
