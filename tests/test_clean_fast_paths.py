@@ -626,17 +626,19 @@ def modules_loaded_by_clean(path: Path, out: Path) -> list[str]:
         [*command, str(path), "-o", str(out)], capture_output=True, env=env, check=True
     )
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()}
-    return [name for name in ("numpy", "chardet") if name in imported]
+    return [name for name in ("numpy", "chardet", "ftfy") if name in imported]
 
 
 def test_cleaning_utf8_text_imports_neither_numpy_nor_chardet(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Un été à Paris.\n\nThe harbour reopened.", encoding="utf-8")
-    assert modules_loaded_by_clean(tmp_path / "a.txt", tmp_path / "a.jsonl") == []
+    assert modules_loaded_by_clean(tmp_path / "a.txt", tmp_path / "a.jsonl") == ["ftfy"]
+    (tmp_path / "b.txt").write_text("The harbour reopened.", encoding="ascii")
+    assert modules_loaded_by_clean(tmp_path / "b.txt", tmp_path / "b.jsonl") == []
     # chardet comes when a document needs it, and decodes as it did when imported up front.
     legacy = tmp_path / "b.txt"
     legacy.write_bytes((DATA / "encodings" / "fr-iso8859-15.txt").read_bytes())
-    assert modules_loaded_by_clean(legacy, tmp_path / "b.jsonl") == ["chardet"]
-    record = json.loads((tmp_path / "b.jsonl").read_text(encoding="utf-8"))
+    assert modules_loaded_by_clean(legacy, tmp_path / "c.jsonl") == ["chardet", "ftfy"]
+    record = json.loads((tmp_path / "c.jsonl").read_text(encoding="utf-8"))
     assert (record["metadata"]["decode_method"], record["metadata"]["encoding"]) == (
         "chardet",
         "iso8859-15",
@@ -681,3 +683,24 @@ def test_many_quick_files_through_growing_chunks_write_the_same_bytes(tmp_path: 
     one = invoke(["clean", "-q", "-j", "1", str(tmp_path)]).stdout_bytes
     two = invoke(["clean", "-q", "-j", "2", str(tmp_path)]).stdout_bytes
     assert one == two and one.count(b"\n") == 600
+
+
+def test_ftfys_codecs_decode_as_when_ftfy_was_imported_first() -> None:
+    # A page may declare one of the codecs ftfy's import registers: it decodes the same
+    # whether or not a text needing ftfy came before it.
+    page = "<meta charset='sloppy-windows-1252'><p>caf\xe9 \x81</p>".encode("latin-1")
+    code = (
+        "import sys\n"
+        "if sys.argv[1] == 'first': import ftfy\n"
+        "import ingest.clean\n"
+        "from ingest.encoding import decode_bytes\n"
+        f"print(repr(decode_bytes({page!r})), 'ftfy' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, order], capture_output=True, env=env, check=True
+        ).stdout
+        for order in ("first", "lazily")
+    ]
+    assert runs[0] == runs[1] and b"sloppy-windows-1252" in runs[0] and b"True" in runs[0]

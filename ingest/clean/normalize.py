@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import codecs
+import functools
 import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import ftfy
-from ftfy import TextFixerConfig
+# ftfy is imported when a text needs its repairs (ASCII text never does): its import was a
+# fifth of a plain-text run's start-up.
+if TYPE_CHECKING:
+    from ftfy import TextFixerConfig
 
-# Only ftfy's encoding repairs: its other fixes (curly quotes, full-width forms, ligatures)
-# would rewrite text that is already correct, such as Chinese full-width punctuation.
-MOJIBAKE_ONLY = TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=True,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=True,
-)
+
+@functools.cache
+def mojibake_only() -> TextFixerConfig:
+    """Only ftfy's encoding repairs: its other fixes (curly quotes, full-width forms,
+    ligatures) would rewrite text that is already correct, such as Chinese full-width
+    punctuation."""
+    from ftfy import TextFixerConfig
+
+    return TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=True,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=True,
+    )
+
+
+def _ftfy_codec(name: str) -> codecs.CodecInfo | None:
+    """ftfy's codecs (``sloppy-windows-1252``, ``utf-8-variants``...), which its import
+    registers and a page may declare: found, with ftfy imported, on the first lookup of a
+    name Python does not know, so that a page decodes as when ftfy was imported up front,
+    whichever text came first."""
+    from ftfy.bad_codecs import search_function
+
+    codec: codecs.CodecInfo | None = search_function(name)
+    return codec
+
+
+codecs.register(_ftfy_codec)
 
 LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 # No-break, typographic and ideographic spaces: they only look like a space.
@@ -49,7 +74,9 @@ def repair_mojibake(text: str) -> tuple[str, list[str]]:
     """
     if text.isascii():
         return text, []
-    fixed, steps = ftfy.fix_and_explain(text, MOJIBAKE_ONLY)
+    import ftfy
+
+    fixed, steps = ftfy.fix_and_explain(text, mojibake_only())
     if fixed == text:
         return text, []
     return fixed, [_describe(steps)]
