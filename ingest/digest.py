@@ -27,7 +27,8 @@ class EndAnchored:
     def __init__(self, pattern: re.Pattern[str], endings: tuple[str, ...]) -> None:
         self.pattern = pattern
         self.endings = endings
-        self._ends = operator.methodcaller("endswith", endings)
+        # Whether a text (rstripped) ends as a match may: map-able, with no Python frame.
+        self.ends = operator.methodcaller("endswith", endings)
 
     def _may_match(self, text: str) -> bool:
         return text.rstrip().endswith(self.endings)
@@ -35,7 +36,7 @@ class EndAnchored:
     def may_match_any(self, texts: Iterable[str]) -> bool:
         """Whether the pattern may match one of ``texts`` (``_may_match`` of each, tested
         with no Python call per text: a page's lines are many and rarely end in a marker)."""
-        return any(map(self._ends, map(str.rstrip, texts)))
+        return any(map(self.ends, map(str.rstrip, texts)))
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self._may_match(text) else None
@@ -99,12 +100,7 @@ def split_blocks(text: str) -> list[Block]:
     # One split gives the chunks and what separates them (the captured separators), where
     # slicing the text at each match of a search cost twice as much; a chunk's block starts
     # after its leading whitespace.
-    pieces = BLANK_LINE_SEPARATORS.split(text)
-    if len(pieces) > 1:
-        chunks, separators = pieces[::2], [len(s) for s in pieces[1::2]]
-    else:
-        chunks = text.split("\n")
-        separators = [1] * (len(chunks) - 1)
+    chunks, separators = _chunks(text)
     blocks, position = [], 0
     for chunk, separator in zip(chunks, [*separators, 0], strict=True):
         stripped = chunk.strip()
@@ -113,6 +109,34 @@ def split_blocks(text: str) -> list[Block]:
             blocks.append(Block(stripped, offset, offset + len(stripped)))
         position += len(chunk) + separator
     return blocks
+
+
+def _chunks(text: str) -> tuple[list[str], list[int]]:
+    """What ``split_blocks`` strips into blocks, and the length of each separator between."""
+    pieces = BLANK_LINE_SEPARATORS.split(text)
+    if len(pieces) > 1:
+        return pieces[::2], [len(s) for s in pieces[1::2]]
+    chunks = text.split("\n")
+    return chunks, [1] * (len(chunks) - 1)
+
+
+def _chunk_texts(text: str) -> list[str]:
+    """``_chunks(text)[0]``, without the separators' lengths."""
+    pieces = BLANK_LINES.split(text)
+    return pieces if len(pieces) > 1 else text.split("\n")
+
+
+def _last_blocks(text: str, count: int) -> list[str]:
+    """The texts of the last ``count`` blocks of ``split_blocks(text)`` (fewer if it has
+    fewer), found from the end without making the blocks."""
+    found: list[str] = []
+    for chunk in reversed(_chunk_texts(text)):
+        stripped = chunk.strip()
+        if stripped:
+            found.append(stripped)
+            if len(found) == count:
+                break
+    return found[::-1]
 
 
 def find_marker(block: str) -> str:
@@ -162,6 +186,8 @@ def find_items(text: str, min_items: int = 2) -> list[Item]:
     ``max(min_items, 3)`` times, running to the end of the page. Either way the stories
     must make up most of the page.
     """
+    if _holds_no_items(text, min_items):
+        return []
     blocks = split_blocks(text)
     items = _items_with_markers(blocks)
     if len(items) < min_items:
@@ -169,6 +195,21 @@ def find_items(text: str, min_items: int = 2) -> list[Item]:
         if len(items) < max(min_items, MIN_ITEMS_WITHOUT_MARKERS):
             return []
     return items if _is_mostly_items(items, text) else []
+
+
+def _holds_no_items(text: str, min_items: int) -> bool:
+    """True when ``find_items`` finds nothing in ``text``, told without making its blocks
+    (most pages are no digest; the blocks were most of the search's time).
+
+    A block ending in a marker ends a line that ends in one of the marker endings (a block
+    is stripped lines, an ending holds no space): with fewer such lines than ``min_items``,
+    the marked teasers are too few. And the alternation of titles and teasers, read from the
+    end, stops before its first item unless the last two blocks are a title and a teaser.
+    """
+    last = _last_blocks(text, 2)
+    if len(last) == 2 and is_title_like(last[0]) and is_teaser_like(last[1]):
+        return False
+    return sum(map(LINK_MARKER.ends, map(str.rstrip, text.split("\n")))) < min_items
 
 
 def _is_mostly_items(items: list[Item], text: str) -> bool:

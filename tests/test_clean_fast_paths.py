@@ -373,10 +373,47 @@ def test_markers_are_stripped_as_line_by_line(text: str) -> None:
     assert digest.LINK_MARKER.may_match_any(lines) == expected
 
 
+def plain_find_items(text: str, min_items: int = 2) -> list[digest.Item]:
+    """find_items as it was: the blocks made for every text."""
+    blocks = plain_split_blocks(text)
+    items = plain_items_with_markers(blocks)
+    if len(items) < min_items:
+        items = digest._items_by_alternation(blocks)
+        if len(items) < max(min_items, digest.MIN_ITEMS_WITHOUT_MARKERS):
+            return []
+    return items if digest._is_mostly_items(items, text) else []
+
+
+STORY_TITLES = ["Harbour reopens", "Talks end in Geneva", "Rates held", "The U.S.", "Home"]
+STORY_TEASERS = [
+    "The harbour reopened on Monday after the storm, officials said.",
+    "Delegates met for three days and agreed on a text. [more..]",
+    "The bank kept its rates where they were for a third month... ",
+    "Markets rose in early trading as investors weighed the news. Read more >>",
+    "Short teaser.",
+]
+stories = st.lists(
+    st.tuples(st.sampled_from(STORY_TITLES), st.sampled_from(STORY_TEASERS)), max_size=6
+)
+digests = st.tuples(
+    st.sampled_from(["", "Intro line.\n\n", "Home > News\n"]),
+    stories,
+    st.sampled_from(["\n\n", "\n", "\n \t\n", "\r\n\r\n"]),
+).map(lambda d: d[0] + d[2].join(f"{title}{d[2]}{teaser}" for title, teaser in d[1]))
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.one_of(digests, block_texts, pages), st.integers(0, 4))
+def test_digests_are_found_as_when_every_page_was_split(text: str, min_items: int) -> None:
+    assert digest.find_items(text, min_items) == plain_find_items(text, min_items)
+    assert digest._last_blocks(text, 2) == [b.text for b in plain_split_blocks(text)[-2:]]
+
+
 def test_real_digests_are_found_as_before() -> None:
     found = 0
     for text in real_texts():
         assert digest.split_blocks(text) == plain_split_blocks(text)
+        assert digest.find_items(text) == plain_find_items(text)
         found += bool(digest.find_items(text))
     assert found  # the samples hold digests
 
