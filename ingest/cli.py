@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -218,8 +218,7 @@ def execute(
         click.echo(f"ingest: error: cannot write: {error.strerror or error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("ingest: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
     except Terminated as signalled:
         click.echo(f"ingest: terminated by {signalled}", err=True)
         sys.exit(128 + signalled.signum)
@@ -681,4 +680,23 @@ def run_all(run: RunOptions, **option: Any) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="ingest")
+    try:
+        # Not click's standalone mode: it turns a Ctrl-C that comes before a command runs
+        # (while options are parsed) into "Aborted!" and exit 1.
+        code = cli.main(prog_name="ingest", standalone_mode=False)
+    except click.Abort as abort:
+        if isinstance(abort.__cause__, KeyboardInterrupt):
+            _interrupted()
+        click.echo("Aborted!", err=True)  # end of input at a prompt (EOFError)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> NoReturn:
+    click.echo("ingest: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)

@@ -40,6 +40,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
+from .errors import WorkerLost
+
 # multiprocessing is imported when a pool starts: every command imports this module.
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -55,6 +57,7 @@ IN_FLIGHT_PER_JOB = 4
 # work on them (a cleaned page takes about a millisecond), small enough to balance a few
 # hundred HTML pages over the workers.
 DEFAULT_CHUNK_SIZE = 16
+WORKER_LOST = "a worker process was killed (out of memory? see dmesg); try fewer --jobs"
 
 
 def default_jobs() -> int:
@@ -177,6 +180,8 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
         pool = _new_pool(function, jobs)
         if shared is not None:
             shared.pool = pool
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         for chunk in itertools.chain(head, chunks):
             with _interrupts_held():
@@ -185,6 +190,9 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BrokenProcessPool:
+        # Not a bug to report: the system killed a worker (most often for memory).
+        raise WorkerLost(WORKER_LOST) from None
     finally:
         # Also when the reader stops early or a chunk failed: drop the work not started
         # (a shared pool is shut down when its block ends).

@@ -203,6 +203,47 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_file(tmp_path: Path) -> N
     assert os.listdir(tmp_path) == []
 
 
+INTERRUPT_WHILE_PARSING = """
+import sys
+import ingest.encoding
+
+def interrupted(name):
+    raise KeyboardInterrupt
+
+# --encoding is checked while click parses the options, before the command runs.
+ingest.encoding.normalize_encoding_name = interrupted
+sys.argv = ["ingest", "clean", "--encoding", "utf-8", "-"]
+from ingest.__main__ import main
+main()
+"""
+
+
+def test_ctrl_c_before_the_command_runs_exits_130_too() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_WHILE_PARSING], capture_output=True, timeout=60
+    )
+    assert result.returncode == 130
+    assert result.stderr.decode().split() == ["ingest:", "interrupted"]
+
+
+def test_main_keeps_click_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ingest.cli import main
+
+    for argv, code, shown in (
+        (["ingest", "--help"], 0, "Usage: ingest"),
+        (["ingest", "clean", "--no-such-option"], 2, "No such option"),
+        (["ingest", "no-such-command"], 2, "No such command"),
+    ):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == code
+        captured = capsys.readouterr()
+        assert shown in captured.out + captured.err
+
+
 def test_stdout_is_utf8_whatever_the_locale() -> None:
     result = run_ingest(["clean", "-q"], input="Grüße, 你好".encode())
     assert result.returncode == 0, result.stderr
