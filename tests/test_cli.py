@@ -320,3 +320,28 @@ def test_no_input_on_a_terminal_is_a_usage_hint_not_a_wait(command: str) -> None
     assert result.returncode == 2
     assert b"no input: name files, folders or globs, or pipe documents in" in result.stderr
     assert result.stdout == b""
+
+
+def test_shell_completion_offers_commands_options_and_choices() -> None:
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "_INGEST_COMPLETE": "bash_complete", "COMP_WORDS": words}
+        env["COMP_CWORD"] = str(index)
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest"], env=env, capture_output=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.decode().split()
+
+    assert complete("ingest de", 1) == ["plain,dedupe"]
+    assert complete("ingest dedupe --keep ", 3) == [
+        "plain,first",
+        "plain,longest",
+        "plain,metadata",
+    ]
+
+
+def test_the_package_ships_its_type_hints() -> None:
+    """PEP 561: mypy checks a library user's calls against ingest's hints."""
+    import ingest
+
+    assert (Path(ingest.__file__).parent / "py.typed").is_file()
