@@ -14,6 +14,7 @@ import lxml.html
 
 from ingest import CleanConfig, Record, clean_records, read_records, split_records
 from ingest.clean.html import extract_html, page_text
+from ingest.clean.listing import Listing, ListingItem, without_teaser_stream
 
 from .conftest import invoke, parse_jsonl, run_ingest
 
@@ -101,6 +102,63 @@ def test_hidden_elements_are_not_text() -> None:
             "that a browser does not show to anyone at all.</p></article></body></html>"
         ).text
     )
+
+
+# A stream of other stories under an article, which trafilatura takes into it (yahoo-3 of
+# Readability's pages, reduced: its precision was 0.31).
+
+STREAM_PAGE = READABILITY / "yahoo-3" / "source.html"
+STORY_END = "to give 15 percent of all profits related to these shoots to the USO."
+STREAM_STORIES = ["Alan Thicke", "Ryan Zinke", "Eastern Aleppo", "CorePower Yoga"]
+
+
+def test_stream_of_teasers_under_a_story_is_cut_from_its_text() -> None:
+    record = clean_file(STREAM_PAGE)
+    assert record["metadata"]["items"] == []
+    assert record["text"].startswith("A photographer and Navy veteran is fighting back")
+    assert record["text"].endswith(STORY_END)
+    assert not any(story in record["text"] for story in STREAM_STORIES)
+    page = extract_html(STREAM_PAGE.read_text(encoding="utf-8"))
+    assert page.items == [] and page.text == record["text"]
+    result = run_ingest(["run", "-q", str(STREAM_PAGE)])  # clean | split | dedupe
+    assert result.returncode == 0, result.stderr
+    (document,) = parse_jsonl(result.stdout)
+    assert document["metadata"]["role"] == "document" and document["text"] == record["text"]
+
+
+def _stream(*teasers: str) -> list[Listing]:
+    items = [
+        ListingItem(f"Headline number {n} of the stream", t, "") for n, t in enumerate(teasers)
+    ]
+    return [Listing(lxml.html.fromstring("<ul></ul>"), items)]
+
+
+STORY = [
+    "The city council voted on Tuesday to spend more on parks and playgrounds next year, after "
+    "a long debate.",
+    "The mayor said the work would begin in the spring and the pools should open by summer.",
+]
+TEASERS = [
+    "A man in a grey coat took cash from the branch on Main Street, the police said on Monday.",
+    "Reservoirs are at half their usual level after the driest spring in forty years of records.",
+]
+
+
+def test_only_a_run_of_teasers_after_the_story_is_cut() -> None:
+    assert without_teaser_stream([*STORY, *TEASERS], _stream(*TEASERS)) == STORY
+    # One teaser-like closing paragraph is the story's own; teasers inside the story stay.
+    assert without_teaser_stream([*STORY, TEASERS[0]], _stream(*TEASERS)) == [*STORY, TEASERS[0]]
+    inside = [STORY[0], *TEASERS, STORY[1]]
+    assert without_teaser_stream(inside, _stream(*TEASERS)) == inside
+    # Without prose of its own before the run, the page is not cut to nothing.
+    assert without_teaser_stream(TEASERS, _stream(*TEASERS)) == TEASERS
+    # Words of the paragraph not in the teasers: not the stream.
+    changed = [
+        *STORY,
+        TEASERS[0],
+        "The council's own reply to the vote will come next week, it said.",
+    ]
+    assert without_teaser_stream(changed, _stream(*TEASERS)) == changed
 
 
 # Plain-text rules must not run on trafilatura's text.
