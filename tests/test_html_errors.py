@@ -126,6 +126,37 @@ def test_stream_of_teasers_under_a_story_is_cut_from_its_text() -> None:
     assert document["metadata"]["role"] == "document" and document["text"] == record["text"]
 
 
+def test_other_columns_under_a_real_story_are_cut_though_each_block_has_its_own_class() -> None:
+    """herald-sun-1 of Readability's pages: "Other Opinion Columns" under the column, blocks
+    of one shape whose classes carry their position and story id ("sbpos-2 id1227272060915"),
+    which trafilatura takes into the article."""
+    page = READABILITY / "herald-sun-1"
+    record = clean_file(page / "source.html")
+    expected = lxml.html.fromstring((page / "expected.html").read_text("utf-8")).text_content()
+    assert record["metadata"]["items"] == []
+    for other in ("Other Opinion Columns", "Starbeam Fantapants", "Own backyard"):
+        assert other not in record["text"]
+    assert four_gram_f1(record["text"], expected) > 0.95
+    (library,) = clean_records(read_records([str(page / "source.html")]))
+    assert library.text == record["text"]
+
+
+def test_listing_whose_items_are_numbered_by_class_is_found(tmp_path: Path) -> None:
+    blocks = "".join(
+        f'<div class="story-block sbpos-{n} id12272{n:05d}"><h4 class="heading">'
+        f'<a href="/n/{n}">{title}</a></h4><p class="standfirst">{teaser}</p></div>'
+        for n, (title, teaser) in enumerate(FRONT_PAGE, 1)
+    )
+    html = (
+        "<html><head><title>Local news</title></head><body><div class='group-content'>"
+        f"<h1>Local news</h1>{blocks}</div></body></html>"
+    )
+    (tmp_path / "front.html").write_text(html)
+    items = clean_file(tmp_path / "front.html")["metadata"]["items"]
+    assert [i["title"] for i in items] == [t for t, _ in FRONT_PAGE]
+    assert [(i.title, i.teaser) for i in extract_html(html).items] == FRONT_PAGE
+
+
 def _stream(*teasers: str) -> list[Listing]:
     items = [
         ListingItem(f"Headline number {n} of the stream", t, "") for n, t in enumerate(teasers)

@@ -55,6 +55,7 @@ DATE_LIKE = re.compile(
     r"aug|sep|oct|nov|dec)[a-z]*\s+\d{4})\b",
     re.I,
 )
+NUMBERED = re.compile(r"\d")
 MIN_TITLE_WORDS = 3  # headlines; tag clouds and menus hold one or two words
 MIN_TITLE_CHARS = 6  # unspaced scripts
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
@@ -84,6 +85,7 @@ PROSE_WORDS = 12  # word trigrams; each Han character is a word
 # none of the 130 + 24 loses.
 MIN_STREAM_PARAGRAPHS = 2
 MIN_STREAM_COVERED = 0.8
+MAX_STREAM_SLACK = 1.5  # a block around the stream: its heading, kickers, bylines
 
 
 Gram = tuple[str, ...]
@@ -154,12 +156,21 @@ def _groups(tree: HtmlElement, min_items: int) -> Iterator[tuple[HtmlElement, li
         if parent is None:
             continue
         parents.setdefault(id(parent), parent)
-        shape = (element.tag, element.get("class") or "")
+        shape = (element.tag, _class_shape(element))
         shapes.setdefault(id(parent), {}).setdefault(shape, []).append(element)
     for key, groups in shapes.items():
         largest = max(groups.values(), key=len)
         if len(largest) >= min_items:
             yield parents[key], largest
+
+
+def _class_shape(element: HtmlElement) -> str:
+    """The element's classes but those that number it ("sbpos-2", "id1227272060915"): the
+    items of one listing often carry their position or story id as a class."""
+    classes = element.get("class") or ""
+    if not NUMBERED.search(classes):
+        return classes
+    return " ".join(c for c in classes.split() if not NUMBERED.search(c))
 
 
 def _items(group: list[HtmlElement], base_url: str) -> list[ListingItem]:
@@ -311,8 +322,21 @@ def without_teaser_stream(paragraphs: list[str], candidates: list[Listing]) -> l
             end -= 1
         long_enough = len(paragraphs) - end >= MIN_STREAM_PARAGRAPHS
         if long_enough and any(_is_prose(paragraphs[i], grams_of(i)) for i in range(end)):
-            kept = min(kept, end)
+            heading = _is_heading_of(candidate, paragraphs[end - 1])
+            kept = min(kept, end - 1 if heading else end)
     return paragraphs[:kept]
+
+
+def _is_heading_of(listing: Listing, line: str) -> bool:
+    """``line`` is the listing's heading ("Other columns"): a heading in the listing's
+    container or in a block around it that holds little more than the listing."""
+    listed = len(_listed(listing)) + len(line)
+    block: HtmlElement | None = listing.container
+    while block is not None and len(_text(block)) <= MAX_STREAM_SLACK * listed:
+        if any(_text(h) == line for h in block.iter(*HEADINGS)):
+            return True
+        block = block.getparent()
+    return False
 
 
 def _is_inside(grams: list[Gram], known: set[Gram]) -> bool:
