@@ -157,6 +157,46 @@ def test_listing_whose_items_are_numbered_by_class_is_found(tmp_path: Path) -> N
     assert [(i.title, i.teaser) for i in extract_html(html).items] == FRONT_PAGE
 
 
+def test_an_articles_own_list_of_linked_items_is_not_taken_for_a_stream(tmp_path: Path) -> None:
+    """A listicle: paragraphs, then the list of linked entries it is about, in one block."""
+    intro = [
+        "We tried forty apps for the city's commuters over three months, on old phones and new "
+        "ones, on buses and trains and in the tunnels where the signal drops.",
+        "Most of them did the same few things, and too many asked for a subscription before "
+        "they had shown what they could do for anyone on the way to work.",
+        "These six are the ones we kept on our phones after the test was over, and the ones we "
+        "would tell a friend to try first, in the order we would try them.",
+    ]
+    entries = [
+        (
+            "Transit Now shows every bus in real time",
+            "The map is quick and the alerts are on time.",
+        ),
+        (
+            "Rail Pal plans trips across three networks",
+            "It knows the strikes before the stations do.",
+        ),
+        ("Bike Dock finds a free bike in seconds", "The docks it shows are rarely empty."),
+        ("Walk Safe picks the well-lit streets home", "It is slower, and it is meant to be."),
+    ]
+    items = "".join(
+        f'<li><h3><a href="/apps/{n}">{title}</a></h3><p>{teaser}</p></li>'
+        for n, (title, teaser) in enumerate(entries)
+    )
+    html = (
+        "<html><head><title>The best commuter apps</title></head><body><div class='wrap'>"
+        "<article><h1>The best commuter apps</h1><div class='article-body'>"
+        f"{''.join(f'<p>{p}</p>' for p in intro)}<ol class='apps'>{items}</ol>"
+        "</div></article></div></body></html>"
+    )
+    (tmp_path / "apps.html").write_text(html)
+    record = clean_file(tmp_path / "apps.html")
+    assert record["metadata"]["items"] == []
+    for title, teaser in entries:
+        assert f"{title} {teaser}" in record["text"]
+    assert extract_html(html).text == record["text"]
+
+
 def _stream(*teasers: str) -> list[Listing]:
     items = [
         ListingItem(f"Headline number {n} of the stream", t, "") for n, t in enumerate(teasers)
