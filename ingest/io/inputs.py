@@ -25,6 +25,7 @@ from typing import IO, Any, BinaryIO
 import xxhash
 import zstandard
 
+from ..checks import check_paths
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..parallel import close
@@ -369,11 +370,24 @@ def read_records(
     WARC responses that are not documents (redirects, images...) are counted in ``skipped``.
     Ids are made unique: a repeated id becomes ``<source>`` for a file, ``<path>:<line>`` for a
     JSONL line. ``hidden`` also reads hidden files in folders; ``report`` counts what was
-    read and skipped.
+    read and skipped. ``inputs`` is a list of paths (``str`` or ``Path``), not one path:
+    ``TypeError`` otherwise.
     """
+    paths = check_paths("read_records", inputs)  # at the call, not at the first record
+    return _read_records(paths, encoding, on_error, skipped, hidden, report)
+
+
+def _read_records(
+    paths: list[str],
+    encoding: str | None,
+    on_error: ErrorHandler,
+    skipped: Counter[str] | None,
+    hidden: bool,
+    report: InputReport | None,
+) -> Iterator[Record]:
     report = report if report is not None else InputReport()
     seen = UniqueIds()
-    for argument in list(inputs) or [STDIN]:
+    for argument in paths or [STDIN]:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=on_error, report=report)
         except InputError as error:
