@@ -77,12 +77,11 @@ def _path(function: str, item: object) -> str:
 
 def output_path(function: str, output: object) -> str | None:
     """``output`` as a path: a ``str``, an ``os.PathLike`` or ``None`` (stdout)."""
-    if output is None or isinstance(output, str):
-        return output
-    if isinstance(output, os.PathLike):
-        path = os.fspath(output)
-        if isinstance(path, str):
-            return path
+    path = os.fspath(output) if isinstance(output, os.PathLike) else output
+    if path == "":
+        raise ValueError(f"{function}: output is an empty path (None writes to stdout)")
+    if path is None or isinstance(path, str):
+        return path
     raise TypeError(
         f"{function}: output must be a path (str or Path) or None for stdout, not "
         f"{_kind(output)} (a file object is not taken: the output is written atomically)"

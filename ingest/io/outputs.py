@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import zstandard
 
+from ..checks import checked_records, output_path
 from ..errors import IngestError
 from ..record import Record
 from .inputs import STDIN, compression_of
@@ -37,16 +38,19 @@ def encode_line(record: Record) -> bytes:
         return SURROGATES.sub("\ufffd", line).encode("utf-8") + b"\n"
 
 
-def write_records(records: Iterable[Record], output: str | None = None) -> int:
+def write_records(records: Iterable[Record], output: str | os.PathLike[str] | None = None) -> int:
     """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``), or as Parquet to
     a ``.parquet`` file; returns the count.
 
     A regular file is written to a temporary file beside it and renamed into place only when
     every record was written, so a failed run never leaves half a corpus or truncates an old
-    one. A device, a FIFO or ``/dev/stdout`` is written directly.
+    one. A device, a FIFO or ``/dev/stdout`` is written directly. ``output`` may be a
+    ``Path``; a file object is a ``TypeError``, and so is an item that is not a ``Record``
+    (or whose fields have the wrong types): the old file is then left as it was.
     """
-    with open_output(output) as out:
-        count = out.write(records)
+    path = output_path("write_records", output)
+    with open_output(path) as out:
+        count = out.write(checked_records(records, "write_records"))
         out.commit()
     return count
 
