@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .checks import check_config, check_jobs, checked_records
 from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
-from .parallel import parallel_map
+from .parallel import close, parallel_map
 from .record import Record
 
 # Every record split writes carries these, so that stories and whole documents share a shape.
@@ -150,9 +150,30 @@ def _child(parent: Record, text: str, role: str, part: int, title: str, url: str
 def split_records(
     records: Iterable[Record], config: SplitConfig = SplitConfig(), jobs: int = 1
 ) -> Iterator[Record]:
-    """The split stage, on ``jobs`` processes."""
-    parts = parallel_map(functools.partial(_split_list, config=config), records, jobs)
-    return itertools.chain.from_iterable(parts)
+    """The split stage, on ``jobs`` processes. A wrong config or ``jobs`` is an error at the
+    call, a bad record at its turn; ``close()`` stops the workers."""
+    check_stage("split_records", splitting=config, jobs=jobs)
+    work = functools.partial(_split_list, config=config)
+    return _flattened(parallel_map(work, checked_records(records, "split_records"), jobs))
+
+
+def check_stage(
+    function: str, *, splitting: SplitConfig, jobs: int, cleaning: CleanConfig | None = None
+) -> None:
+    if cleaning is not None:
+        check_config(function, cleaning, CleanConfig)
+    check_config(function, splitting, SplitConfig)
+    check_jobs(function, jobs)
+
+
+def _flattened(parts: Iterator[list[Record]]) -> Iterator[Record]:
+    """The records of ``parts``, one by one: a generator, whose ``close()`` closes ``parts``
+    (and so stops their workers) at once."""
+    try:
+        for records in parts:
+            yield from records
+    finally:
+        close(parts)
 
 
 def clean_split_records(
@@ -168,20 +189,25 @@ def clean_split_records(
     Clean's ``repeated_lines`` must see every cleaned record before one is written: then the
     two stages run one after the other.
     """
+    check_stage("clean_split_records", cleaning=cleaning, splitting=splitting, jobs=jobs)
     stats = stats if stats is not None else CleanStats()
     if cleaning.repeated_lines:
         return split_records(clean_records(records, cleaning, stats, jobs), splitting, jobs)
     stats.dropped = cleaning.drop_empty
     work = functools.partial(_clean_split_list, cleaning=cleaning, splitting=splitting)
-    return _count_empty_pages(parallel_map(work, records, jobs), stats)
+    checked = checked_records(records, "clean_split_records")
+    return _count_empty_pages(parallel_map(work, checked, jobs), stats)
 
 
 def _count_empty_pages(
-    results: Iterable[tuple[bool, list[Record]]], stats: CleanStats
+    results: Iterator[tuple[bool, list[Record]]], stats: CleanStats
 ) -> Iterator[Record]:
-    for empty, parts in results:
-        stats.empty += empty
-        yield from parts
+    try:
+        for empty, parts in results:
+            stats.empty += empty
+            yield from parts
+    finally:
+        close(results)  # closed early (or failed): the workers stop now
 
 
 def _split_list(record: Record, config: SplitConfig) -> list[Record]:

@@ -4,15 +4,33 @@ stop their workers when closed, and a ``Deduplicator`` runs once."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import itertools
 import os
+import re
+import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from ingest import IngestError, InputError, Record, read_records, write_records
+from ingest import (
+    CleanConfig,
+    Deduplicator,
+    IngestError,
+    InputError,
+    Record,
+    SplitConfig,
+    clean_records,
+    dedupe_records,
+    read_records,
+    split_records,
+    write_records,
+)
 from ingest.io import InputReport
+from ingest.split import clean_split_records
 
 from .conftest import SAMPLE_FILES, SAMPLES, parse_jsonl
 
@@ -107,3 +125,145 @@ def test_write_records_of_a_bad_record_keeps_the_old_file(
         write_records([Record("ok", "fine"), record], out)  # type: ignore[list-item]
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]  # no temporary file left
+
+
+def _stages() -> dict[str, Callable[..., Iterator[Record]]]:
+    """Each stage as a function of (records, jobs), with its default config."""
+    return {
+        "clean_records": lambda records, jobs=1: clean_records(records, jobs=jobs),
+        "split_records": lambda records, jobs=1: split_records(records, jobs=jobs),
+        "clean_split_records": lambda records, jobs=1: clean_split_records(
+            records, CleanConfig(), SplitConfig(), jobs
+        ),
+        "Deduplicator.run": lambda records, jobs=1: Deduplicator(jobs=jobs).run(records),
+        "Deduplicator.run_lines": lambda records, jobs=1: Deduplicator(jobs=jobs).run_lines(
+            records
+        ),
+    }
+
+
+STAGES = _stages()
+
+
+def stories(count: int | None = None, fail_at: int | None = None) -> Iterator[Record]:
+    """Plain-text records, ``count`` of them or without end; ``KeyError`` at ``fail_at``."""
+    for n in itertools.count() if count is None else range(count):
+        if n == fail_at:
+            raise KeyError("the input failed")
+        yield Record(f"r{n}", f"Title {n}\n\nA story about the council, part {n}: {n * 7919}.")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize(
+    ("record", "error", "message"),
+    [
+        (Record("a", None), TypeError, "Record.text must be a str, not NoneType"),  # type: ignore[arg-type]
+        (Record("a", b"x y"), TypeError, "Record.text must be a str, not bytes"),  # type: ignore[arg-type]
+        (Record("a", 5), TypeError, "Record.text must be a str, not int"),  # type: ignore[arg-type]
+        (Record(None, "x"), TypeError, "Record.id must be a str, not NoneType"),  # type: ignore[arg-type]
+        (Record("a", "x", metadata=None), TypeError, "Record.metadata must be a dict"),  # type: ignore[arg-type]
+        (Record("", "x"), ValueError, "Record.id is empty"),
+        ({"id": "a", "text": "x"}, TypeError, "is a dict, not a Record (Record.from_dict"),
+        ("a string", TypeError, "is a str, not a Record"),
+    ],
+)
+def test_a_bad_record_is_one_error_naming_the_stage_and_the_field(
+    stage: str, record: object, error: type[Exception], message: str
+) -> None:
+    records = [*stories(2), record]
+    with pytest.raises(error, match=rf"^{re.escape(stage)}: record 3.*{re.escape(message)}"):
+        list(STAGES[stage](records))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_jobs_below_one_or_not_an_integer_is_an_error_at_the_call(stage: str) -> None:
+    name = stage.split(".")[0]
+    for jobs in (0, -1):
+        with pytest.raises(ValueError, match=rf"^{name}: jobs must be at least 1, not {jobs}"):
+            STAGES[stage](stories(3), jobs)
+    for jobs in (1.5, "2", None, True):
+        with pytest.raises(TypeError, match=rf"^{name}: jobs must be an integer"):
+            STAGES[stage](stories(3), jobs)
+
+
+def test_a_config_of_another_stage_is_an_error_at_the_call() -> None:
+    records = list(stories(2))
+    with pytest.raises(TypeError, match="clean_records: config must be a CleanConfig, not NoneType"):
+        clean_records(records, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="clean_records: config must be a CleanConfig, not dict"):
+        clean_records(records, {"explain": True})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="split_records: config must be a SplitConfig"):
+        split_records(records, CleanConfig())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="clean_split_records: config must be a CleanConfig"):
+        clean_split_records(records, SplitConfig(), SplitConfig())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Deduplicator: config must be a DedupeConfig"):
+        dedupe_records(records, CleanConfig())  # type: ignore[arg-type]
+
+
+def _children() -> set[int]:
+    """This process's child processes, as the kernel sees them (workers not yet reaped too)."""
+    me, found = os.getpid(), set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == me:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _open_files_in(folder: Path) -> list[str]:
+    targets = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            targets.append(os.readlink(fd))
+    return [t for t in targets if t.startswith(str(folder))]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_stage_does_no_work_until_it_is_iterated(stage: str) -> None:
+    taken: list[Record] = []
+    records = (taken.append(r) or r for r in stories(50))
+    output = STAGES[stage](records)
+    assert taken == []
+    next(iter(output))
+    assert taken
+    rest = list(output)
+    # Every story comes out once, and the input was read once, to its end.
+    assert 1 + len(rest) == len(taken) == 50 and list(records) == []
+
+
+@pytest.mark.parametrize("stage", ["clean_records", "split_records", "clean_split_records"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_per_document_stage_streams_an_endless_input(stage: str, jobs: int) -> None:
+    output = STAGES[stage](stories(), jobs)
+    first = list(itertools.islice(output, 40))
+    assert [r.id for r in first] == [f"r{n}" for n in range(40)]
+    output.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_closing_a_half_read_stage_leaves_no_worker_and_no_temporary_file(
+    stage: str, jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where spools go
+    before = _children()
+    output = STAGES[stage](stories(2000), jobs)
+    next(output)
+    next(output)
+    if jobs == 2:
+        assert _children() - before  # the workers are running
+    output.close()  # type: ignore[attr-defined]
+    assert _children() - before == set()
+    assert _open_files_in(tmp_path) == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_error_of_the_input_reaches_the_caller_unchanged(stage: str, jobs: int) -> None:
+    before = _children()
+    with pytest.raises(KeyError, match="the input failed"):
+        list(STAGES[stage](stories(600, fail_at=500), jobs))
+    assert _children() - before == set()

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..checks import check_config, check_jobs, checked_records
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
 from ..io.outputs import encode_line
@@ -193,7 +194,15 @@ def clean_records(
 ) -> Iterator[Record]:
     """The clean stage: one cleaned record for each record in (without the empty ones, with
     ``config.drop_empty``), on ``jobs`` processes; ``stats`` counts the documents that came
-    out empty."""
+    out empty. A wrong config or ``jobs`` is an error at the call, a bad record at its turn."""
+    check_config("clean_records", config, CleanConfig)
+    check_jobs("clean_records", jobs)
+    return _clean_records(checked_records(records, "clean_records"), config, stats, jobs)
+
+
+def _clean_records(
+    records: Iterable[Record], config: CleanConfig, stats: CleanStats | None, jobs: int
+) -> Iterator[Record]:
     cleaned = parallel_map(functools.partial(clean_record, config=config), records, jobs)
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)

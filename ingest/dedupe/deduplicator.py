@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..checks import check_config, check_jobs, checked_records
 from ..parallel import map_chunks, workers
 from ..record import Record
 from ..spool import Spool
@@ -226,6 +227,8 @@ class Deduplicator:
         evidence: bool = True,
         jobs: int = 1,
     ) -> None:
+        check_config("Deduplicator", config, DedupeConfig)
+        check_jobs("Deduplicator", jobs)
         self.config = config
         self.index_path = index_path
         self.jobs = jobs  # worker processes for the per-document passes (``parallel.py``)
@@ -274,7 +277,7 @@ class Deduplicator:
         a failed write would leave the records in the index and a retry would drop them all.
         """
         with Spool() as spool, workers(self.jobs):
-            self._prepare(spool, records)
+            self._prepare(spool, checked_records(records, "Deduplicator.run"))
             yield from self._emit(spool)
 
     def run_lines(self, records: Iterable[Record]) -> Iterator[bytes]:
@@ -283,7 +286,7 @@ class Deduplicator:
         from ..io.outputs import encode_line
 
         with Spool() as spool, workers(self.jobs):
-            self._prepare(spool, records)
+            self._prepare(spool, checked_records(records, "Deduplicator.run_lines"))
             if self.jobs <= 1:
                 yield from map(encode_line, self._emit(spool))
                 return
