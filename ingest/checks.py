@@ -23,11 +23,14 @@ def check_flag(owner: str, name: str, value: object) -> None:
 
 
 def check_int(
-    owner: str, name: str, value: object, minimum: int, maximum: int | None = None
+    owner: str, name: str, value: object, minimum: int | None, maximum: int | None = None
 ) -> None:
-    """``value`` is an int (not a bool, not a float) from ``minimum`` to ``maximum``."""
+    """``value`` is an int (not a bool, not a float) from ``minimum`` to ``maximum`` (``None``:
+    the caller checks the range)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{owner}.{name} must be an integer, not {_kind(value)} {value!r}")
+    if minimum is None:
+        return
     if value < minimum or (maximum is not None and value > maximum):
         bounds = f"in {minimum}-{maximum}" if maximum is not None else f"at least {minimum}"
         raise ValueError(f"{name} must be {bounds}, not {value}")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .checks import check_config, check_jobs, checked_records
+from .checks import check_config, check_flag, check_int, check_jobs, checked_records
 from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
@@ -32,6 +32,11 @@ class SplitConfig:
     min_items: int = 2
     keep_intro: bool = True
     keep_parent: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("SplitConfig", "min_items", self.min_items, 1)
+        check_flag("SplitConfig", "keep_intro", self.keep_intro)
+        check_flag("SplitConfig", "keep_parent", self.keep_parent)
 
 
 @dataclass(frozen=True, slots=True)

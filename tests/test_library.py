@@ -18,6 +18,7 @@ import pytest
 
 from ingest import (
     CleanConfig,
+    DedupeConfig,
     Deduplicator,
     IngestError,
     InputError,
@@ -32,7 +33,7 @@ from ingest import (
 from ingest.io import InputReport
 from ingest.split import clean_split_records
 
-from .conftest import SAMPLE_FILES, SAMPLES, parse_jsonl
+from .conftest import SAMPLE_FILES, SAMPLES, invoke, parse_jsonl
 
 
 def test_read_records_takes_a_list_of_paths_not_one_path(tmp_path: Path) -> None:
@@ -267,3 +268,56 @@ def test_an_error_of_the_input_reaches_the_caller_unchanged(stage: str, jobs: in
     with pytest.raises(KeyError, match="the input failed"):
         list(STAGES[stage](stories(600, fail_at=500), jobs))
     assert _children() - before == set()
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: DedupeConfig(num_perm=0), ValueError, "num_perm must be in 16-1024, not 0"),
+        (lambda: DedupeConfig(num_perm=8), ValueError, "num_perm must be in 16-1024, not 8"),
+        (lambda: DedupeConfig(num_perm=100_000), ValueError, "num_perm must be in 16-1024"),
+        (lambda: DedupeConfig(num_perm=1.5), TypeError, "DedupeConfig.num_perm must be an integer"),
+        (lambda: DedupeConfig(threshold=0), ValueError, r"threshold must be in \(0, 1\]"),
+        (lambda: DedupeConfig(threshold=1.5), ValueError, r"threshold must be in \(0, 1\]"),
+        (lambda: DedupeConfig(threshold="0.5"), TypeError, "DedupeConfig.threshold must be a number"),
+        (lambda: DedupeConfig(ngram=0), ValueError, "ngram must be at least 1"),
+        (lambda: DedupeConfig(ngram=2.5), TypeError, "DedupeConfig.ngram must be an integer"),
+        (lambda: DedupeConfig(ngram=True), TypeError, "DedupeConfig.ngram must be an integer"),
+        (lambda: DedupeConfig(seed=-1), ValueError, "seed must be at least 0, not -1"),
+        (lambda: DedupeConfig(seed="x"), TypeError, "DedupeConfig.seed must be an integer"),
+        (lambda: DedupeConfig(keep="last"), ValueError, "keep must be one of first, longest"),
+        (lambda: DedupeConfig(common_lines=2.5), TypeError, "common_lines must be an integer"),
+        (lambda: DedupeConfig(common_sentences=-2), ValueError, "common_sentences must be 0"),
+        (lambda: DedupeConfig(mark="no"), TypeError, "DedupeConfig.mark must be True or False"),
+        (lambda: CleanConfig(min_items=0), ValueError, "min_items must be at least 1, not 0"),
+        (lambda: CleanConfig(min_items="2"), TypeError, "CleanConfig.min_items must be an integer"),
+        (lambda: CleanConfig(repeated_lines=1), ValueError, "repeated_lines must be 0 .off. or"),
+        (lambda: CleanConfig(repeated_lines=-1), ValueError, "repeated_lines must be 0 .off. or"),
+        (lambda: CleanConfig(repeated_lines=2.5), TypeError, "repeated_lines must be an integer"),
+        (lambda: CleanConfig(explain="no"), TypeError, "CleanConfig.explain must be True or False"),
+        (lambda: CleanConfig(drop_empty=1), TypeError, "CleanConfig.drop_empty must be True or"),
+        (lambda: SplitConfig(min_items=-1), ValueError, "min_items must be at least 1, not -1"),
+        (lambda: SplitConfig(min_items=2.5), TypeError, "SplitConfig.min_items must be an integer"),
+        (lambda: SplitConfig(keep_intro=None), TypeError, "SplitConfig.keep_intro must be True"),
+    ],
+)
+def test_a_config_with_a_wrong_value_is_refused_when_it_is_made(
+    make: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_the_configs_take_every_value_the_cli_gives() -> None:
+    DedupeConfig(threshold=1, num_perm=16, ngram=1, seed=0, common_lines=0, common_sentences=2)
+    DedupeConfig(threshold=0.05, num_perm=1024, seed=2**64, common_lines=2, mark=True)
+    CleanConfig(min_items=2, repeated_lines=2, explain=True, drop_empty=True)
+    SplitConfig(min_items=1, keep_intro=False, keep_parent=True)
+
+
+def test_a_negative_seed_is_a_usage_error_of_the_cli() -> None:
+    # It was "unexpected ValueError: expected non-negative integer ... please report it".
+    result = invoke(["dedupe", "--seed", "-1", "-"], input='{"id": "a", "text": "a b c"}\n')
+    assert result.exit_code == 2
+    assert "seed must be at least 0, not -1" in result.stderr
+    assert "unexpected" not in result.stderr and result.stdout == ""

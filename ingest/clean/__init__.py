@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..checks import check_config, check_jobs, checked_records
+from ..checks import check_config, check_flag, check_int, check_jobs, checked_records
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
 from ..io.outputs import encode_line
@@ -65,6 +65,15 @@ class CleanConfig:
     explain: bool = False
     repeated_lines: int = 0
     drop_empty: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("repair_mojibake", "unescape_entities", "strip_boilerplate", "explain"):
+            check_flag("CleanConfig", name, getattr(self, name))
+        check_flag("CleanConfig", "drop_empty", self.drop_empty)
+        check_int("CleanConfig", "min_items", self.min_items, 1)
+        check_int("CleanConfig", "repeated_lines", self.repeated_lines, None)
+        if self.repeated_lines == 1 or self.repeated_lines < 0:  # 1: every line is repeated
+            raise ValueError("repeated_lines must be 0 (off) or at least 2")
 
 
 def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
