@@ -189,7 +189,9 @@ def test_jobs_below_one_or_not_an_integer_is_an_error_at_the_call(stage: str) ->
 
 def test_a_config_of_another_stage_is_an_error_at_the_call() -> None:
     records = list(stories(2))
-    with pytest.raises(TypeError, match="clean_records: config must be a CleanConfig, not NoneType"):
+    with pytest.raises(
+        TypeError, match="clean_records: config must be a CleanConfig, not NoneType"
+    ):
         clean_records(records, None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="clean_records: config must be a CleanConfig, not dict"):
         clean_records(records, {"explain": True})  # type: ignore[arg-type]
@@ -279,7 +281,11 @@ def test_an_error_of_the_input_reaches_the_caller_unchanged(stage: str, jobs: in
         (lambda: DedupeConfig(num_perm=1.5), TypeError, "DedupeConfig.num_perm must be an integer"),
         (lambda: DedupeConfig(threshold=0), ValueError, r"threshold must be in \(0, 1\]"),
         (lambda: DedupeConfig(threshold=1.5), ValueError, r"threshold must be in \(0, 1\]"),
-        (lambda: DedupeConfig(threshold="0.5"), TypeError, "DedupeConfig.threshold must be a number"),
+        (
+            lambda: DedupeConfig(threshold="0.5"),
+            TypeError,
+            "DedupeConfig.threshold must be a number",
+        ),
         (lambda: DedupeConfig(ngram=0), ValueError, "ngram must be at least 1"),
         (lambda: DedupeConfig(ngram=2.5), TypeError, "DedupeConfig.ngram must be an integer"),
         (lambda: DedupeConfig(ngram=True), TypeError, "DedupeConfig.ngram must be an integer"),
@@ -291,8 +297,12 @@ def test_an_error_of_the_input_reaches_the_caller_unchanged(stage: str, jobs: in
         (lambda: DedupeConfig(mark="no"), TypeError, "DedupeConfig.mark must be True or False"),
         (lambda: CleanConfig(min_items=0), ValueError, "min_items must be at least 1, not 0"),
         (lambda: CleanConfig(min_items="2"), TypeError, "CleanConfig.min_items must be an integer"),
-        (lambda: CleanConfig(repeated_lines=1), ValueError, "repeated_lines must be 0 .off. or"),
-        (lambda: CleanConfig(repeated_lines=-1), ValueError, "repeated_lines must be 0 .off. or"),
+        (lambda: CleanConfig(repeated_lines=1), ValueError, r"repeated_lines must be 0 \(off\) or"),
+        (
+            lambda: CleanConfig(repeated_lines=-1),
+            ValueError,
+            r"repeated_lines must be 0 \(off\) or",
+        ),
         (lambda: CleanConfig(repeated_lines=2.5), TypeError, "repeated_lines must be an integer"),
         (lambda: CleanConfig(explain="no"), TypeError, "CleanConfig.explain must be True or False"),
         (lambda: CleanConfig(drop_empty=1), TypeError, "CleanConfig.drop_empty must be True or"),
@@ -321,3 +331,53 @@ def test_a_negative_seed_is_a_usage_error_of_the_cli() -> None:
     assert result.exit_code == 2
     assert "seed must be at least 0, not -1" in result.stderr
     assert "unexpected" not in result.stderr and result.stdout == ""
+
+
+def _sample_stories() -> list[Record]:
+    return list(split_records(clean_records(read_records([SAMPLES]))))
+
+
+def test_a_deduplicator_runs_once() -> None:
+    deduplicator = Deduplicator(DedupeConfig(mark=True))
+    marked = [r.to_dict() for r in deduplicator.run(_sample_stories())]
+    assert len(marked) == len(_sample_stories())  # mark keeps every record, annotated
+    copies = [r for r in marked if r["metadata"]["dedupe"]["duplicate_of"]]
+    assert len(copies) == 3 and deduplicator.stats.summary().startswith("2 exact and 1 near")
+    clusters = list(deduplicator.clusters())
+    # A second run failed deep inside (an IndexError) or mixed its records with the first's.
+    for method in (deduplicator.run, deduplicator.run_lines):
+        with pytest.raises(RuntimeError, match=r"Deduplicator\.run.*has run already"):
+            method(_sample_stories())
+    assert list(deduplicator.clusters()) == clusters
+    half_read = Deduplicator()
+    next(half_read.run(_sample_stories()))
+    with pytest.raises(RuntimeError, match="has run already"):
+        half_read.run(_sample_stories())
+    dropped = [r.to_dict() for r in Deduplicator().run(_sample_stories())]
+    assert [r["id"] for r in dropped] == [r["id"] for r in marked if r not in copies]
+
+
+def test_save_index_before_and_after_the_run_and_an_index_of_other_settings(
+    tmp_path: Path,
+) -> None:
+    index = tmp_path / "index"
+    first = Deduplicator(index_path=str(index))
+    first.save_index()  # before the run: an index of nothing
+    assert index.exists()
+    assert len(list(Deduplicator(index_path=str(index)).run(_sample_stories()))) == 39
+    kept = list(first.run(_sample_stories()))
+    first.save_index()
+    again = Deduplicator(index_path=str(index))
+    assert list(again.run(_sample_stories())) == []  # all of it is in the index now
+    assert again.stats.against_index == len(_sample_stories()) == len(kept) + 3
+    with pytest.raises(IngestError, match=r"index was built with num_perm=128 \(this run: 64\)"):
+        Deduplicator(DedupeConfig(num_perm=64), index_path=str(index))
+    Deduplicator(DedupeConfig(threshold=0.8), index_path=str(index))  # not in the signatures
+
+
+def test_an_index_in_a_missing_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    # It was found by save_index(), once the whole run was done and its output written.
+    with pytest.raises(IngestError, match="the folder for the output does not exist"):
+        Deduplicator(index_path=str(tmp_path / "missing" / "index"))
+    with pytest.raises(IngestError, match="is a folder, not a file"):
+        Deduplicator(index_path=str(tmp_path))

@@ -242,7 +242,11 @@ class Deduplicator:
         self.stats = DedupeStats()
         self.archive = IndexEntries.empty(config.num_perm)
         if index_path:
+            from ..io.outputs import check_output_folder
+
+            check_output_folder(index_path)  # now, not at save_index() after the whole run
             self.archive = load_index(index_path, self._index_parameters())
+        self._ran = False
         self.duplicates: dict[int, Decision] = {}  # input position -> decision
         self._table = _Table(config.num_perm)
         self._common = CommonParts.none()
@@ -275,7 +279,22 @@ class Deduplicator:
 
         With an index, call ``save_index()`` once the output is safely written: saved before,
         a failed write would leave the records in the index and a retry would drop them all.
+        A ``Deduplicator`` runs once (``RuntimeError`` on a second call): it holds that run's
+        clusters and numbers.
         """
+        self._start("run")
+        return self._run(records)
+
+    def _start(self, method: str) -> None:
+        if self._ran:
+            raise RuntimeError(
+                f"Deduplicator.{method}: this Deduplicator has run already (it holds that "
+                "run's clusters and stats); make a new one for each run (index_path= drops "
+                "what an earlier run kept)"
+            )
+        self._ran = True
+
+    def _run(self, records: Iterable[Record]) -> Iterator[Record]:
         with Spool() as spool, workers(self.jobs):
             self._prepare(spool, checked_records(records, "Deduplicator.run"))
             yield from self._emit(spool)
@@ -283,6 +302,10 @@ class Deduplicator:
     def run_lines(self, records: Iterable[Record]) -> Iterator[bytes]:
         """``run``'s records as their JSONL lines (``io.encode_line``), encoded by the
         workers: with ``jobs`` above 1, the main process only writes them out."""
+        self._start("run_lines")
+        return self._run_lines(records)
+
+    def _run_lines(self, records: Iterable[Record]) -> Iterator[bytes]:
         from ..io.outputs import encode_line
 
         with Spool() as spool, workers(self.jobs):
