@@ -381,3 +381,21 @@ def test_an_index_in_a_missing_folder_is_refused_before_the_run(tmp_path: Path) 
         Deduplicator(index_path=str(tmp_path / "missing" / "index"))
     with pytest.raises(IngestError, match="is a folder, not a file"):
         Deduplicator(index_path=str(tmp_path))
+
+
+def test_read_records_with_an_unknown_encoding_or_an_on_error_not_callable(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "a.txt"
+    page.write_bytes("Caf\xe9".encode("cp1252"))
+    # Was a LookupError from inside the decoder at the first file, past any on_error.
+    with pytest.raises(ValueError, match="read_records: unknown encoding 'bogus'"):
+        read_records([page], encoding="bogus")
+    with pytest.raises(TypeError, match="read_records: encoding must be a str"):
+        read_records([page], encoding=1252)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="read_records: on_error must be callable, not None"):
+        read_records([tmp_path / "missing"], on_error=None)  # type: ignore[arg-type]
+    assert [r.text for r in read_records([page], encoding="cp1252")] == ["Café"]
+    # The CLI refuses it as a usage error, as before.
+    result = invoke(["clean", "--encoding", "bogus", str(page)])
+    assert result.exit_code == 2 and "unknown encoding 'bogus'" in result.stderr

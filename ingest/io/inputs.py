@@ -374,7 +374,22 @@ def read_records(
     ``TypeError`` otherwise.
     """
     paths = check_paths("read_records", inputs)  # at the call, not at the first record
+    _check_reading(encoding, on_error)
     return _read_records(paths, encoding, on_error, skipped, hidden, report)
+
+
+def _check_reading(encoding: object, on_error: object) -> None:
+    """An unknown ``encoding`` (a ``LookupError`` at every file) or an ``on_error`` that
+    cannot be called (a ``TypeError`` at the first bad input) is an error at the call."""
+    if encoding is not None:
+        if not isinstance(encoding, str):
+            raise TypeError(f"read_records: encoding must be a str, not {type(encoding).__name__}")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"read_records: unknown encoding {encoding!r}") from None
+    if not callable(on_error):
+        raise TypeError(f"read_records: on_error must be callable, not {on_error!r}")
 
 
 def _read_records(
