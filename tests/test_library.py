@@ -399,3 +399,25 @@ def test_read_records_with_an_unknown_encoding_or_an_on_error_not_callable(
     # The CLI refuses it as a usage error, as before.
     result = invoke(["clean", "--encoding", "bogus", str(page)])
     assert result.exit_code == 2 and "unknown encoding 'bogus'" in result.stderr
+
+
+def test_stages_in_two_threads_at_once_give_what_one_thread_gives() -> None:
+    def chain(jobs: int) -> list[dict]:
+        cleaned = clean_split_records(read_records([SAMPLES]), CleanConfig(), SplitConfig(), jobs)
+        return [r.to_dict() for r in Deduplicator(jobs=jobs).run(cleaned)]
+
+    alone = chain(1)
+    results: dict[int, list[dict] | BaseException] = {}
+
+    def run(jobs: int) -> None:
+        try:
+            results[jobs] = chain(jobs)
+        except BaseException as error:  # reported by the assert below
+            results[jobs] = error
+
+    threads = [threading.Thread(target=run, args=(jobs,)) for jobs in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert results == {1: alone, 2: alone}
