@@ -78,10 +78,15 @@ class Record:
         return {"id": self.id, "text": self.text, "source": self.source, "metadata": self.metadata}
 
     def to_json(self) -> str:
+        """The record as one line of JSON; ``TypeError`` naming the record for a value JSON
+        has no type for (a set, a numpy number, bytes)."""
         try:
-            return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
-        except ValueError:  # NaN or infinity, which JSON lacks: written as null
-            return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
+            try:
+                return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
+            except ValueError:  # NaN or infinity, which JSON lacks: written as null
+                return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
+        except TypeError as error:  # json's message names the type, not the record
+            raise TypeError(f"record {self.id!r} cannot be written as JSON: {error}") from None
 
 
 def conform(value: Any, default: Any, key: str = "") -> Any:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import (
@@ -421,3 +422,18 @@ def test_stages_in_two_threads_at_once_give_what_one_thread_gives() -> None:
     for thread in threads:
         thread.join(timeout=120)
     assert results == {1: alone, 2: alone}
+
+
+def test_a_metadata_value_json_cannot_hold_names_the_record_and_keeps_the_old_file(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("old\n")
+    for value in ({"a", "b"}, b"bytes", np.float32(0.5)):
+        records = [Record("ok", "fine"), Record("r2", "text", metadata={"score": value})]
+        with pytest.raises(TypeError, match=r"record 'r2' cannot be written as JSON: .* is not"):
+            write_records(records, out)
+        assert out.read_text() == "old\n"
+    nan = Record("n", "text", metadata={"score": float("nan"), "tags": {"x"}})
+    with pytest.raises(TypeError, match="record 'n' cannot be written as JSON"):
+        nan.to_json()
