@@ -54,8 +54,12 @@ def check_jobs(function: str, jobs: object) -> None:
 
 
 def check_config(function: str, config: object, kind: type) -> None:
-    if not isinstance(config, kind):
-        raise TypeError(f"{function}: config must be a {kind.__name__}, not {_kind(config)}")
+    check_instance(function, "config", config, kind)
+
+
+def check_instance(function: str, name: str, value: object, kind: type) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{function}: {name} must be a {kind.__name__}, not {_kind(value)}")
 
 
 def check_paths(function: str, paths: object) -> list[str]:

@@ -7,7 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .checks import check_config, check_flag, check_int, check_jobs, checked_records
+from .checks import (
+    check_config,
+    check_flag,
+    check_instance,
+    check_int,
+    check_jobs,
+    checked_records,
+)
 from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
@@ -195,6 +202,8 @@ def clean_split_records(
     two stages run one after the other.
     """
     check_stage("clean_split_records", cleaning=cleaning, splitting=splitting, jobs=jobs)
+    if stats is not None:
+        check_instance("clean_split_records", "stats", stats, CleanStats)
     stats = stats if stats is not None else CleanStats()
     if cleaning.repeated_lines:
         return split_records(clean_records(records, cleaning, stats, jobs), splitting, jobs)

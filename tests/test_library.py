@@ -31,6 +31,7 @@ from ingest import (
     split_records,
     write_records,
 )
+from ingest.clean import CleanStats
 from ingest.io import InputReport
 from ingest.split import clean_split_records
 
@@ -437,3 +438,30 @@ def test_a_metadata_value_json_cannot_hold_names_the_record_and_keeps_the_old_fi
     nan = Record("n", "text", metadata={"score": float("nan"), "tags": {"x"}})
     with pytest.raises(TypeError, match="record 'n' cannot be written as JSON"):
         nan.to_json()
+
+
+def test_paths_and_switches_of_the_deduplicator(tmp_path: Path) -> None:
+    from ingest.dedupe import write_clusters
+
+    # A Path was an AttributeError ("'PosixPath' object has no attribute 'lower'") once the
+    # whole run was done: at save_index() and write_clusters().
+    deduplicator = Deduplicator(index_path=tmp_path / "index")
+    kept = list(deduplicator.run(_sample_stories()))
+    deduplicator.save_index()
+    write_clusters(deduplicator, tmp_path / "clusters.jsonl")
+    assert len(parse_jsonl((tmp_path / "clusters.jsonl").read_bytes())) == 3
+    again = Deduplicator(index_path=tmp_path / "index")
+    assert list(again.run(_sample_stories())) == [] and len(kept) == 39
+    with pytest.raises(TypeError, match=r"Deduplicator\.evidence must be True or False"):
+        Deduplicator(evidence="no")  # type: ignore[arg-type]
+
+
+def test_stats_of_another_type_is_an_error_at_the_call() -> None:
+    # A dict was taken, left empty, and the count of empty documents lost.
+    with pytest.raises(TypeError, match="clean_records: stats must be a CleanStats, not dict"):
+        clean_records([Record("a", "")], stats={})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="clean_split_records: stats must be a CleanStats"):
+        clean_split_records([], CleanConfig(), SplitConfig(), stats=[])  # type: ignore[arg-type]
+    stats = CleanStats()
+    assert len(list(clean_records([Record("a", ""), Record("b", "A story.")], stats=stats))) == 2
+    assert stats.empty == 1

@@ -7,7 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..checks import check_config, check_flag, check_int, check_jobs, checked_records
+from ..checks import (
+    check_config,
+    check_flag,
+    check_instance,
+    check_int,
+    check_jobs,
+    checked_records,
+)
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
 from ..io.outputs import encode_line
@@ -206,6 +213,8 @@ def clean_records(
     out empty. A wrong config or ``jobs`` is an error at the call, a bad record at its turn."""
     check_config("clean_records", config, CleanConfig)
     check_jobs("clean_records", jobs)
+    if stats is not None:  # a dict, say, was taken and left empty
+        check_instance("clean_records", "stats", stats, CleanStats)
     return _clean_records(checked_records(records, "clean_records"), config, stats, jobs)
 
 

@@ -17,6 +17,7 @@ ids in one packed buffer.
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
@@ -26,7 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..checks import check_config, check_jobs, checked_records
+from ..checks import check_config, check_flag, check_jobs, checked_records
 from ..parallel import map_chunks, workers
 from ..record import Record
 from ..spool import Spool
@@ -223,14 +224,15 @@ class Deduplicator:
     def __init__(
         self,
         config: DedupeConfig = DEFAULT_CONFIG,
-        index_path: str | None = None,
+        index_path: str | os.PathLike[str] | None = None,
         evidence: bool = True,
         jobs: int = 1,
     ) -> None:
         check_config("Deduplicator", config, DedupeConfig)
         check_jobs("Deduplicator", jobs)
+        check_flag("Deduplicator", "evidence", evidence)
         self.config = config
-        self.index_path = index_path
+        self.index_path = None if index_path is None else os.fspath(index_path)
         self.jobs = jobs  # worker processes for the per-document passes (``parallel.py``)
         # The evidence of near copies for clusters(): the exact shingle sets of both texts,
         # read back and shingled again (a sixth of a run's time); the CLI asks for it only
@@ -241,11 +243,11 @@ class Deduplicator:
         )
         self.stats = DedupeStats()
         self.archive = IndexEntries.empty(config.num_perm)
-        if index_path:
+        if self.index_path:
             from ..io.outputs import check_output_folder
 
-            check_output_folder(index_path)  # now, not at save_index() after the whole run
-            self.archive = load_index(index_path, self._index_parameters())
+            check_output_folder(self.index_path)  # now, not at save_index() after the run
+            self.archive = load_index(self.index_path, self._index_parameters())
         self._ran = False
         self.duplicates: dict[int, Decision] = {}  # input position -> decision
         self._table = _Table(config.num_perm)
