@@ -465,3 +465,17 @@ def test_stats_of_another_type_is_an_error_at_the_call() -> None:
     stats = CleanStats()
     assert len(list(clean_records([Record("a", ""), Record("b", "A story.")], stats=stats))) == 2
     assert stats.empty == 1
+
+
+def test_record_from_dict_as_the_type_errors_suggest() -> None:
+    # The stages' hint for a dict is Record.from_dict, which wanted two more arguments.
+    record = Record.from_dict({"id": "a", "text": "A story.", "lang": "en"})
+    assert record == Record("a", "A story.", "", {"lang": "en"})
+    assert [r.id for r in clean_records([record])] == ["a"]
+    with pytest.raises(ValueError, match="expected a JSON object, not list"):
+        Record.from_dict([{"text": "x"}])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match='record has no string "text" field'):
+        Record.from_dict({"id": "a", "text": None})
+    without_id = Record.from_dict({"text": "x"})
+    with pytest.raises(ValueError, match=r"record 1: Record\.id is empty"):
+        list(clean_records([without_id]))
