@@ -215,15 +215,20 @@ def test_a_config_of_another_stage_is_an_error_at_the_call() -> None:
 
 
 def _children() -> set[int]:
-    """This process's child processes, as the kernel sees them (workers not yet reaped too)."""
-    me, found = os.getpid(), set()
+    """This process's descendants, as the kernel sees them (workers not yet reaped too, and
+    a fork server's workers, which are the server's children)."""
+    parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # ended meanwhile
             continue
-        if int(fields[1]) == me:
-            found.add(int(stat.parent.name))
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    fresh = {os.getpid()}
+    while fresh:
+        fresh = {pid for pid, parent in parents.items() if parent in fresh} - found
+        found |= fresh
     return found
 
 
