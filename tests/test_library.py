@@ -501,3 +501,14 @@ def test_an_empty_list_of_inputs_reads_stdin_as_the_readme_says(
     piped = io.TextIOWrapper(io.BytesIO(b'{"id": "s", "text": "from stdin"}\n'))
     monkeypatch.setattr(sys, "stdin", piped)
     assert [(r.id, r.source) for r in read_records([])] == [("s", "<stdin>")]
+
+
+def test_write_records_to_a_stdout_without_a_binary_buffer() -> None:
+    # A notebook's stdout, or redirect_stdout(StringIO()): was "'_io.StringIO' object has
+    # no attribute 'buffer'".
+    text = io.StringIO()
+    records = [Record("a", "Café 中文 \U0001f600"), Record("b", "more")]
+    with contextlib.redirect_stdout(text):
+        assert write_records(records) == 2
+    assert parse_jsonl(text.getvalue()) == [r.to_dict() for r in records]
+    assert not text.closed

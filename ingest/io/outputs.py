@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
+import io
 import lzma
 import os
 import re
@@ -13,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import zstandard
 
@@ -177,7 +179,7 @@ class OutputFile:
         self.raw.flush()
         if self.temporary is not None:
             os.fsync(self.raw.fileno())  # on disk before the rename makes it the output
-        if self.raw is not sys.stdout.buffer:
+        if self.target.path != STDIN:  # stdout stays open: it is the process's
             self.raw.close()
 
 
@@ -196,8 +198,8 @@ def _open_output(path: str | None) -> OutputFile:
     if path is None or path == STDIN:
         if sys.stdout is None:  # started with fd 1 closed (`>&-`): Python sets no stdout
             raise IngestError(f"{STDIN}: standard output is closed")
-        stdout = sys.stdout.buffer
-        return OutputFile(stdout, stdout, _Target("-"), None)
+        stdout = _binary(sys.stdout)
+        return OutputFile(stdout, stdout, _Target(STDIN), None)
     check_output_folder(path)
     target = _target(path)
     temporary = None
@@ -219,6 +221,34 @@ def _open_output(path: str | None) -> OutputFile:
             os.unlink(temporary)
             raise
     return _output_file(path, raw, target, temporary)
+
+
+def _binary(stdout: IO[str]) -> IO[bytes]:
+    """The binary stream under ``stdout``; for a text stream without one (a notebook's, or
+    ``contextlib.redirect_stdout(io.StringIO())``), one that writes the lines to it as text."""
+    binary = getattr(stdout, "buffer", None)
+    if binary is not None:
+        return binary
+    return cast(IO[bytes], _TextWriter(stdout))
+
+
+class _TextWriter(io.RawIOBase):
+    """Bytes of UTF-8 written to a text stream, decoded as they come (a character may be
+    split between two writes)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._text.write(self._decoder.decode(bytes(data)))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 def is_parquet_name(path: str) -> bool:
