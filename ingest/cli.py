@@ -114,7 +114,7 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         hidden: bool,
         **kwargs: object,
     ) -> None:
-        if not inputs and sys.stdin.isatty():
+        if not inputs and sys.stdin is not None and sys.stdin.isatty():  # None: <&-
             # Waiting silently for a document typed at the terminal looks like a hang.
             raise click.UsageError(NO_INPUT_HINT)
         command(run=RunOptions(inputs, encoding, strict, output, quiet, hidden), **kwargs)

@@ -10,6 +10,7 @@ import io
 import itertools
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -512,3 +513,36 @@ def test_write_records_to_a_stdout_without_a_binary_buffer() -> None:
         assert write_records(records) == 2
     assert parse_jsonl(text.getvalue()) == [r.to_dict() for r in records]
     assert not text.closed
+
+
+def test_stdin_as_a_text_stream_without_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Was "'_io.StringIO' object has no attribute 'buffer'".
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"id": "a", "text": "Café 中文"}\n'))
+    assert [r.text for r in read_records(["-"])] == ["Café 中文"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Café, plain text. " * 2000))
+    (record,) = read_records(["-"])
+    assert record.text == ("Café, plain text. " * 2000) and record.metadata["encoding"] == "utf-8"
+
+
+@pytest.mark.parametrize("args", [["clean"], ["dedupe", "-"], ["run", "-j", "2", "-"]])
+def test_a_closed_stdin_is_one_clear_error(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `ingest clean <&-` was a traceback; `ingest dedupe - <&-` "unexpected AttributeError".
+    out = tmp_path / "out.jsonl"
+    out.write_text("old\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "ingest", *args, "-o", str(out)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        preexec_fn=lambda: os.close(0),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.decode().splitlines() if "error" in line]
+    assert errors[0] == "ingest: error: <stdin>: standard input is closed"
+    assert "Traceback" not in result.stderr.decode() and "unexpected" not in result.stderr.decode()
+    assert out.read_text() == "old\n"
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when fd 0 is closed
+    with pytest.raises(InputError, match="<stdin>: standard input is closed"):
+        list(read_records(["-"]))

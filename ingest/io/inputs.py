@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import errno
 import glob
 import gzip
 import io
@@ -349,10 +350,38 @@ def is_stream(path: str) -> bool:
 def open_input(path: str) -> Iterator[BinaryIO]:
     """A binary stream of ``path`` (``-`` for stdin), decompressed by suffix or magic number."""
     if path == STDIN:
-        yield _by_magic_number(sys.stdin.buffer)
+        yield _by_magic_number(_stdin_bytes())
         return
     with open(path, "rb") as raw:
         yield _by_magic_number(raw) if is_stream(path) else _decompress(raw, compression_of(path))
+
+
+def _stdin_bytes() -> IO[bytes]:
+    """The bytes of stdin: its binary buffer, or, for a text stream without one (a notebook's,
+    ``io.StringIO``), its text as UTF-8. ``OSError`` when the process has none (``<&-``)."""
+    if sys.stdin is None:
+        raise OSError(errno.EBADF, "Standard input is closed")
+    binary = getattr(sys.stdin, "buffer", None)
+    return binary if binary is not None else io.BufferedReader(_TextBytes(sys.stdin))
+
+
+class _TextBytes(io.RawIOBase):
+    """A text stream read as UTF-8 bytes, a chunk at a time."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self._left:
+            self._left = self._text.read(max(1, len(buffer) // 4)).encode("utf-8", "surrogatepass")
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
 
 
 def read_records(
