@@ -127,6 +127,9 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
     """The stories of ``record`` when it is a digest, else ``record`` itself."""
     for key, default in SPLIT_DEFAULTS.items():
         record.metadata.setdefault(key, default)
+    if record.metadata["role"] == "digest":  # kept by an earlier split, its stories after it
+        yield record
+        return
     text, spans = find_spans(record, config.min_items)
     if not spans:
         yield record
