@@ -167,12 +167,12 @@ def split_records(
 ) -> Iterator[Record]:
     """The split stage, on ``jobs`` processes. A wrong config or ``jobs`` is an error at the
     call, a bad record at its turn; ``close()`` stops the workers."""
-    check_stage("split_records", splitting=config, jobs=jobs)
+    _check_stage("split_records", splitting=config, jobs=jobs)
     work = functools.partial(_split_list, config=config)
     return _flattened(parallel_map(work, checked_records(records, "split_records"), jobs))
 
 
-def check_stage(
+def _check_stage(
     function: str, *, splitting: SplitConfig, jobs: int, cleaning: CleanConfig | None = None
 ) -> None:
     if cleaning is not None:
@@ -204,7 +204,7 @@ def clean_split_records(
     Clean's ``repeated_lines`` must see every cleaned record before one is written: then the
     two stages run one after the other.
     """
-    check_stage("clean_split_records", cleaning=cleaning, splitting=splitting, jobs=jobs)
+    _check_stage("clean_split_records", cleaning=cleaning, splitting=splitting, jobs=jobs)
     if stats is not None:
         check_instance("clean_split_records", "stats", stats, CleanStats)
     stats = stats if stats is not None else CleanStats()
