@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from . import __version__
-from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES
+from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES, MAX_NUM_PERM, MIN_NUM_PERM
 from .dedupe.shingles import MODES
 from .errors import IngestError, InputError
 from .parallel import default_jobs
@@ -41,7 +41,6 @@ PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
 # Signals that end a run the way Ctrl-C does: temporary files removed, old outputs kept.
 TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-MAX_NUM_PERM = 1024  # 4 KiB of signature per document; more buys no accuracy worth having
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
 NO_INPUT_HINT = "no input: name files, folders or globs, or pipe documents in (- reads stdin)"
 EXIT_CODES = """\b
@@ -115,7 +114,7 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         hidden: bool,
         **kwargs: object,
     ) -> None:
-        if not inputs and sys.stdin.isatty():
+        if not inputs and sys.stdin is not None and sys.stdin.isatty():  # None: <&-
             # Waiting silently for a document typed at the terminal looks like a hang.
             raise click.UsageError(NO_INPUT_HINT)
         command(run=RunOptions(inputs, encoding, strict, output, quiet, hidden), **kwargs)
@@ -379,7 +378,7 @@ dedupe_options = options(
     ),
     click.option(
         "--num-perm",
-        type=click.IntRange(16, MAX_NUM_PERM),
+        type=click.IntRange(MIN_NUM_PERM, MAX_NUM_PERM),
         default=DEFAULT_CONFIG.num_perm,
         show_default=True,
         help="MinHash permutations.",

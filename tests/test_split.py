@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import Record, clean_records, read_records, split_records
+from ingest import Record, SplitConfig, clean_records, read_records, split_records
 from ingest.digest import LINK_MARKER, find_items
 
 from .conftest import SAMPLES, invoke, parse_jsonl
@@ -278,3 +278,17 @@ def test_html_listings_with_each_marker_and_none(tmp_path: Path, marker: str, la
         assert [r["text"] for r in records[1:]] == [s for _, s in STORIES]
         assert [r["metadata"]["url"] for r in records[1:]] == ["/s/0", "/s/1", "/s/2"]
         assert records[0]["text"] == INTRO
+
+
+def test_splitting_again_what_keep_parent_wrote_gives_it_back(tmp_path: Path) -> None:
+    # The kept digest page was split again: every story came out twice, under the same ids.
+    path = tmp_path / "digest.txt"
+    path.write_text(digest_text("[more..]"))
+    first = invoke(["split", "-q", "--keep-parent", str(path)]).stdout_bytes
+    (tmp_path / "first.jsonl").write_bytes(first)
+    again = invoke(["split", "-q", "--keep-parent", str(tmp_path / "first.jsonl")]).stdout_bytes
+    assert [r["id"] for r in parse_jsonl(again)] == [r["id"] for r in parse_jsonl(first)]
+    assert [r["text"] for r in parse_jsonl(again)] == [r["text"] for r in parse_jsonl(first)]
+    records = [Record.from_dict(r) for r in parse_jsonl(first)]
+    library = [r.to_dict() for r in split_records(records, SplitConfig(keep_parent=True))]
+    assert [r["id"] for r in library] == [r["id"] for r in parse_jsonl(first)]
