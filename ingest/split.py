@@ -19,6 +19,7 @@ from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
+from .io.inputs import UniqueIds
 from .parallel import close, parallel_map
 from .record import Record
 
@@ -169,7 +170,8 @@ def split_records(
     call, a bad record at its turn; ``close()`` stops the workers."""
     _check_stage("split_records", splitting=config, jobs=jobs)
     work = functools.partial(_split_list, config=config)
-    return _flattened(parallel_map(work, checked_records(records, "split_records"), jobs))
+    split = _flattened(parallel_map(work, checked_records(records, "split_records"), jobs))
+    return _unique_ids(split)
 
 
 def _check_stage(
@@ -213,7 +215,20 @@ def clean_split_records(
     stats.dropped = cleaning.drop_empty
     work = functools.partial(_clean_split_list, cleaning=cleaning, splitting=splitting)
     checked = checked_records(records, "clean_split_records")
-    return _count_empty_pages(parallel_map(work, checked, jobs), stats)
+    return _unique_ids(_count_empty_pages(parallel_map(work, checked, jobs), stats))
+
+
+def _unique_ids(records: Iterator[Record]) -> Iterator[Record]:
+    """``records`` with ids unique across the output: a story's ``<page id>#<n>`` can be
+    another record's id, and the later of the two becomes ``<id>#dup`` (``<id>#dup~2``...).
+    Other ids are left as they are (``read_records`` made the input's unique)."""
+    seen = UniqueIds()
+    try:
+        for record in records:
+            record.id = seen.unique_id(record.id, record.id)
+            yield record
+    finally:
+        close(records)
 
 
 def _count_empty_pages(

@@ -292,3 +292,25 @@ def test_splitting_again_what_keep_parent_wrote_gives_it_back(tmp_path: Path) ->
     records = [Record.from_dict(r) for r in parse_jsonl(first)]
     library = [r.to_dict() for r in split_records(records, SplitConfig(keep_parent=True))]
     assert [r["id"] for r in library] == [r["id"] for r in parse_jsonl(first)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ids_stay_unique_when_a_record_is_named_as_a_story(tmp_path: Path, jobs: str) -> None:
+    """A story is ``<page id>#<n>``: a record of the input may have that id already. Both
+    come out, the later one renamed, and the other ids as they were."""
+    digest = SAMPLES / "001_9deb5f9e748d8588.txt"
+    cleaned = parse_jsonl(invoke(["clean", "-q", str(digest)]).stdout_bytes)
+    page = cleaned[0]["id"]
+    before = {"id": f"{page}#3", "text": "A record of its own, named before the page."}
+    after = {"id": f"{page}#5", "text": "A record of its own, named after the page."}
+    rows = [before, *cleaned, after]
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = invoke(["split", "-q", "-j", jobs, str(path)])
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in parse_jsonl(result.stdout_bytes)]
+    stories = [f"{page}#{n}" for n in range(9)]  # the introduction and 8 stories
+    stories[3] = f"{page}#3#dup"  # the record came first: it keeps the id
+    assert ids == [f"{page}#3", *stories, f"{page}#5#dup"]  # the story #5 came first
+    library = split_records([Record.from_dict(r) for r in rows], SplitConfig(), int(jobs))
+    assert [r.id for r in library] == ids
