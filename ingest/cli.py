@@ -164,7 +164,7 @@ def execute(
     JSONL output; else ``line_stage``, the same stage with the encoding in its workers.
     """
     from .io import InputReport, open_output, read_records
-    from .io.inputs import in_input_order, read_deferred
+    from .io.inputs import STDIN, in_input_order, read_deferred
 
     report = InputReport()
     stats = RunStats(details=[functools.partial(_skipped, report)])
@@ -182,16 +182,17 @@ def execute(
     reading: dict[str, Any] = dict(
         encoding=run.encoding, skipped=skipped, hidden=run.hidden, report=report
     )
+    inputs = run.inputs or (STDIN,)  # no INPUT: stdin (the library reads nothing of [])
     try:
         with _signals_raise_terminated(), open_output(run.output) as output:
             if encoded is not None and not output.parquet:
-                items = encoded(read_deferred(run.inputs, **reading))
+                items = encoded(read_deferred(inputs, **reading))
                 ordered = in_input_order(items, on_error, report)
                 with closing(ordered):  # a failed write stops the workers at once
                     lines = (r.line for r in _count_in(ordered, stats) if r.line)
                     stats.records_out = output.write_lines(_progress(lines, run.quiet))
             else:
-                records = _count_in(read_records(run.inputs, on_error=on_error, **reading), stats)
+                records = _count_in(read_records(inputs, on_error=on_error, **reading), stats)
                 if line_stage is not None and not output.parquet:
                     written = line_stage(records)
                     stats.records_out = output.write_lines(_progress(written, run.quiet))

@@ -5,6 +5,7 @@ stop their workers when closed, and a ``Deduplicator`` runs once."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import gzip
 import io
 import itertools
@@ -496,12 +497,15 @@ def test_record_from_dict_as_the_type_errors_suggest() -> None:
         list(clean_records([without_id]))
 
 
-def test_an_empty_list_of_inputs_reads_stdin_as_the_readme_says(
-    monkeypatch: pytest.MonkeyPatch,
+def test_no_inputs_read_stdin_and_an_empty_list_reads_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     piped = io.TextIOWrapper(io.BytesIO(b'{"id": "s", "text": "from stdin"}\n'))
     monkeypatch.setattr(sys, "stdin", piped)
-    assert [(r.id, r.source) for r in read_records([])] == [("s", "<stdin>")]
+    # An empty glob is an empty input, not a wait on stdin.
+    assert list(read_records(glob.glob(str(tmp_path / "*.txt")))) == []
+    assert list(read_records([])) == []
+    assert [(r.id, r.source) for r in read_records()] == [("s", "<stdin>")]
 
 
 def test_write_records_to_a_stdout_without_a_binary_buffer() -> None:

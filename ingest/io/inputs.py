@@ -431,7 +431,7 @@ def _read_records(
 ) -> Iterator[Record]:
     report = report if report is not None else InputReport()
     seen = UniqueIds()
-    for argument in paths or [STDIN]:
+    for argument in paths:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=on_error, report=report)
         except InputError as error:
@@ -458,7 +458,7 @@ def read_deferred(
     order whichever process found it."""
     report = report if report is not None else InputReport()
     pending: list[InputError] = []
-    for argument in list(inputs) or [STDIN]:
+    for argument in inputs:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=pending.append, report=report)
         except InputError as error:
