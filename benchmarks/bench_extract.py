@@ -36,7 +36,7 @@ ingest runs through ``clean_records`` on the records ``read_records`` makes from
 as the CLI does.
 
     pip install -e '.[bench]'   # readability-lxml and jusText, for comparison only
-    python benchmarks/bench_extract.py [--verbose] [--per-page] [--cold N] [--pages DIR]
+    python benchmarks/bench_extract.py [--verbose] [--per-page] [--cold N] [--lost N] [--pages DIR]
 """
 
 from __future__ import annotations
@@ -281,7 +281,45 @@ def accuracy(results: list[bool | None]) -> str:
     return f"{sum(scored)}/{len(scored)}" if scored else "-"
 
 
-def report(label: str, pages: list[Page], verbose: bool, repeat: int, per_page: bool) -> None:
+def lost_spans(truth: str, extracted: str) -> list[str]:
+    """The runs of the expected words that no matched 4-gram covers, longest first."""
+    tokens, left = words(truth), grams(extracted)
+    covered = [False] * len(tokens)
+    for i in range(len(tokens) - N + 1):
+        gram = tuple(tokens[i : i + N])
+        if left[gram] > 0:
+            left[gram] -= 1
+            covered[i : i + N] = [True] * N
+    runs, start = [], None
+    for i, done in enumerate([*covered, True]):
+        if not done and start is None:
+            start = i
+        elif done and start is not None:
+            runs.append(" ".join(tokens[start:i]))
+            start = None
+    return sorted(runs, key=lambda run: -len(run.split()))
+
+
+def print_lost(pages: list[Page], results: dict[str, Result | str], count: int) -> None:
+    """The ``count`` pages of lowest ingest recall: what ingest and ``extract()`` recall, and
+    the longest runs of expected text ingest lacks."""
+    ours, theirs = results[COLD_INGEST], results[BASELINE]
+    if not isinstance(ours, Result) or not isinstance(theirs, Result):
+        return
+    rows = [
+        (score(o.text, p.truth), score(t.text, p.truth), o, p)
+        for o, t, p in zip(ours.outputs, theirs.outputs, pages, strict=True)
+    ]
+    rows.sort(key=lambda row: (row[0].recall or 0.0, row[3].name))
+    print(f"\n{count} pages of lowest ingest recall (R ingest / R extract()), longest runs lost:")
+    for mine, base, output, page in rows[:count]:
+        runs = " | ".join(run[:80] for run in lost_spans(page.truth, output.text)[:3])
+        print(f"  {page.name}: {mine.recall or 0:.2f} / {base.recall or 0:.2f}: {runs}")
+
+
+def report(
+    label: str, pages: list[Page], verbose: bool, repeat: int, per_page: bool, lost: int = 0
+) -> None:
     rows, worst, table_of_pages = [], {}, {}
     results = run_all(pages, repeat)
     baseline = results[BASELINE]
@@ -323,6 +361,8 @@ def report(label: str, pages: list[Page], verbose: bool, repeat: int, per_page: 
             print(f"  worst {name}: {listed}")
     if per_page:
         print_pages(pages, table_of_pages)
+    if lost:
+        print_lost(pages, results, lost)
 
 
 def print_pages(pages: list[Page], scores: dict[str, list[Score]]) -> None:
@@ -378,6 +418,9 @@ def main() -> None:
     parser.add_argument(
         "--cold", type=int, default=0, metavar="N", help="also N rounds of one-pass CPU time"
     )
+    parser.add_argument(
+        "--lost", type=int, default=0, metavar="N", help="what the N pages of lowest recall lack"
+    )
     parser.add_argument("--one-pass", help=argparse.SUPPRESS)  # a round of --cold
     args = parser.parse_args()
     if args.one_pass:
@@ -385,7 +428,9 @@ def main() -> None:
         return
     if args.pages.is_dir():
         pages = readability_pages(args.pages)
-        report("readability pages (real)", pages, args.verbose, args.repeat, args.per_page)
+        report(
+            "readability pages (real)", pages, args.verbose, args.repeat, args.per_page, args.lost
+        )
         if args.cold:
             cold_rounds(args.pages, args.cold)
     else:

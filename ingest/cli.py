@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from . import __version__
-from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES, MODES
+from .dedupe.config import DEFAULT_CONFIG, KEEP_RULES, MAX_NUM_PERM, MIN_NUM_PERM, MODES
 from .errors import IngestError, InputError
 from .parallel import default_jobs
 from .record import Record
@@ -40,7 +40,6 @@ PROGRESS_INTERVAL_S = 0.5
 EXIT_INTERRUPTED = 130
 # Signals that end a run the way Ctrl-C does: temporary files removed, old outputs kept.
 TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-MAX_NUM_PERM = 1024  # 4 KiB of signature per document; more buys no accuracy worth having
 BUG_HINT = "please report it; INGEST_DEBUG=1 shows the traceback"
 NO_INPUT_HINT = "no input: name files, folders or globs, or pipe documents in (- reads stdin)"
 EXIT_CODES = """\b
@@ -114,7 +113,7 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
         hidden: bool,
         **kwargs: object,
     ) -> None:
-        if not inputs and sys.stdin.isatty():
+        if not inputs and sys.stdin is not None and sys.stdin.isatty():  # None: <&-
             # Waiting silently for a document typed at the terminal looks like a hang.
             raise click.UsageError(NO_INPUT_HINT)
         command(run=RunOptions(inputs, encoding, strict, output, quiet, hidden), **kwargs)
@@ -164,7 +163,7 @@ def execute(
     JSONL output; else ``line_stage``, the same stage with the encoding in its workers.
     """
     from .io import InputReport, open_output, read_records
-    from .io.inputs import in_input_order, read_deferred
+    from .io.inputs import STDIN, in_input_order, read_deferred
 
     report = InputReport()
     stats = RunStats(details=[functools.partial(_skipped, report)])
@@ -182,16 +181,17 @@ def execute(
     reading: dict[str, Any] = dict(
         encoding=run.encoding, skipped=skipped, hidden=run.hidden, report=report
     )
+    inputs = run.inputs or (STDIN,)  # no INPUT: stdin (the library reads nothing of [])
     try:
         with _signals_raise_terminated(), open_output(run.output) as output:
             if encoded is not None and not output.parquet:
-                items = encoded(read_deferred(run.inputs, **reading))
+                items = encoded(read_deferred(inputs, **reading))
                 ordered = in_input_order(items, on_error, report)
                 with closing(ordered):  # a failed write stops the workers at once
                     lines = (r.line for r in _count_in(ordered, stats) if r.line)
                     stats.records_out = output.write_lines(_progress(lines, run.quiet))
             else:
-                records = _count_in(read_records(run.inputs, on_error=on_error, **reading), stats)
+                records = _count_in(read_records(inputs, on_error=on_error, **reading), stats)
                 if line_stage is not None and not output.parquet:
                     written = line_stage(records)
                     stats.records_out = output.write_lines(_progress(written, run.quiet))
@@ -217,8 +217,7 @@ def execute(
         click.echo(f"ingest: error: cannot write: {error.strerror or error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("ingest: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
     except Terminated as signalled:
         click.echo(f"ingest: terminated by {signalled}", err=True)
         sys.exit(128 + signalled.signum)
@@ -379,7 +378,7 @@ dedupe_options = options(
     ),
     click.option(
         "--num-perm",
-        type=click.IntRange(16, MAX_NUM_PERM),
+        type=click.IntRange(MIN_NUM_PERM, MAX_NUM_PERM),
         default=DEFAULT_CONFIG.num_perm,
         show_default=True,
         help="MinHash permutations.",
@@ -680,4 +679,23 @@ def run_all(run: RunOptions, **option: Any) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="ingest")
+    try:
+        # Not click's standalone mode: it turns a Ctrl-C that comes before a command runs
+        # (while options are parsed) into "Aborted!" and exit 1.
+        code = cli.main(prog_name="ingest", standalone_mode=False)
+    except click.Abort as abort:
+        if isinstance(abort.__cause__, KeyboardInterrupt):
+            _interrupted()
+        click.echo("Aborted!", err=True)  # end of input at a prompt (EOFError)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> NoReturn:
+    click.echo("ingest: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)

@@ -16,5 +16,9 @@ class InputError(IngestError):
         self.message = message
 
 
+class WorkerLost(IngestError):
+    """A ``-j`` worker process died mid-run (killed by a signal: the OOM killer, kill -9)."""
+
+
 class BinaryInputError(ValueError):
     """Raised by the decoder for bytes that are not text in any encoding."""

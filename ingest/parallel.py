@@ -42,6 +42,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
+from .errors import WorkerLost
+
 # multiprocessing is imported when a pool starts: every command imports this module.
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,10 +60,11 @@ IN_FLIGHT_PER_JOB = 4
 # hundred HTML pages over the workers.
 DEFAULT_CHUNK_SIZE = 16
 # parallel_map's chunks double (up to MAX_CHUNK_SIZE) while a chunk takes a worker less than
-# this: 16 plain-text files take 3 ms, and handing out, pickling and collecting each chunk
-# was then a sixth of the main process's time; 16 HTML pages take 0.4 s and stay 16.
+# this: 16 plain-text files take 3 ms, and handing out and collecting chunks that small cost
+# the main process half as much again as chunks of 256; 16 HTML pages take 0.4 s, stay 16.
 GROW_BELOW_SECONDS = 0.025
 MAX_CHUNK_SIZE = 256
+WORKER_LOST = "a worker process was killed (out of memory? see dmesg); try fewer --jobs"
 
 
 def default_jobs() -> int:
@@ -212,6 +215,8 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
         pool = _new_pool(function, jobs)
         if shared is not None:
             shared.pool = pool
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         for chunk in itertools.chain(head, chunks):
             with _interrupts_held():
@@ -220,6 +225,9 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BrokenProcessPool:
+        # Not a bug to report: the system killed a worker (most often for memory).
+        raise WorkerLost(WORKER_LOST) from None
     finally:
         # Also when the reader stops early or a chunk failed: drop the work not started
         # (a shared pool is shut down when its block ends).

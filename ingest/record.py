@@ -47,11 +47,19 @@ class Record:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], default_id: str, default_source: str) -> Record:
-        """Build a record from a parsed JSON object, keeping unknown keys in ``metadata``.
+    def from_dict(
+        cls, data: dict[str, Any], default_id: str = "", default_source: str = ""
+    ) -> Record:
+        """Build a record from a parsed JSON object, keeping unknown keys in ``metadata``;
+        ``default_id`` and ``default_source`` stand in for a missing ``id`` and ``source``.
 
         Raises ``ValueError`` with a user-facing message when the object is not a record.
+
+        >>> Record.from_dict({"id": "a", "text": "Hello", "lang": "en"})
+        Record(id='a', text='Hello', source='', metadata={'lang': 'en'})
         """
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, not {type(data).__name__}")
         text = data.get("text")
         if not isinstance(text, str):
             raise ValueError('record has no string "text" field')
@@ -78,10 +86,15 @@ class Record:
         return {"id": self.id, "text": self.text, "source": self.source, "metadata": self.metadata}
 
     def to_json(self) -> str:
+        """The record as one line of JSON; ``TypeError`` naming the record for a value JSON
+        has no type for (a set, a numpy number, bytes)."""
         try:
-            return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
-        except ValueError:  # NaN or infinity, which JSON lacks: written as null
-            return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
+            try:
+                return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
+            except ValueError:  # NaN or infinity, which JSON lacks: written as null
+                return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
+        except TypeError as error:  # json's message names the type, not the record
+            raise TypeError(f"record {self.id!r} cannot be written as JSON: {error}") from None
 
 
 def conform(value: Any, default: Any, key: str = "") -> Any:

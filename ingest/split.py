@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .checks import (
+    check_config,
+    check_flag,
+    check_instance,
+    check_int,
+    check_jobs,
+    checked_records,
+)
 from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
-from .parallel import parallel_map
+from .io.inputs import UniqueIds
+from .parallel import close, parallel_map
 from .record import Record
 
 # Every record split writes carries these, so that stories and whole documents share a shape.
@@ -32,6 +40,11 @@ class SplitConfig:
     min_items: int = 2
     keep_intro: bool = True
     keep_parent: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("SplitConfig", "min_items", self.min_items, 1)
+        check_flag("SplitConfig", "keep_intro", self.keep_intro)
+        check_flag("SplitConfig", "keep_parent", self.keep_parent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +128,9 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
     """The stories of ``record`` when it is a digest, else ``record`` itself."""
     for key, default in SPLIT_DEFAULTS.items():
         record.metadata.setdefault(key, default)
+    if record.metadata["role"] == "digest":  # kept by an earlier split, its stories after it
+        yield record
+        return
     text, spans = find_spans(record, config.min_items)
     if not spans:
         yield record
@@ -150,9 +166,31 @@ def _child(parent: Record, text: str, role: str, part: int, title: str, url: str
 def split_records(
     records: Iterable[Record], config: SplitConfig = SplitConfig(), jobs: int = 1
 ) -> Iterator[Record]:
-    """The split stage, on ``jobs`` processes."""
-    parts = parallel_map(functools.partial(_split_list, config=config), records, jobs)
-    return itertools.chain.from_iterable(parts)
+    """The split stage, on ``jobs`` processes. A wrong config or ``jobs`` is an error at the
+    call, a bad record at its turn; ``close()`` stops the workers."""
+    _check_stage("split_records", splitting=config, jobs=jobs)
+    work = functools.partial(_split_list, config=config)
+    split = _flattened(parallel_map(work, checked_records(records, "split_records"), jobs))
+    return _unique_ids(split)
+
+
+def _check_stage(
+    function: str, *, splitting: SplitConfig, jobs: int, cleaning: CleanConfig | None = None
+) -> None:
+    if cleaning is not None:
+        check_config(function, cleaning, CleanConfig)
+    check_config(function, splitting, SplitConfig)
+    check_jobs(function, jobs)
+
+
+def _flattened(parts: Iterator[list[Record]]) -> Iterator[Record]:
+    """The records of ``parts``, one by one: a generator, whose ``close()`` closes ``parts``
+    (and so stops their workers) at once."""
+    try:
+        for records in parts:
+            yield from records
+    finally:
+        close(parts)
 
 
 def clean_split_records(
@@ -168,20 +206,40 @@ def clean_split_records(
     Clean's ``repeated_lines`` must see every cleaned record before one is written: then the
     two stages run one after the other.
     """
+    _check_stage("clean_split_records", cleaning=cleaning, splitting=splitting, jobs=jobs)
+    if stats is not None:
+        check_instance("clean_split_records", "stats", stats, CleanStats)
     stats = stats if stats is not None else CleanStats()
     if cleaning.repeated_lines:
         return split_records(clean_records(records, cleaning, stats, jobs), splitting, jobs)
     stats.dropped = cleaning.drop_empty
     work = functools.partial(_clean_split_list, cleaning=cleaning, splitting=splitting)
-    return _count_empty_pages(parallel_map(work, records, jobs), stats)
+    checked = checked_records(records, "clean_split_records")
+    return _unique_ids(_count_empty_pages(parallel_map(work, checked, jobs), stats))
+
+
+def _unique_ids(records: Iterator[Record]) -> Iterator[Record]:
+    """``records`` with ids unique across the output: a story's ``<page id>#<n>`` can be
+    another record's id, and the later of the two becomes ``<id>#dup`` (``<id>#dup~2``...).
+    Other ids are left as they are (``read_records`` made the input's unique)."""
+    seen = UniqueIds()
+    try:
+        for record in records:
+            record.id = seen.unique_id(record.id, record.id)
+            yield record
+    finally:
+        close(records)
 
 
 def _count_empty_pages(
-    results: Iterable[tuple[bool, list[Record]]], stats: CleanStats
+    results: Iterator[tuple[bool, list[Record]]], stats: CleanStats
 ) -> Iterator[Record]:
-    for empty, parts in results:
-        stats.empty += empty
-        yield from parts
+    try:
+        for empty, parts in results:
+            stats.empty += empty
+            yield from parts
+    finally:
+        close(results)  # closed early (or failed): the workers stop now
 
 
 def _split_list(record: Record, config: SplitConfig) -> list[Record]:

@@ -203,6 +203,47 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_file(tmp_path: Path) -> N
     assert os.listdir(tmp_path) == []
 
 
+INTERRUPT_WHILE_PARSING = """
+import sys
+import ingest.encoding
+
+def interrupted(name):
+    raise KeyboardInterrupt
+
+# --encoding is checked while click parses the options, before the command runs.
+ingest.encoding.normalize_encoding_name = interrupted
+sys.argv = ["ingest", "clean", "--encoding", "utf-8", "-"]
+from ingest.__main__ import main
+main()
+"""
+
+
+def test_ctrl_c_before_the_command_runs_exits_130_too() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_WHILE_PARSING], capture_output=True, timeout=60
+    )
+    assert result.returncode == 130
+    assert result.stderr.decode().split() == ["ingest:", "interrupted"]
+
+
+def test_main_keeps_click_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ingest.cli import main
+
+    for argv, code, shown in (
+        (["ingest", "--help"], 0, "Usage: ingest"),
+        (["ingest", "clean", "--no-such-option"], 2, "No such option"),
+        (["ingest", "no-such-command"], 2, "No such command"),
+    ):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == code
+        captured = capsys.readouterr()
+        assert shown in captured.out + captured.err
+
+
 def test_stdout_is_utf8_whatever_the_locale() -> None:
     result = run_ingest(["clean", "-q"], input="Grüße, 你好".encode())
     assert result.returncode == 0, result.stderr
@@ -279,3 +320,28 @@ def test_no_input_on_a_terminal_is_a_usage_hint_not_a_wait(command: str) -> None
     assert result.returncode == 2
     assert b"no input: name files, folders or globs, or pipe documents in" in result.stderr
     assert result.stdout == b""
+
+
+def test_shell_completion_offers_commands_options_and_choices() -> None:
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "_INGEST_COMPLETE": "bash_complete", "COMP_WORDS": words}
+        env["COMP_CWORD"] = str(index)
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest"], env=env, capture_output=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.decode().split()
+
+    assert complete("ingest de", 1) == ["plain,dedupe"]
+    assert complete("ingest dedupe --keep ", 3) == [
+        "plain,first",
+        "plain,longest",
+        "plain,metadata",
+    ]
+
+
+def test_the_package_ships_its_type_hints() -> None:
+    """PEP 561: mypy checks a library user's calls against ingest's hints."""
+    import ingest
+
+    assert (Path(ingest.__file__).parent / "py.typed").is_file()

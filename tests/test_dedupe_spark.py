@@ -135,6 +135,32 @@ def test_bad_inputs_are_listed_and_the_rest_is_read(spark: Any, tmp_path: Path) 
         dedupe_files(spark, [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")], DedupeConfig())
 
 
+def test_hadoop_listing_orders_and_skips_as_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """``hdfs://``, ``s3a://``... inputs are listed by Hadoop's file system: the same files
+    in the same order as a local folder (here the same folder, through Hadoop's ``file:``),
+    without hidden files and what Spark leaves in its output folders."""
+    from ingest.dedupe.spark.sources import _hadoop_files, list_inputs
+
+    names = [
+        "c.jsonl", "b/a.jsonl", "a.jsonl", "a/z.jsonl", "B.jsonl", "10.jsonl", "9.jsonl",
+        "a b.jsonl", "é.jsonl", "part-00000.jsonl", "deep/er/x.jsonl", ".hidden.jsonl",
+        ".cache/x.jsonl", "_SUCCESS", "out/_temporary/0/part-1.jsonl", "out/part-0.jsonl",
+    ]  # fmt: skip
+    for name in names:
+        path = tmp_path / "corpus" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('{"text": "x"}\n')
+    folder = tmp_path / "corpus"
+    local = [f.relative for f in list_inputs(spark, [str(folder)]).files]
+    through_hadoop = [f.relative for f in _hadoop_files(spark, folder.as_uri())]
+    assert through_hadoop == local
+    assert ".hidden.jsonl" not in local and "_SUCCESS" not in local
+    assert "out/part-0.jsonl" in local and "out/_temporary/0/part-1.jsonl" not in local
+    assert local.index("a/z.jsonl") < local.index("a.jsonl") < local.index("b/a.jsonl")
+    with pytest.raises(InputError, match="no such file"):
+        _hadoop_files(spark, (tmp_path / "missing").as_uri())
+
+
 def test_cli_writes_the_local_engines_output_as_a_compressed_spark_folder(tmp_path: Path) -> None:
     source = devset_file(tmp_path)
     local = run_ingest(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
 from ingest.cli import cli
 
-from .conftest import ROOT, invoke
+from .conftest import ROOT, SAMPLES, invoke
 
 README = (ROOT / "README.md").read_text()
 
@@ -43,3 +48,23 @@ def test_readme_summary_of_the_samples_is_what_the_run_prints() -> None:
     summary = result.stderr.strip().rsplit(" in ", 1)[0]
     assert summary == "ingest run: 8 in, 39 out, 0 errors, 2 exact and 1 near duplicates removed"
     assert " ".join(summary.split()) in " ".join(README.split())
+
+
+def test_every_library_example_runs_as_written_and_writes_what_the_cli_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = README.split("## Library", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(examples) == 2
+    (tmp_path / "samples").symlink_to(SAMPLES)
+    monkeypatch.chdir(tmp_path)
+    for example in examples:
+        exec(compile(example, "README.md (Library)", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed == "0 exact and 3 near duplicates removed\n"
+    assert f"# {printed.strip()}" in examples[1]  # what the example says it prints
+    assert (tmp_path / "seen.index").is_file()
+    invoke(["run", "samples/", "--keep", "longest", "-q", "-o", "run.jsonl"])
+    invoke(["dedupe", "samples/", "--mark", "-q", "-o", "dedupe.jsonl"])
+    assert Path("corpus.jsonl").read_bytes() == Path("run.jsonl").read_bytes()
+    assert Path("marked.jsonl").read_bytes() == Path("dedupe.jsonl").read_bytes()

@@ -11,7 +11,7 @@ import pytest
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_extract import Score, block_text, score, summary, words
+from bench_extract import Score, block_text, lost_spans, score, summary, words
 
 STORY = "the council voted on tuesday to spend more on parks and less on roads"
 
@@ -47,3 +47,10 @@ def test_summary_is_the_harmonic_mean_of_averaged_precision_and_recall() -> None
     assert recall == pytest.approx(0.5)
     assert f1 == pytest.approx(2 * 0.75 * 0.5 / 1.25)
     assert page_f1 == pytest.approx(4 / 9)
+
+
+def test_lost_spans_are_the_expected_words_no_matched_gram_covers() -> None:
+    truth = f"{STORY} and a closing line the extractor dropped entirely"
+    assert lost_spans(truth, STORY) == ["and a closing line the extractor dropped entirely"]
+    assert lost_spans(truth, truth) == []
+    assert lost_spans(f"{STORY} {STORY}", STORY) == [STORY]  # the second copy: multiplicity

@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from ingest.parallel import WORKER_LOST
+
 from .conftest import SAMPLE_FILES, SAMPLES, invoke, parse_jsonl, run_ingest
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
@@ -860,3 +862,30 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in workers)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("stage", ["clean", "dedupe"])
+def test_a_killed_worker_ends_the_run_with_one_line_and_no_output(
+    tmp_path: Path, stage: str
+) -> None:
+    """A worker killed by the system (the OOM killer, kill -9) is not a bug to report: one
+    line that says what happened, exit 1, and no output file."""
+    stories, out = tmp_path / "stories.jsonl", tmp_path / "out.jsonl"
+    stories.write_bytes(many_records(20000))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", stage, "-q", "-j", "2", str(stories), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        time.sleep(0.005)
+    assert workers, "the run ended before its workers were seen"
+    os.kill(min(workers), signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert stderr.decode().splitlines() == [f"ingest: error: {WORKER_LOST}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stories.jsonl"]

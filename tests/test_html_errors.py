@@ -14,6 +14,7 @@ import lxml.html
 
 from ingest import CleanConfig, Record, clean_records, read_records, split_records
 from ingest.clean.html import extract_html, page_text
+from ingest.clean.listing import Listing, ListingItem, without_teaser_stream
 
 from .conftest import invoke, parse_jsonl, run_ingest
 
@@ -101,6 +102,134 @@ def test_hidden_elements_are_not_text() -> None:
             "that a browser does not show to anyone at all.</p></article></body></html>"
         ).text
     )
+
+
+# A stream of other stories under an article, which trafilatura takes into it (yahoo-3 of
+# Readability's pages, reduced: its precision was 0.31).
+
+STREAM_PAGE = READABILITY / "yahoo-3" / "source.html"
+STORY_END = "to give 15 percent of all profits related to these shoots to the USO."
+STREAM_STORIES = ["Alan Thicke", "Ryan Zinke", "Eastern Aleppo", "CorePower Yoga"]
+
+
+def test_stream_of_teasers_under_a_story_is_cut_from_its_text() -> None:
+    record = clean_file(STREAM_PAGE)
+    assert record["metadata"]["items"] == []
+    assert record["text"].startswith("A photographer and Navy veteran is fighting back")
+    assert record["text"].endswith(STORY_END)
+    assert not any(story in record["text"] for story in STREAM_STORIES)
+    page = extract_html(STREAM_PAGE.read_text(encoding="utf-8"))
+    assert page.items == [] and page.text == record["text"]
+    result = run_ingest(["run", "-q", str(STREAM_PAGE)])  # clean | split | dedupe
+    assert result.returncode == 0, result.stderr
+    (document,) = parse_jsonl(result.stdout)
+    assert document["metadata"]["role"] == "document" and document["text"] == record["text"]
+
+
+def test_other_columns_under_a_real_story_are_cut_though_each_block_has_its_own_class() -> None:
+    """herald-sun-1 of Readability's pages: "Other Opinion Columns" under the column, blocks
+    of one shape whose classes carry their position and story id ("sbpos-2 id1227272060915"),
+    which trafilatura takes into the article."""
+    page = READABILITY / "herald-sun-1"
+    record = clean_file(page / "source.html")
+    expected = lxml.html.fromstring((page / "expected.html").read_text("utf-8")).text_content()
+    assert record["metadata"]["items"] == []
+    for other in ("Other Opinion Columns", "Starbeam Fantapants", "Own backyard"):
+        assert other not in record["text"]
+    assert four_gram_f1(record["text"], expected) > 0.95
+    (library,) = clean_records(read_records([str(page / "source.html")]))
+    assert library.text == record["text"]
+
+
+def test_listing_whose_items_are_numbered_by_class_is_found(tmp_path: Path) -> None:
+    blocks = "".join(
+        f'<div class="story-block sbpos-{n} id12272{n:05d}"><h4 class="heading">'
+        f'<a href="/n/{n}">{title}</a></h4><p class="standfirst">{teaser}</p></div>'
+        for n, (title, teaser) in enumerate(FRONT_PAGE, 1)
+    )
+    html = (
+        "<html><head><title>Local news</title></head><body><div class='group-content'>"
+        f"<h1>Local news</h1>{blocks}</div></body></html>"
+    )
+    (tmp_path / "front.html").write_text(html)
+    items = clean_file(tmp_path / "front.html")["metadata"]["items"]
+    assert [i["title"] for i in items] == [t for t, _ in FRONT_PAGE]
+    assert [(i.title, i.teaser) for i in extract_html(html).items] == FRONT_PAGE
+
+
+def test_an_articles_own_list_of_linked_items_is_not_taken_for_a_stream(tmp_path: Path) -> None:
+    """A listicle: paragraphs, then the list of linked entries it is about, in one block."""
+    intro = [
+        "We tried forty apps for the city's commuters over three months, on old phones and new "
+        "ones, on buses and trains and in the tunnels where the signal drops.",
+        "Most of them did the same few things, and too many asked for a subscription before "
+        "they had shown what they could do for anyone on the way to work.",
+        "These six are the ones we kept on our phones after the test was over, and the ones we "
+        "would tell a friend to try first, in the order we would try them.",
+    ]
+    entries = [
+        (
+            "Transit Now shows every bus in real time",
+            "The map is quick and the alerts are on time.",
+        ),
+        (
+            "Rail Pal plans trips across three networks",
+            "It knows the strikes before the stations do.",
+        ),
+        ("Bike Dock finds a free bike in seconds", "The docks it shows are rarely empty."),
+        ("Walk Safe picks the well-lit streets home", "It is slower, and it is meant to be."),
+    ]
+    items = "".join(
+        f'<li><h3><a href="/apps/{n}">{title}</a></h3><p>{teaser}</p></li>'
+        for n, (title, teaser) in enumerate(entries)
+    )
+    html = (
+        "<html><head><title>The best commuter apps</title></head><body><div class='wrap'>"
+        "<article><h1>The best commuter apps</h1><div class='article-body'>"
+        f"{''.join(f'<p>{p}</p>' for p in intro)}<ol class='apps'>{items}</ol>"
+        "</div></article></div></body></html>"
+    )
+    (tmp_path / "apps.html").write_text(html)
+    record = clean_file(tmp_path / "apps.html")
+    assert record["metadata"]["items"] == []
+    for title, teaser in entries:
+        assert f"{title} {teaser}" in record["text"]
+    assert extract_html(html).text == record["text"]
+
+
+def _stream(*teasers: str) -> list[Listing]:
+    items = [
+        ListingItem(f"Headline number {n} of the stream", t, "") for n, t in enumerate(teasers)
+    ]
+    return [Listing(lxml.html.fromstring("<ul></ul>"), items)]
+
+
+STORY = [
+    "The city council voted on Tuesday to spend more on parks and playgrounds next year, after "
+    "a long debate.",
+    "The mayor said the work would begin in the spring and the pools should open by summer.",
+]
+TEASERS = [
+    "A man in a grey coat took cash from the branch on Main Street, the police said on Monday.",
+    "Reservoirs are at half their usual level after the driest spring in forty years of records.",
+]
+
+
+def test_only_a_run_of_teasers_after_the_story_is_cut() -> None:
+    assert without_teaser_stream([*STORY, *TEASERS], _stream(*TEASERS)) == STORY
+    # One teaser-like closing paragraph is the story's own; teasers inside the story stay.
+    assert without_teaser_stream([*STORY, TEASERS[0]], _stream(*TEASERS)) == [*STORY, TEASERS[0]]
+    inside = [STORY[0], *TEASERS, STORY[1]]
+    assert without_teaser_stream(inside, _stream(*TEASERS)) == inside
+    # Without prose of its own before the run, the page is not cut to nothing.
+    assert without_teaser_stream(TEASERS, _stream(*TEASERS)) == TEASERS
+    # Words of the paragraph not in the teasers: not the stream.
+    changed = [
+        *STORY,
+        TEASERS[0],
+        "The council's own reply to the vote will come next week, it said.",
+    ]
+    assert without_teaser_stream(changed, _stream(*TEASERS)) == changed
 
 
 # Plain-text rules must not run on trafilatura's text.

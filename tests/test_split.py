@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import Record, clean_records, read_records, split_records
+from ingest import Record, SplitConfig, clean_records, read_records, split_records
 from ingest.digest import LINK_MARKER, find_items
 
 from .conftest import SAMPLES, invoke, parse_jsonl
@@ -278,3 +278,39 @@ def test_html_listings_with_each_marker_and_none(tmp_path: Path, marker: str, la
         assert [r["text"] for r in records[1:]] == [s for _, s in STORIES]
         assert [r["metadata"]["url"] for r in records[1:]] == ["/s/0", "/s/1", "/s/2"]
         assert records[0]["text"] == INTRO
+
+
+def test_splitting_again_what_keep_parent_wrote_gives_it_back(tmp_path: Path) -> None:
+    # The kept digest page was split again: every story came out twice, under the same ids.
+    path = tmp_path / "digest.txt"
+    path.write_text(digest_text("[more..]"))
+    first = invoke(["split", "-q", "--keep-parent", str(path)]).stdout_bytes
+    (tmp_path / "first.jsonl").write_bytes(first)
+    again = invoke(["split", "-q", "--keep-parent", str(tmp_path / "first.jsonl")]).stdout_bytes
+    assert [r["id"] for r in parse_jsonl(again)] == [r["id"] for r in parse_jsonl(first)]
+    assert [r["text"] for r in parse_jsonl(again)] == [r["text"] for r in parse_jsonl(first)]
+    records = [Record.from_dict(r) for r in parse_jsonl(first)]
+    library = [r.to_dict() for r in split_records(records, SplitConfig(keep_parent=True))]
+    assert [r["id"] for r in library] == [r["id"] for r in parse_jsonl(first)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ids_stay_unique_when_a_record_is_named_as_a_story(tmp_path: Path, jobs: str) -> None:
+    """A story is ``<page id>#<n>``: a record of the input may have that id already. Both
+    come out, the later one renamed, and the other ids as they were."""
+    digest = SAMPLES / "001_9deb5f9e748d8588.txt"
+    cleaned = parse_jsonl(invoke(["clean", "-q", str(digest)]).stdout_bytes)
+    page = cleaned[0]["id"]
+    before = {"id": f"{page}#3", "text": "A record of its own, named before the page."}
+    after = {"id": f"{page}#5", "text": "A record of its own, named after the page."}
+    rows = [before, *cleaned, after]
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = invoke(["split", "-q", "-j", jobs, str(path)])
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in parse_jsonl(result.stdout_bytes)]
+    stories = [f"{page}#{n}" for n in range(9)]  # the introduction and 8 stories
+    stories[3] = f"{page}#3#dup"  # the record came first: it keeps the id
+    assert ids == [f"{page}#3", *stories, f"{page}#5#dup"]  # the story #5 came first
+    library = split_records([Record.from_dict(r) for r in rows], SplitConfig(), int(jobs))
+    assert [r.id for r in library] == ids

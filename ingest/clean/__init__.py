@@ -7,6 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..checks import (
+    check_config,
+    check_flag,
+    check_instance,
+    check_int,
+    check_jobs,
+    checked_records,
+)
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
 from ..io.outputs import encode_line
@@ -64,6 +72,15 @@ class CleanConfig:
     explain: bool = False
     repeated_lines: int = 0
     drop_empty: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("repair_mojibake", "unescape_entities", "strip_boilerplate", "explain"):
+            check_flag("CleanConfig", name, getattr(self, name))
+        check_flag("CleanConfig", "drop_empty", self.drop_empty)
+        check_int("CleanConfig", "min_items", self.min_items, 1)
+        check_int("CleanConfig", "repeated_lines", self.repeated_lines, None)
+        if self.repeated_lines == 1 or self.repeated_lines < 0:  # 1: every line is repeated
+            raise ValueError("repeated_lines must be 0 (off) or at least 2")
 
 
 def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
@@ -197,7 +214,17 @@ def clean_records(
 ) -> Iterator[Record]:
     """The clean stage: one cleaned record for each record in (without the empty ones, with
     ``config.drop_empty``), on ``jobs`` processes; ``stats`` counts the documents that came
-    out empty."""
+    out empty. A wrong config or ``jobs`` is an error at the call, a bad record at its turn."""
+    check_config("clean_records", config, CleanConfig)
+    check_jobs("clean_records", jobs)
+    if stats is not None:  # a dict, say, was taken and left empty
+        check_instance("clean_records", "stats", stats, CleanStats)
+    return _clean_records(checked_records(records, "clean_records"), config, stats, jobs)
+
+
+def _clean_records(
+    records: Iterable[Record], config: CleanConfig, stats: CleanStats | None, jobs: int
+) -> Iterator[Record]:
     cleaned = parallel_map(functools.partial(clean_record, config=config), records, jobs)
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +37,11 @@ def dedupe_records(
     return Deduplicator(config).run(records)
 
 
-def write_clusters(deduplicator: Deduplicator, path: str) -> None:
+def write_clusters(deduplicator: Deduplicator, path: str | os.PathLike[str]) -> None:
     """The clusters report as JSONL, written atomically."""
     from ..io import atomic_output
 
-    with atomic_output(path) as stream:
+    with atomic_output(os.fspath(path)) as stream:
         for cluster in deduplicator.clusters():
             stream.write(json.dumps(cluster, ensure_ascii=False).encode("utf-8") + b"\n")
 

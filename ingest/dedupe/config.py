@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..checks import check_flag, check_int, check_number
+
 # The shingle modes (shingles.py shingles by them): named here, so that the CLI, which
 # reads them for its options, does not import numpy with shingles.py at every start.
 MODES = ("auto", "word", "char")
 KEEP_RULES = ("first", "longest", "metadata")
+# The signature's length: below 16 the estimate is noise; above 1024 (4 KiB of signature a
+# document) it buys no accuracy worth having. The CLI's --num-perm takes the same range.
+MIN_NUM_PERM = 16
+MAX_NUM_PERM = 1024
 
 
 # LSH is tuned below the threshold and towards recall: verification removes what it lets in.
@@ -49,10 +55,15 @@ class DedupeConfig:
     mark: bool = False
 
     def __post_init__(self) -> None:
+        check_number("DedupeConfig", "threshold", self.threshold)
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
-        if self.ngram < 1:
-            raise ValueError("ngram must be at least 1")
+        check_int("DedupeConfig", "num_perm", self.num_perm, MIN_NUM_PERM, MAX_NUM_PERM)
+        check_int("DedupeConfig", "ngram", self.ngram, 1)
+        check_int("DedupeConfig", "seed", self.seed, 0)  # numpy's generators take no other
+        for name in ("common_lines", "common_sentences"):
+            check_int("DedupeConfig", name, getattr(self, name), None)  # range below
+        check_flag("DedupeConfig", "mark", self.mark)
         if self.shingle not in MODES:
             raise ValueError(f"shingle must be one of {', '.join(MODES)}")
         if self.keep not in KEEP_RULES:

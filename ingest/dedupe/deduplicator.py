@@ -17,6 +17,7 @@ ids in one packed buffer.
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..checks import check_config, check_flag, check_jobs, checked_records
 from ..parallel import map_chunks, workers
 from ..record import Record
 from ..spool import Spool
@@ -222,12 +224,15 @@ class Deduplicator:
     def __init__(
         self,
         config: DedupeConfig = DEFAULT_CONFIG,
-        index_path: str | None = None,
+        index_path: str | os.PathLike[str] | None = None,
         evidence: bool = True,
         jobs: int = 1,
     ) -> None:
+        check_config("Deduplicator", config, DedupeConfig)
+        check_jobs("Deduplicator", jobs)
+        check_flag("Deduplicator", "evidence", evidence)
         self.config = config
-        self.index_path = index_path
+        self.index_path = None if index_path is None else os.fspath(index_path)
         self.jobs = jobs  # worker processes for the per-document passes (``parallel.py``)
         # The evidence of near copies for clusters(): the exact shingle sets of both texts,
         # read back and shingled again (a sixth of a run's time); the CLI asks for it only
@@ -238,8 +243,12 @@ class Deduplicator:
         )
         self.stats = DedupeStats()
         self.archive = IndexEntries.empty(config.num_perm)
-        if index_path:
-            self.archive = load_index(index_path, self._index_parameters())
+        if self.index_path:
+            from ..io.outputs import check_output_folder
+
+            check_output_folder(self.index_path)  # now, not at save_index() after the run
+            self.archive = load_index(self.index_path, self._index_parameters())
+        self._ran = False
         self.duplicates: dict[int, Decision] = {}  # input position -> decision
         self._table = _Table(config.num_perm)
         self._common = CommonParts.none()
@@ -272,18 +281,37 @@ class Deduplicator:
 
         With an index, call ``save_index()`` once the output is safely written: saved before,
         a failed write would leave the records in the index and a retry would drop them all.
+        A ``Deduplicator`` runs once (``RuntimeError`` on a second call): it holds that run's
+        clusters and numbers.
         """
+        self._start("run")
+        return self._run(records)
+
+    def _start(self, method: str) -> None:
+        if self._ran:
+            raise RuntimeError(
+                f"Deduplicator.{method}: this Deduplicator has run already (it holds that "
+                "run's clusters and stats); make a new one for each run (index_path= drops "
+                "what an earlier run kept)"
+            )
+        self._ran = True
+
+    def _run(self, records: Iterable[Record]) -> Iterator[Record]:
         with Spool() as spool, workers(self.jobs):
-            self._prepare(spool, records)
+            self._prepare(spool, checked_records(records, "Deduplicator.run"))
             yield from self._emit(spool)
 
     def run_lines(self, records: Iterable[Record]) -> Iterator[bytes]:
         """``run``'s records as their JSONL lines (``io.encode_line``), encoded by the
         workers: with ``jobs`` above 1, the main process only writes them out."""
+        self._start("run_lines")
+        return self._run_lines(records)
+
+    def _run_lines(self, records: Iterable[Record]) -> Iterator[bytes]:
         from ..io.outputs import encode_line
 
         with Spool() as spool, workers(self.jobs):
-            self._prepare(spool, records)
+            self._prepare(spool, checked_records(records, "Deduplicator.run_lines"))
             if self.jobs <= 1:
                 yield from map(encode_line, self._emit(spool))
                 return

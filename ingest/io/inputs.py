@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import errno
 import glob
 import gzip
 import io
@@ -26,6 +27,7 @@ from typing import IO, Any, BinaryIO, TypeVar
 import xxhash
 import zstandard
 
+from ..checks import check_paths
 from ..encoding import decode_bytes
 from ..errors import BinaryInputError, InputError
 from ..parallel import close
@@ -374,10 +376,38 @@ def is_stream(path: str) -> bool:
 def open_input(path: str) -> Iterator[BinaryIO]:
     """A binary stream of ``path`` (``-`` for stdin), decompressed by suffix or magic number."""
     if path == STDIN:
-        yield _by_magic_number(sys.stdin.buffer)
+        yield _by_magic_number(_stdin_bytes())
         return
     with open(path, "rb") as raw:
         yield _by_magic_number(raw) if is_stream(path) else _decompress(raw, compression_of(path))
+
+
+def _stdin_bytes() -> IO[bytes]:
+    """The bytes of stdin: its binary buffer, or, for a text stream without one (a notebook's,
+    ``io.StringIO``), its text as UTF-8. ``OSError`` when the process has none (``<&-``)."""
+    if sys.stdin is None:
+        raise OSError(errno.EBADF, "Standard input is closed")
+    binary = getattr(sys.stdin, "buffer", None)
+    return binary if binary is not None else io.BufferedReader(_TextBytes(sys.stdin))
+
+
+class _TextBytes(io.RawIOBase):
+    """A text stream read as UTF-8 bytes, a chunk at a time."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self._left:
+            self._left = self._text.read(max(1, len(buffer) // 4)).encode("utf-8", "surrogatepass")
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
 
 
 def read_records(
@@ -395,11 +425,39 @@ def read_records(
     WARC responses that are not documents (redirects, images...) are counted in ``skipped``.
     Ids are made unique: a repeated id becomes ``<source>`` for a file, ``<path>:<line>`` for a
     JSONL line. ``hidden`` also reads hidden files in folders; ``report`` counts what was
-    read and skipped.
+    read and skipped. ``inputs`` is a list of paths (``str`` or ``Path``), not one path:
+    ``TypeError`` otherwise.
     """
+    paths = check_paths("read_records", inputs)  # at the call, not at the first record
+    _check_reading(encoding, on_error)
+    return _read_records(paths, encoding, on_error, skipped, hidden, report)
+
+
+def _check_reading(encoding: object, on_error: object) -> None:
+    """An unknown ``encoding`` (a ``LookupError`` at every file) or an ``on_error`` that
+    cannot be called (a ``TypeError`` at the first bad input) is an error at the call."""
+    if encoding is not None:
+        if not isinstance(encoding, str):
+            raise TypeError(f"read_records: encoding must be a str, not {type(encoding).__name__}")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"read_records: unknown encoding {encoding!r}") from None
+    if not callable(on_error):
+        raise TypeError(f"read_records: on_error must be callable, not {on_error!r}")
+
+
+def _read_records(
+    paths: list[str],
+    encoding: str | None,
+    on_error: ErrorHandler,
+    skipped: Counter[str] | None,
+    hidden: bool,
+    report: InputReport | None,
+) -> Iterator[Record]:
     report = report if report is not None else InputReport()
     seen = UniqueIds()
-    for argument in list(inputs) or [STDIN]:
+    for argument in paths:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=on_error, report=report)
         except InputError as error:
@@ -426,7 +484,7 @@ def read_deferred(
     order whichever process found it."""
     report = report if report is not None else InputReport()
     pending: list[InputError] = []
-    for argument in list(inputs) or [STDIN]:
+    for argument in inputs:
         try:
             files = expand_argument(argument, hidden=hidden, on_error=pending.append, report=report)
         except InputError as error:

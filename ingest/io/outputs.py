@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
+import io
 import lzma
 import os
 import re
@@ -13,10 +15,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import zstandard
 
+from ..checks import checked_records, output_path
 from ..errors import IngestError
 from ..record import Record
 from .inputs import STDIN, compression_of
@@ -37,16 +40,19 @@ def encode_line(record: Record) -> bytes:
         return SURROGATES.sub("\ufffd", line).encode("utf-8") + b"\n"
 
 
-def write_records(records: Iterable[Record], output: str | None = None) -> int:
+def write_records(records: Iterable[Record], output: str | os.PathLike[str] | None = None) -> int:
     """Write ``records`` as JSONL to ``output`` (stdout if ``None`` or ``-``), or as Parquet to
     a ``.parquet`` file; returns the count.
 
     A regular file is written to a temporary file beside it and renamed into place only when
     every record was written, so a failed run never leaves half a corpus or truncates an old
-    one. A device, a FIFO or ``/dev/stdout`` is written directly.
+    one. A device, a FIFO or ``/dev/stdout`` is written directly. ``output`` may be a
+    ``Path``; a file object is a ``TypeError``, and so is an item that is not a ``Record``
+    (or whose fields have the wrong types): the old file is then left as it was.
     """
-    with open_output(output) as out:
-        count = out.write(records)
+    path = output_path("write_records", output)
+    with open_output(path) as out:
+        count = out.write(checked_records(records, "write_records"))
         out.commit()
     return count
 
@@ -173,7 +179,7 @@ class OutputFile:
         self.raw.flush()
         if self.temporary is not None:
             os.fsync(self.raw.fileno())  # on disk before the rename makes it the output
-        if self.raw is not sys.stdout.buffer:
+        if self.target.path != STDIN:  # stdout stays open: it is the process's
             self.raw.close()
 
 
@@ -192,8 +198,8 @@ def _open_output(path: str | None) -> OutputFile:
     if path is None or path == STDIN:
         if sys.stdout is None:  # started with fd 1 closed (`>&-`): Python sets no stdout
             raise IngestError(f"{STDIN}: standard output is closed")
-        stdout = sys.stdout.buffer
-        return OutputFile(stdout, stdout, _Target("-"), None)
+        stdout = _binary(sys.stdout)
+        return OutputFile(stdout, stdout, _Target(STDIN), None)
     check_output_folder(path)
     target = _target(path)
     temporary = None
@@ -215,6 +221,34 @@ def _open_output(path: str | None) -> OutputFile:
             os.unlink(temporary)
             raise
     return _output_file(path, raw, target, temporary)
+
+
+def _binary(stdout: IO[str]) -> IO[bytes]:
+    """The binary stream under ``stdout``; for a text stream without one (a notebook's, or
+    ``contextlib.redirect_stdout(io.StringIO())``), one that writes the lines to it as text."""
+    binary = getattr(stdout, "buffer", None)
+    if binary is not None:
+        return binary
+    return cast(IO[bytes], _TextWriter(stdout))
+
+
+class _TextWriter(io.RawIOBase):
+    """Bytes of UTF-8 written to a text stream, decoded as they come (a character may be
+    split between two writes)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._text.write(self._decoder.decode(bytes(data)))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 def is_parquet_name(path: str) -> bool:
