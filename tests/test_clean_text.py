@@ -133,3 +133,17 @@ def test_clean_is_idempotent_on_arbitrary_text(text: str) -> None:
     (twice,) = clean_records([Record(id="x", text=once.text, metadata=dict(once.metadata))])
     assert twice.text == once.text
     assert twice.metadata == once.metadata
+
+
+def test_terminal_colours_go_whole_from_ascii_text_too(tmp_path: Path) -> None:
+    # ASCII text skips ftfy (no mojibake in it): the control rule then took the ESC only and
+    # left "[31m" in the text, where non-ASCII text lost the whole sequence.
+    log = tmp_path / "build.txt"
+    log.write_bytes(b"Status: \x1b[31mFAILED\x1b[0m today, see the log.\n")
+    result = invoke(["clean", "-q", str(log)])
+    assert result.exit_code == 0, result.stderr
+    (record,) = parse_jsonl(result.stdout_bytes)
+    assert record["text"] == "Status: FAILED today, see the log."
+    same = Record("r", "Statut : \x1b[1mÉCHEC\x1b[0m", "r")
+    (cleaned,) = clean_records([same], CleanConfig())
+    assert cleaned.text == "Statut : ÉCHEC"

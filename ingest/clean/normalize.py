@@ -10,8 +10,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-# ftfy is imported when a text needs its repairs (ASCII text never does): its import was a
-# fifth of a plain-text run's start-up.
+# ftfy is imported when a text needs its repairs (ASCII text without ESC never does): its
+# import was a fifth of a plain-text run's start-up.
 if TYPE_CHECKING:
     from ftfy import TextFixerConfig
 
@@ -72,8 +72,8 @@ def repair_mojibake(text: str) -> tuple[str, list[str]]:
     >>> repair_mojibake("cafÃ© â€œnaÃ¯veâ€\\x9d")
     ('café “naïve”', ['mojibake:sloppy-windows-1252->utf-8'])
     """
-    if text.isascii():
-        return text, []
+    if text.isascii() and "\x1b" not in text:  # ASCII holds no mojibake, but may hold
+        return text, []  # terminal colours (ESC [31m), which ftfy removes whole
     import ftfy
 
     fixed, steps = ftfy.fix_and_explain(text, mojibake_only())
