@@ -45,7 +45,8 @@ def run_ingest(
 def parse_jsonl(data: bytes | str) -> list[dict]:
     if isinstance(data, bytes):
         data = data.decode("utf-8")
-    return [json.loads(line) for line in data.splitlines() if line.strip()]
+    # Lines end at "\n" only: str.splitlines also breaks at U+2028 and U+0085 in a text.
+    return [json.loads(line) for line in data.split("\n") if line.strip()]
 
 
 @pytest.fixture
