@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 
@@ -36,7 +36,14 @@ class EndAnchored:
     def may_match_any(self, texts: Iterable[str]) -> bool:
         """Whether the pattern may match one of ``texts`` (``_may_match`` of each, tested
         with no Python call per text: a page's lines are many and rarely end in a marker)."""
-        return any(map(self.ends, map(str.rstrip, texts)))
+        return any(self._endings_of(texts))
+
+    def count_may_match(self, texts: Iterable[str]) -> int:
+        """How many of ``texts`` the pattern may match (``_may_match`` of each)."""
+        return sum(self._endings_of(texts))
+
+    def _endings_of(self, texts: Iterable[str]) -> Iterator[bool]:
+        return map(self.ends, map(str.rstrip, texts))
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self._may_match(text) else None
@@ -120,8 +127,9 @@ def _chunks(text: str) -> tuple[list[str], list[int]]:
     return chunks, [1] * (len(chunks) - 1)
 
 
-def _chunk_texts(text: str) -> list[str]:
-    """``_chunks(text)[0]``, without the separators' lengths."""
+def chunk_texts(text: str) -> list[str]:
+    """The chunks ``split_blocks`` strips into blocks (``_chunks(text)[0]``), without the
+    separators' lengths."""
     pieces = BLANK_LINES.split(text)
     return pieces if len(pieces) > 1 else text.split("\n")
 
@@ -130,7 +138,7 @@ def _last_blocks(text: str, count: int) -> list[str]:
     """The texts of the last ``count`` blocks of ``split_blocks(text)`` (fewer if it has
     fewer), found from the end without making the blocks."""
     found: list[str] = []
-    for chunk in reversed(_chunk_texts(text)):
+    for chunk in reversed(chunk_texts(text)):
         stripped = chunk.strip()
         if stripped:
             found.append(stripped)
@@ -209,7 +217,7 @@ def _holds_no_items(text: str, min_items: int) -> bool:
     last = _last_blocks(text, 2)
     if len(last) == 2 and is_title_like(last[0]) and is_teaser_like(last[1]):
         return False
-    return sum(map(LINK_MARKER.ends, map(str.rstrip, text.split("\n")))) < min_items
+    return LINK_MARKER.count_may_match(text.split("\n")) < min_items
 
 
 def _is_mostly_items(items: list[Item], text: str) -> bool:

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..digest import (
-    BLANK_LINES,
     LINK_MARKER,
     SENTENCE_END,
     Item,
+    chunk_texts,
     find_items,
     is_title_like,
     strip_marker,
@@ -365,8 +365,7 @@ def _has_block_of(text: str, words: int) -> bool:
     The blocks' words are those of the chunks between their separators (whitespace): so the
     chunks are counted, without making the blocks.
     """
-    chunks = BLANK_LINES.split(text) if BLANK_LINES.search(text) else text.split("\n")
-    return any(len(chunk.split()) >= words for chunk in chunks)
+    return any(len(chunk.split()) >= words for chunk in chunk_texts(text))
 
 
 def _trim_footer(lines: list[str], result: Cleaned, verdicts: PageVerdicts) -> list[str]:

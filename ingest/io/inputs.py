@@ -28,7 +28,7 @@ import xxhash
 import zstandard
 
 from ..checks import check_paths
-from ..encoding import decode_bytes
+from ..encoding import decode_bytes, normalize_encoding_name
 from ..errors import BinaryInputError, InputError
 from ..parallel import close
 from ..record import Record
@@ -46,7 +46,7 @@ MAGIC_NUMBERS = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
-# What encode_line writes as U+FFFD (outputs.SURROGATES; outputs imports this module).
+# What encode_line writes as U+FFFD (outputs and parquet use it; both import this module).
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)", re.I | re.S
@@ -440,7 +440,7 @@ def _check_reading(encoding: object, on_error: object) -> None:
         if not isinstance(encoding, str):
             raise TypeError(f"read_records: encoding must be a str, not {type(encoding).__name__}")
         try:
-            codecs.lookup(encoding)
+            normalize_encoding_name(encoding)  # what --encoding and decode_bytes accept
         except LookupError:
             raise ValueError(f"read_records: unknown encoding {encoding!r}") from None
     if not callable(on_error):

@@ -22,11 +22,10 @@ import zstandard
 from ..checks import checked_records, output_path
 from ..errors import IngestError
 from ..record import Record
-from .inputs import STDIN, compression_of
+from .inputs import LONE_SURROGATE, STDIN, compression_of
 
 PARQUET_SUFFIX = ".parquet"
 
-SURROGATES = re.compile(r"[\ud800-\udfff]")
 DESCRIPTOR_LINK = re.compile(r"^/(?:dev/fd|proc/(?P<pid>self|\d+)/fd)/(?P<fd>\d+)$")
 MAX_LINKS = 40
 
@@ -37,7 +36,7 @@ def encode_line(record: Record) -> bytes:
     try:
         return line.encode("utf-8") + b"\n"
     except UnicodeEncodeError:
-        return SURROGATES.sub("\ufffd", line).encode("utf-8") + b"\n"
+        return LONE_SURROGATE.sub("\ufffd", line).encode("utf-8") + b"\n"
 
 
 def write_records(records: Iterable[Record], output: str | os.PathLike[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import IngestError
 from ..record import Record
-from .outputs import SURROGATES
+from .inputs import LONE_SURROGATE
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -173,4 +173,4 @@ def _fit_struct(value: Any, kind: Any) -> tuple[bool, Any]:
 
 def _clean(text: str) -> str:
     """Arrow strings are UTF-8: lone surrogates become U+FFFD, as in the JSONL."""
-    return SURROGATES.sub("\ufffd", text)
+    return LONE_SURROGATE.sub("\ufffd", text)
