@@ -21,7 +21,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from .listing import ListingItem, find_listing, in_chrome, listing_candidates, without_teaser_stream
+from .listing import ListingItem, find_listing, in_chrome
 from .page_metadata import tree_metadata
 
 LOGGER = logging.getLogger(__name__)
@@ -78,13 +78,10 @@ def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     if tree is None:
         return page
     page.url = page.url or _canonical_url(tree)
-    candidates = listing_candidates(tree, page.url, min_items)
-    listing = find_listing(tree, page.text, page.url, min_items, candidates)
+    listing = find_listing(tree, page.text, page.url, min_items)
     if listing is not None:
         page.items = listing.items
         page.intro = _listing_intro(tree, listing.container, page.title)
-    elif page.text:
-        page.text = "\n\n".join(without_teaser_stream(page.text.split("\n\n"), candidates))
     return page
 
 

@@ -14,9 +14,7 @@ listing kept whole:
   two paragraphs of prose outside, and no single item holding that article), or, when
   trafilatura found no article, it is most of the page's visible text.
 
-Once a container is judged a listing, every item of it is kept, whatever its teaser. On an
-article page, a run of such teasers at the end of trafilatura's article (a stream of other
-stories under the story) is cut from it.
+Once a container is judged a listing, every item of it is kept, whatever its teaser.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
@@ -55,7 +52,6 @@ DATE_LIKE = re.compile(
     r"aug|sep|oct|nov|dec)[a-z]*\s+\d{4})\b",
     re.I,
 )
-NUMBERED = re.compile(r"\d")
 MIN_TITLE_WORDS = 3  # headlines; tag clouds and menus hold one or two words
 MIN_TITLE_CHARS = 6  # unspaced scripts
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
@@ -79,14 +75,6 @@ WORD = re.compile(r"[\u3400-\u9fff]|\w+")
 # listing page, whatever share of the text the stream has.
 MAX_PROSE_OUTSIDE = 2
 PROSE_WORDS = 12  # word trigrams; each Han character is a word
-# A teaser stream under an article: trafilatura's article ends with paragraphs each (by word
-# trigrams) inside the items of a group that is not the page's listing. Measured on
-# benchmarks/bench_extract.py: one readability page changes (yahoo-3, precision 0.31 -> 0.92),
-# none of the 130 + 24 loses.
-MIN_STREAM_PARAGRAPHS = 2
-MIN_STREAM_COVERED = 0.8
-MAX_STREAM_SLACK = 1.5  # a block around the stream: its heading, kickers, bylines
-STREAM_LEVELS = 3
 
 
 Gram = tuple[str, ...]
@@ -104,29 +92,12 @@ class Listing:
     container: HtmlElement
     items: list[ListingItem]
 
-    @cached_property
-    def grams(self) -> set[Gram]:
-        """The word trigrams of its items' titles and teasers."""
-        return set(_trigrams(_listed(self)))
-
-
-def listing_candidates(tree: HtmlElement, base_url: str, min_items: int = 2) -> list[Listing]:
-    """The groups of the page that read as listings, outside navigation and widgets, the
-    largest first."""
-    return sorted(_candidates(tree, base_url, min_items), key=lambda c: -len(c.items))
-
 
 def find_listing(
-    tree: HtmlElement,
-    article: str,
-    base_url: str,
-    min_items: int = 2,
-    candidates: list[Listing] | None = None,
+    tree: HtmlElement, article: str, base_url: str, min_items: int = 2
 ) -> Listing | None:
-    """The page's listing of stories, or ``None`` when the page is not a listing.
-    ``candidates``: ``listing_candidates`` of the page, when already found."""
-    if candidates is None:
-        candidates = listing_candidates(tree, base_url, min_items)
+    """The page's listing of stories, or ``None`` when the page is not a listing."""
+    candidates = sorted(_candidates(tree, base_url, min_items), key=lambda c: -len(c.items))
     if not candidates:
         return None
     if len(article) < MIN_ARTICLE_CHARS:
@@ -157,21 +128,12 @@ def _groups(tree: HtmlElement, min_items: int) -> Iterator[tuple[HtmlElement, li
         if parent is None:
             continue
         parents.setdefault(id(parent), parent)
-        shape = (element.tag, _class_shape(element))
+        shape = (element.tag, element.get("class") or "")
         shapes.setdefault(id(parent), {}).setdefault(shape, []).append(element)
     for key, groups in shapes.items():
         largest = max(groups.values(), key=len)
         if len(largest) >= min_items:
             yield parents[key], largest
-
-
-def _class_shape(element: HtmlElement) -> str:
-    """The element's classes but those that number it ("sbpos-2", "id1227272060915"): the
-    items of one listing often carry their position or story id as a class."""
-    classes = element.get("class") or ""
-    if not NUMBERED.search(classes):
-        return classes
-    return " ".join(c for c in classes.split() if not NUMBERED.search(c))
 
 
 def _items(group: list[HtmlElement], base_url: str) -> list[ListingItem]:
@@ -305,79 +267,17 @@ def _is_chrome(node: HtmlElement) -> bool:
     return bool(hint.strip() and CHROME_HINT.search(hint))
 
 
-def without_teaser_stream(paragraphs: list[str], candidates: list[Listing]) -> list[str]:
-    """The article's ``paragraphs`` without a run of teasers at their end: paragraphs that
-    are items of a group beside the article (``candidates`` that are not the page's
-    listing) standing apart from the article's paragraphs, at least two, after prose of the
-    article's own."""
-    grams: dict[int, list[Gram]] = {}  # by paragraph, made when needed: most pages stop at the last
-
-    def grams_of(index: int) -> list[Gram]:
-        if index not in grams:
-            grams[index] = _trigrams(paragraphs[index])
-        return grams[index]
-
-    kept = len(paragraphs)
-    for candidate in candidates:
-        end = len(paragraphs)
-        while end and _is_inside(grams_of(end - 1), candidate.grams):
-            end -= 1
-        long_enough = len(paragraphs) - end >= MIN_STREAM_PARAGRAPHS
-        prose_before = long_enough and any(
-            _is_prose(paragraphs[i], grams_of(i)) for i in range(end)
-        )
-        if prose_before and _stands_apart(candidate):
-            heading = _is_heading_of(candidate, paragraphs[end - 1])
-            kept = min(kept, end - 1 if heading else end)
-    return paragraphs[:kept]
-
-
-def _stands_apart(listing: Listing) -> bool:
-    """No prose around the group for a few levels up: a stream beside the article, not a list
-    in the article's own text (a listicle's linked items sit in one block with its
-    paragraphs). Measured: the streams of yahoo-3 and herald-sun-1 have none for 3 and 4
-    levels, the article 7 and 5 levels up."""
-    inside = len(WORD.findall(visible_text(listing.container)))
-    block = listing.container.getparent()
-    for _ in range(STREAM_LEVELS):
-        if block is None:
-            break
-        if len(WORD.findall(visible_text(block))) - inside >= PROSE_WORDS:
-            return False
-        block = block.getparent()
-    return True
-
-
-def _is_heading_of(listing: Listing, line: str) -> bool:
-    """``line`` is the listing's heading ("Other columns"): a heading in the listing's
-    container or in a block around it that holds little more than the listing."""
-    listed = len(_listed(listing)) + len(line)
-    block: HtmlElement | None = listing.container
-    while block is not None and len(_text(block)) <= MAX_STREAM_SLACK * listed:
-        if any(_text(h) == line for h in block.iter(*HEADINGS)):
-            return True
-        block = block.getparent()
-    return False
-
-
-def _is_inside(grams: list[Gram], known: set[Gram]) -> bool:
-    """Most of a paragraph's trigrams are in ``known`` (a paragraph of two words never is)."""
-    return bool(grams) and sum(g in known for g in grams) >= MIN_STREAM_COVERED * len(grams)
-
-
-def _listed(listing: Listing) -> str:
-    return " ".join(f"{item.title} {item.teaser}" for item in listing.items)
-
-
 def _is_most_of_page(listing: Listing, page_chars: int) -> bool:
     """Without an article to compare with: the listing is most of the page's text."""
-    return len(" ".join(_listed(listing).split())) >= MIN_PAGE_COVERED * page_chars
+    listed = " ".join(f"{item.title} {item.teaser}" for item in listing.items)
+    return len(" ".join(listed.split())) >= MIN_PAGE_COVERED * page_chars
 
 
 def _holds_article(listing: Listing, paragraphs: list[str], grams: list[list[Gram]]) -> bool:
     """trafilatura's article is (mostly) inside the listing, and no item of it is the article."""
+    listed = " ".join(f"{item.title} {item.teaser}" for item in listing.items)
     # By word trigrams: trafilatura writes a list item as "- title teaser [more..]".
-    known = listing.grams
+    known = set(_trigrams(listed))
     inside = [sum(g in known for g in p) for p in grams]
     prose_outside = sum(
         1
