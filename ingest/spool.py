@@ -84,6 +84,13 @@ class Spool:
             self._file.seek(offset)
             yield pickle.load(self._file)
 
+    def pickle(self, position: int) -> bytes:
+        """The pickle of the record written ``position``-th (``pickle.loads`` gives it)."""
+        end = self._offsets[position + 1] if position + 1 < len(self._offsets) else self._end
+        self._at_end = False
+        self._file.seek(self._offsets[position])
+        return self._file.read(end - self._offsets[position])
+
     def read(self, position: int) -> Record:
         """The record written ``position``-th (from 0)."""
         self._at_end = False

@@ -13,13 +13,15 @@ syndicated a few times from being taken for boilerplate.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
 from ..record import site_line_key
-from .minhash import shingle_hashes
-from .shingles import normalize_for_shingles, ordered_line_keys, sentence_pieces
+from .minhash import fold_shingles, shingle_hashes
+from .shingles import PARAGRAPH_BREAK, normalize_for_shingles, ordered_line_keys, sentence_pieces
 
 # Keys are counted in a buffer, folded into sorted (key, count) arrays when it grows past
 # this: memory follows the distinct sentences, 12 bytes each (24 while folding), not all
@@ -80,6 +82,25 @@ def sentence_keys(pieces: list[str], site: str) -> np.ndarray:
     input)."""
     group = site or WHOLE_INPUT
     return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the words of a document shingled by word sit, learnt in pass 1: enough to find
+    its story without splitting and normalizing its text again. ``words``: the hash of each
+    word of its normalized text (``minhash.token_hashes``); each sentence's number of words
+    and length (``sentence_pieces``, in order; joined by spaces, the normalized text, of
+    ``length`` characters); each sentence's key (``sentence_keys``, when sentences are
+    counted); each line's key and number of words (``shingles.line_layout``, when lines are
+    counted and the document has a site)."""
+
+    words: np.ndarray
+    piece_words: list[int]
+    piece_lengths: list[int]
+    sentence_keys: np.ndarray
+    line_keys: np.ndarray | None
+    line_words: list[int] | None
+    length: int
 
 
 @dataclass(slots=True)
@@ -173,6 +194,110 @@ class CommonParts:
             return full_text()
         return story, True
 
+    def story_words(self, layout: Layout, site: str) -> tuple[np.ndarray, bool] | None:
+        """``compared``'s text for a document shingled by word, as the hashes of its words,
+        from its ``layout``; ``None`` when the text must be split again (a paragraph loses
+        some of its lines to the frame, not all: its sentences change).
+
+        The same as ``compared``: a blank line always ends a sentence, so a text's sentences
+        are those of its paragraphs one after the other, and a paragraph whose every line
+        with words is common leaves only its sentences out when its lines go.
+        """
+        words = layout.words
+        if not len(self.lines) and not len(self.sentences):
+            return words, False
+        count = len(layout.piece_words)
+        kept: Sequence[int] = range(count)
+        if site and len(self.lines):
+            removed = self._removed_paragraphs(layout)
+            if removed is None:
+                return None
+            if removed:
+                kept = _pieces_outside(removed, layout.piece_words)
+        drop = [False] * len(kept)
+        if len(self.sentences) and kept:
+            if len(layout.sentence_keys) != count:
+                return None
+            common = members(layout.sentence_keys, self.sentences).tolist()
+            drop = [common[piece] for piece in kept]
+        starts = list(accumulate(layout.piece_words, initial=0))
+        if len(self.variants) and any(drop):
+            for n, piece in enumerate(kept):
+                if not drop[n]:
+                    drop[n] = self._words_are_variant(words[starts[piece] : starts[piece + 1]])
+        story = [piece for piece, dropped in zip(kept, drop, strict=True) if not dropped]
+        length = sum(layout.piece_lengths[piece] for piece in story) + max(len(story) - 1, 0)
+        share = length / layout.length if layout.length else 1.0
+        if share == 1.0 or share < MIN_STORY_SHARE:  # nothing left out, or too little left
+            return words, False
+        return _words_of(words, starts, story), True
+
+    def needs_text(
+        self,
+        line_keys: np.ndarray,
+        line_words: np.ndarray,
+        line_counts: np.ndarray,
+        sited: np.ndarray,
+        word_counts: np.ndarray,
+    ) -> np.ndarray:
+        """Which of a chunk of documents laid out in pass 1 ``story_words`` may not do
+        (their text must be at hand), from their lines' keys and numbers of words (end to
+        end, ``line_counts`` each), whether each has a site, and its number of words: those
+        with a paragraph that keeps some of its lines and loses others, or whose lines do
+        not add up to their words. The same test as ``_removed_paragraphs``, for all the
+        documents at once."""
+        flagged = np.zeros(len(line_counts), dtype=bool)
+        if not len(self.lines) or not len(line_keys):
+            return flagged
+        document = np.repeat(np.arange(len(line_counts)), line_counts)
+        common = members(line_keys, self.lines) & (line_keys != 0) & sited[document]
+        if not common.any():
+            return flagged
+        starts = np.zeros(len(line_keys), dtype=bool)
+        firsts = np.cumsum(line_counts) - line_counts
+        starts[firsts[line_counts > 0]] = True
+        paragraph = np.cumsum(starts | (line_words == PARAGRAPH_BREAK))
+        loses = np.bincount(paragraph, weights=common) > 0
+        keeps = np.bincount(paragraph, weights=~common & (line_words > 0)) > 0
+        partial = (loses & keeps)[paragraph]
+        flagged |= np.bincount(document, weights=partial, minlength=len(line_counts)) > 0
+        framed = np.bincount(document, weights=common, minlength=len(line_counts)) > 0
+        words = np.bincount(document, weights=np.maximum(line_words, 0), minlength=len(line_counts))
+        return flagged | (framed & (words != word_counts))
+
+    def _removed_paragraphs(self, layout: Layout) -> list[tuple[int, int]] | None:
+        """The word ranges of the paragraphs whose every line with words is a common line;
+        ``None`` when a paragraph keeps some and loses others (or the layout is not of the
+        text: then the text is split again)."""
+        keys, counts = layout.line_keys, layout.line_words
+        if keys is None or counts is None or len(keys) != len(counts):
+            return None
+        common = members(keys, self.lines) & (keys != 0)
+        if not common.any():
+            return []
+        removed: list[tuple[int, int]] = []
+        start = at = 0
+        loses = keeps = False
+        for count, is_common in zip(
+            [*counts, PARAGRAPH_BREAK], [*common.tolist(), False], strict=True
+        ):
+            if count == PARAGRAPH_BREAK:
+                if loses and keeps:
+                    return None
+                if loses:
+                    removed.append((start, at))
+                start, loses, keeps = at, False, False
+            else:
+                loses = loses or is_common
+                keeps = keeps or (not is_common and count > 0)
+                at += count
+        return removed if at == len(layout.words) else None
+
+    def _words_are_variant(self, words: np.ndarray) -> bool:
+        """``_is_variant`` of a sentence given as the hashes of its words."""
+        hashes = fold_shingles(words, self.ngram)
+        return bool(np.count_nonzero(members(hashes, self.variants)) >= VARIANT * len(hashes))
+
     def _is_variant(self, piece: str, unit: str) -> bool:
         hashes = shingle_hashes(piece, self.ngram, unit)
         return bool(np.count_nonzero(members(hashes, self.variants)) >= VARIANT * len(hashes))
@@ -186,6 +311,33 @@ class CommonParts:
         return "\n".join(
             line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
         )
+
+
+def _words_of(words: np.ndarray, starts: list[int], pieces: list[int]) -> np.ndarray:
+    """The words of some sentences (by number, in order; sentence ``n``'s words are
+    ``words[starts[n]:starts[n + 1]]``): a slice for each run of consecutive sentences."""
+    runs: list[list[int]] = []
+    for piece in pieces:
+        if runs and runs[-1][1] == starts[piece]:
+            runs[-1][1] = starts[piece + 1]
+        else:
+            runs.append([starts[piece], starts[piece + 1]])
+    if len(runs) == 1:
+        return words[runs[0][0] : runs[0][1]]
+    return np.concatenate([words[start:end] for start, end in runs])
+
+
+def _pieces_outside(ranges: list[tuple[int, int]], piece_words: list[int]) -> list[int]:
+    """The sentences (by number) that start outside the sorted word ``ranges``: a sentence
+    never crosses a paragraph's end, so it is inside a paragraph's range or outside it."""
+    outside, at, r = [], 0, 0
+    for piece, count in enumerate(piece_words):
+        while r < len(ranges) and ranges[r][1] <= at:
+            r += 1
+        if not (r < len(ranges) and ranges[r][0] <= at):
+            outside.append(piece)
+        at += count
+    return outside
 
 
 def members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

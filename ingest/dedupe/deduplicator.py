@@ -16,7 +16,6 @@ ids in one packed buffer.
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from array import array
@@ -207,6 +206,36 @@ class _KeyFile:
         self._file.close()
 
 
+class _LayoutFiles:
+    """Pass 1's layout of each document (``work.Seen``): its lines' numbers of words, its
+    words' hashes and its sentences' layout, in temporary files read back in order by pass 2
+    (about 8 bytes a word on disk; nothing a document in memory but the files' offsets)."""
+
+    def __init__(self) -> None:
+        self._line_words, self._words, self._pieces = _KeyFile(), _KeyFile(), _KeyFile()
+
+    def extend(self, seen: Seen) -> None:
+        self._line_words.extend(seen.line_words.astype(np.uint64), seen.line_counts)
+        self._words.extend(seen.words, seen.word_counts)
+        self._pieces.extend(seen.pieces, seen.piece_counts)
+
+    def blocks(self, size: int) -> Iterator[tuple[np.ndarray, ...]]:
+        """``size`` documents at a time: their lines' numbers of words (as ``int64``), their
+        words' hashes with each one's count, and their sentences' layout with each one's."""
+        parts = zip(
+            self._line_words.blocks(size),
+            self._words.blocks(size),
+            self._pieces.blocks(size),
+            strict=True,
+        )
+        for (_, line_words, _), (_, words, word_counts), (_, pieces, piece_counts) in parts:
+            yield line_words.view(np.int64), words, word_counts, pieces, piece_counts
+
+    def close(self) -> None:
+        for keys in (self._line_words, self._words, self._pieces):
+            keys.close()
+
+
 class Deduplicator:
     """Runs dedupe over records; afterwards holds the clusters and the numbers.
 
@@ -256,9 +285,16 @@ class Deduplicator:
         self._units = array("B")  # 1: shingled by character (unspaced script)
         # Pass 1's exact hash and length of each document's normalized text.
         self._exact_hashes, self._lengths = array("Q"), array("q")
-        # Open during a run's passes.
+        self._laid_out = array("B")  # 1: pass 1 kept the document's layout (common.Layout)
+        # Pass 1's ids, text lengths and metadata richness, for pass 2 to sign a document
+        # from its layout alone (without reading its record back).
+        self._seen_ids = PackedStrings()
+        self._text_lengths, self._richness = array("q"), array("i")
+        # Open during a run's passes: what pass 1 learnt of each document's lines, sentences
+        # and words (``work.Seen``), read back by the later passes.
         self._line_keys: _KeyFile | None = None
         self._sentence_keys: _KeyFile | None = None
+        self._layout_files: _LayoutFiles | None = None
         self._spool: Spool | None = None  # open while clustering: texts for exact checks
         self._shingle_cache: OrderedDict[int, set[bytes]] = OrderedDict()
 
@@ -321,6 +357,7 @@ class Deduplicator:
     def _prepare(self, spool: Spool, records: Iterable[Record]) -> None:
         """Spool the records, sign them and decide the duplicates: all but the output."""
         self._line_keys, self._sentence_keys = _KeyFile(), _KeyFile()
+        self._layout_files = _LayoutFiles()
         try:
             self._common = self._common_parts(spool, records)
             _release_free_memory()
@@ -329,7 +366,8 @@ class Deduplicator:
         finally:
             self._line_keys.close()
             self._sentence_keys.close()
-            self._line_keys = self._sentence_keys = None
+            self._layout_files.close()
+            self._line_keys = self._sentence_keys = self._layout_files = None
         self._table.trim()
         self._spool = spool
         self._decide()
@@ -372,7 +410,14 @@ class Deduplicator:
         self._lengths.frombytes(seen.lengths.tobytes())
         if self._line_keys is not None and self._sentence_keys is not None:
             self._line_keys.extend(seen.line_order, seen.line_counts)
-            self._sentence_keys.extend(seen.sentences, seen.sentence_counts)
+            self._sentence_keys.extend(seen.sentence_order, seen.sentence_counts)
+        if self._layout_files is not None:
+            self._laid_out.frombytes(seen.laid_out.tobytes())
+            self._layout_files.extend(seen)
+            for record_id in seen.ids:
+                self._seen_ids.append(record_id)
+            self._text_lengths.frombytes(seen.text_lengths.astype(np.int64).tobytes())
+            self._richness.frombytes(seen.richness.astype(np.int32).tobytes())
 
     def _learn(self, record: Record) -> tuple[set[int], set[int]]:
         """Pass 1 for one document: its site and shingle unit (remembered by position), and
@@ -425,21 +470,54 @@ class Deduplicator:
     def _placed(self, spool: Spool) -> Iterator[Placed]:
         """The spooled records in chunks of ``SIGN_CHUNK``, with what pass 1 learnt of them
         (their pickles when workers sign them)."""
-        assert self._line_keys is not None
-        records: Iterator[Record | bytes] = spool.pickles() if self.jobs > 1 else iter(spool)
+        assert self._line_keys is not None and self._sentence_keys is not None
+        assert self._layout_files is not None
         exact = np.frombuffer(self._exact_hashes, dtype=np.uint64)
         lengths = np.frombuffer(self._lengths, dtype=np.int64)
-        for first, keys, counts in self._line_keys.blocks(SIGN_CHUNK):
+        laid_out = np.frombuffer(self._laid_out, dtype=np.uint8)
+        text_lengths = np.frombuffer(self._text_lengths, dtype=np.int64)
+        richness = np.frombuffer(self._richness, dtype=np.int32)
+        blocks = zip(
+            self._line_keys.blocks(SIGN_CHUNK),
+            self._sentence_keys.blocks(SIGN_CHUNK),
+            self._layout_files.blocks(SIGN_CHUNK),
+            strict=True,
+        )
+        for (first, keys, counts), (_, sentences, sentence_counts), layout in blocks:
             span = range(first, first + len(counts))
+            sites = [self._sites.of(position) for position in span]
+            line_words, words, word_counts, pieces, piece_counts = layout
+            sited = np.array([bool(site) for site in sites], dtype=bool)
+            needed = (laid_out[first : first + len(counts)] == 0) | self._common.needs_text(
+                keys, line_words, counts, sited, word_counts
+            )
             yield Placed(
-                records=list(itertools.islice(records, len(counts))),
-                sites=[self._sites.of(position) for position in span],
+                records=[
+                    self._spooled(spool, position) if need else None
+                    for position, need in zip(span, needed.tolist(), strict=True)
+                ],
+                sites=sites,
                 units=[self._unit(position) for position in span],
                 line_keys=keys,
                 line_counts=counts,
                 exact=exact[first : first + len(counts)],
                 lengths=lengths[first : first + len(counts)],
+                line_words=line_words,
+                sentence_keys=sentences,
+                sentence_counts=sentence_counts,
+                laid_out=laid_out[first : first + len(counts)],
+                words=words,
+                word_counts=word_counts,
+                pieces=pieces,
+                piece_counts=piece_counts,
+                ids=[self._seen_ids[position] for position in span],
+                text_lengths=text_lengths[first : first + len(counts)],
+                richness=richness[first : first + len(counts)],
             )
+
+    def _spooled(self, spool: Spool, position: int) -> Record | bytes:
+        """A spooled record, as its pickle when a worker takes it."""
+        return spool.pickle(position) if self.jobs > 1 else spool.read(position)
 
     def _variant_keys(self, common: CommonParts, record: Record, position: int) -> set[int]:
         """Hashes of the shingles of one document's common sentences."""

@@ -81,13 +81,24 @@ class Signer:
 def shingle_hashes(normalized: str, ngram: int, unit: str) -> np.ndarray:
     """Sorted distinct 64-bit hashes of the ``ngram``-grams of words or characters of a
     normalized text (see ``shingles.shingles``: the same n-grams, hashed, not spelled)."""
+    return fold_shingles(token_hashes(normalized, unit), ngram)
+
+
+def token_hashes(normalized: str, unit: str) -> np.ndarray:
+    """The xxh3 hash of each word (or character, for ``char``) of a normalized text, in
+    order: what ``fold_shingles`` makes the n-grams of."""
     if unit == "char":
         tokens = [c.encode("utf-8", "surrogatepass") for c in normalized if not c.isspace()]
     else:  # normalized text: words separated by single spaces
         tokens = normalized.encode("utf-8", "surrogatepass").split(b" ") if normalized else []
-    if not tokens:
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
+
+
+def fold_shingles(words: np.ndarray, ngram: int) -> np.ndarray:
+    """Sorted distinct hashes of the ``ngram``-grams of a sequence of token hashes (one
+    n-gram of all of them when there are fewer)."""
+    if not len(words):
         return np.zeros(0, dtype=np.uint64)
-    words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
     width = min(ngram, len(words))
     count = len(words) - width + 1
     # A polynomial in the (random-looking) token hashes, mod 2**64, then one mixing: the
@@ -98,6 +109,33 @@ def shingle_hashes(normalized: str, ngram: int, unit: str) -> np.ndarray:
             folded *= _MIX_A
             folded += words[offset : offset + count]
     return distinct(_mix64(folded))
+
+
+def fold_many(word_sets: Sequence[np.ndarray], ngram: int) -> list[np.ndarray]:
+    """``fold_shingles`` of each sequence of token hashes, the n-grams of all of them made by
+    one run of array operations (a document's own few hundred make a dozen numpy calls
+    cost more than their arithmetic)."""
+    lengths = [len(words) for words in word_sets]
+    long = [n for n, length in enumerate(lengths) if length >= ngram]
+    found = [np.zeros(0, dtype=np.uint64)] * len(word_sets)
+    for n, length in enumerate(lengths):
+        if 0 < length < ngram:
+            found[n] = fold_shingles(word_sets[n], ngram)
+    if not long:
+        return found
+    words = np.concatenate([word_sets[n] for n in long])
+    count = len(words) - ngram + 1
+    with np.errstate(over="ignore"):  # as fold_shingles, over the documents end to end
+        folded = words[:count] + np.uint64(ngram) * _MIX_C
+        for offset in range(1, ngram):
+            folded *= _MIX_A
+            folded += words[offset : offset + count]
+    mixed = _mix64(folded)
+    start = 0
+    for n in long:  # a document's n-grams, without those that run into the next one
+        found[n] = distinct(mixed[start : start + lengths[n] - ngram + 1])
+        start += lengths[n]
+    return found
 
 
 def distinct(values: np.ndarray) -> np.ndarray:

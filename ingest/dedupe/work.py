@@ -12,15 +12,16 @@ import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import xxhash
 
 from ..record import Record, url_host
-from .common import CommonParts, sentence_keys
-from .minhash import Signer, distinct, shingle_hashes
-from .shingles import normalize_for_shingles, ordered_line_keys, pieces_and_whole, shingle_unit
+from .common import CommonParts, Layout, sentence_keys
+from .minhash import Signer, fold_many, token_hashes
+from .shingles import line_layout, normalize_for_shingles, pieces_and_whole, shingle_unit
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
 # What pass 1 made of a document's normalized text: its exact hash and its length.
@@ -32,8 +33,10 @@ class Seen:
     """Pass 1 of a chunk of documents, as arrays (one entry a document, or keys end to end
     with each document's count): its site, whether it is shingled by character, the exact
     hash and length of its normalized text; the keys of its distinct lines (per site) and
-    sentences, to count across the input; and the key of each of its lines in order
-    (``ordered_line_keys``), for the later passes."""
+    sentences, to count across the input; and for the later passes, the key and number of
+    words of each of its lines in order (``shingles.line_layout``), the key of each of its
+    sentences in order, and, for a document shingled by word (``laid_out``), the hash of each
+    of its words and each sentence's number of words and length (``common.Layout``)."""
 
     sites: list[str]
     by_char: np.ndarray
@@ -41,9 +44,19 @@ class Seen:
     lengths: np.ndarray
     lines: np.ndarray
     sentences: np.ndarray
+    sentence_order: np.ndarray
     sentence_counts: np.ndarray
     line_order: np.ndarray
+    line_words: np.ndarray
     line_counts: np.ndarray
+    laid_out: np.ndarray
+    words: np.ndarray
+    word_counts: np.ndarray
+    pieces: np.ndarray
+    piece_counts: np.ndarray
+    ids: list[str]
+    text_lengths: np.ndarray
+    richness: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,70 +68,189 @@ class Survey:
     count_sentences: bool
 
     def __call__(self, records: Sequence[Record | bytes]) -> Seen:
-        sites, by_char, exact, lengths = [], [], [], []
-        lines, sentences, orders = [NO_KEYS], [NO_KEYS], [NO_KEYS]
+        sites, by_char, exact, lengths, laid_out, ids = [], [], [], [], [], []
+        text_lengths, richness = [], []
+        orders, line_counts, line_words = [NO_KEYS], [], []
+        ordered_sentences, sentence_counts = [NO_KEYS], []
+        words, word_counts, piece_counts = [NO_KEYS], [], []
+        piece_spaces: list[int] = []
+        piece_lengths: list[int] = []
         for item in records:
             record = as_record(item)
             site = url_host(record)
-            pieces, normalized = pieces_and_whole(record.text)
+            parts, normalized = pieces_and_whole(record.text)
+            unit = shingle_unit(normalized, self.shingle)
             sites.append(site)
-            by_char.append(shingle_unit(normalized, self.shingle) == "char")
+            ids.append(record.id)
+            text_lengths.append(len(record.text))
+            richness.append(_richness(record))
+            by_char.append(unit == "char")
             exact.append(exact_hash(normalized))
             lengths.append(len(normalized))
-            order = NO_KEYS
             if self.count_lines and site:
-                order = ordered_line_keys(record.text, site)
-                lines.append(distinct(order[order != 0]))
-            orders.append(order)
+                order, counts = line_layout(record.text, site)
+                orders.append(order)
+                line_words += counts
+                line_counts.append(len(counts))
+            else:
+                line_counts.append(0)
             if self.count_sentences:
-                sentences.append(distinct(sentence_keys(pieces, site)))
+                ordered_sentences.append(sentence_keys(parts, site))
+            sentence_counts.append(len(parts) if self.count_sentences else 0)
+            # The layout, for a text shingled by word whose sentences joined are its
+            # normalized text (not so when it spells the sentence mark: pieces_and_whole).
+            fits = sum(map(len, parts)) + max(len(parts) - 1, 0) == len(normalized)
+            layout = unit == "word" and fits
+            laid_out.append(layout)
+            if layout:
+                hashes = token_hashes(normalized, unit)
+                words.append(hashes)
+                word_counts.append(len(hashes))
+                piece_spaces += map(str.count, parts, repeat(" "))
+                piece_lengths += map(len, parts)
+                piece_counts.append(len(parts))
+            else:
+                word_counts.append(0)
+                piece_counts.append(0)
+        line_order, sentence_order = np.concatenate(orders), np.concatenate(ordered_sentences)
+        line_counts_array = np.array(line_counts, dtype=np.int64)
+        sentence_counts_array = np.array(sentence_counts, dtype=np.int64)
         return Seen(
             sites=sites,
             by_char=np.array(by_char, dtype=np.uint8),
             exact=np.array(exact, dtype=np.uint64),
             lengths=np.array(lengths, dtype=np.int64),
-            lines=np.concatenate(lines),
-            sentences=np.concatenate(sentences),
-            sentence_counts=_counts(sentences[1:], len(records)),
-            line_order=np.concatenate(orders),
-            line_counts=_counts(orders[1:], len(records)),
+            lines=_distinct_each(line_order, line_counts_array, skip_zero=True),
+            sentences=_distinct_each(sentence_order, sentence_counts_array),
+            sentence_order=sentence_order,
+            sentence_counts=sentence_counts_array,
+            line_order=line_order,
+            line_words=np.array(line_words, dtype=np.int64),
+            line_counts=line_counts_array,
+            laid_out=np.array(laid_out, dtype=np.uint8),
+            words=np.concatenate(words),
+            word_counts=np.array(word_counts, dtype=np.int64),
+            pieces=_packed(piece_spaces, piece_lengths),
+            piece_counts=np.array(piece_counts, dtype=np.int64),
+            ids=ids,
+            text_lengths=np.array(text_lengths, dtype=np.int64),
+            richness=np.array(richness, dtype=np.int32),
         )
 
 
-def _counts(arrays: list[np.ndarray], documents: int) -> np.ndarray:
-    """Each document's number of keys (none, when nothing was counted)."""
-    if not arrays:
-        return np.zeros(documents, dtype=np.int64)
-    return np.array([len(a) for a in arrays], dtype=np.int64)
+def _distinct_each(keys: np.ndarray, counts: np.ndarray, skip_zero: bool = False) -> np.ndarray:
+    """The distinct keys of each document (``keys`` end to end, ``counts`` each), end to end
+    (without 0, the key of a blank line, when ``skip_zero``): one sort for the chunk."""
+    documents = np.repeat(np.arange(len(counts)), counts)
+    if skip_zero:
+        documents, keys = documents[keys != 0], keys[keys != 0]
+    order = np.lexsort((keys, documents))
+    keys, documents = keys[order], documents[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (documents[1:] != documents[:-1])
+    return keys[first]
+
+
+def _packed(spaces: list[int], lengths: list[int]) -> np.ndarray:
+    """Each sentence's number of words (one more than its spaces) and its length, in one
+    integer (words in the high half)."""
+    words = np.array(spaces, dtype=np.uint64) + np.uint64(1)
+    return (words << np.uint64(32)) | np.array(lengths, dtype=np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A chunk of records with what pass 1 learnt of them: each one's site and shingle
-    unit; its lines' keys (end to end, with each one's count), and the exact hash and
-    length of its normalized text (``None``: not kept, made again when needed). The records
-    may come as their pickles (as spooled): they cross to a worker without the main process
-    unpickling and pickling them again."""
+    unit; its lines' keys and numbers of words (end to end, with each one's count), and the
+    exact hash and length of its normalized text (``None``: not kept, made again when
+    needed); its sentences' keys, its words' hashes and its sentences' layout (``Seen``),
+    when kept. The records may come as their pickles (as spooled): they cross to a worker
+    without the main process unpickling and pickling them again. A record may be left out
+    (``None``) when its layout is known and gives its story (``CommonParts.needs_text``):
+    then ``ids``, ``text_lengths`` and ``richness`` give what pass 1 learnt of it."""
 
-    records: Sequence[Record | bytes]
+    records: Sequence[Record | bytes | None]
     sites: list[str]
     units: list[str]
     line_keys: np.ndarray | None = None
     line_counts: np.ndarray | None = None
     exact: np.ndarray | None = None
     lengths: np.ndarray | None = None
+    line_words: np.ndarray | None = None
+    sentence_keys: np.ndarray | None = None
+    sentence_counts: np.ndarray | None = None
+    laid_out: np.ndarray | None = None
+    words: np.ndarray | None = None
+    word_counts: np.ndarray | None = None
+    pieces: np.ndarray | None = None
+    piece_counts: np.ndarray | None = None
+    ids: list[str] | None = None
+    text_lengths: np.ndarray | None = None
+    richness: np.ndarray | None = None
 
-    def documents(self) -> Iterator[tuple[Record, str, str, np.ndarray | None, Known | None]]:
-        """(record, site, unit, line keys, (exact hash, length)) of each document."""
-        ends = None if self.line_counts is None else np.cumsum(self.line_counts).tolist()
+    def documents(
+        self,
+    ) -> Iterator[tuple[Record | None, str, str, np.ndarray | None, Known | None, Layout | None]]:
+        """(record, site, unit, line keys, (exact hash, length), layout) of each document."""
+        line_keys = _slices(self.line_keys, self.line_counts)
         known = None
         if self.exact is not None and self.lengths is not None:
             known = list(zip(self.exact.tolist(), self.lengths.tolist(), strict=True))
+        layouts = self._layouts(known)
         for n, record in enumerate(self.records):
-            keys = None
-            if self.line_keys is not None and ends is not None:
-                keys = self.line_keys[(ends[n - 1] if n else 0) : ends[n]]
-            yield as_record(record), self.sites[n], self.units[n], keys, known[n] if known else None
+            yield (
+                None if record is None else as_record(record),
+                self.sites[n],
+                self.units[n],
+                line_keys[n] if line_keys else None,
+                known[n] if known else None,
+                layouts[n] if layouts else None,
+            )
+
+    def _layouts(self, known: list[Known] | None) -> list[Layout | None] | None:
+        if known is None or self.laid_out is None or self.pieces is None:
+            return None
+        words = _slices(self.words, self.word_counts)
+        sentences = _slices(self.sentence_keys, self.sentence_counts)
+        line_keys = _slices(self.line_keys, self.line_counts)
+        # Python lists once for the chunk: a document's own would each be a numpy call.
+        piece_words = (self.pieces >> np.uint64(32)).tolist()
+        piece_lengths = (self.pieces & np.uint64(0xFFFFFFFF)).tolist()
+        piece_ends = _ends(self.piece_counts)
+        line_words = [] if self.line_words is None else self.line_words.tolist()
+        line_ends = _ends(self.line_counts)
+        layouts: list[Layout | None] = []
+        for n, laid_out in enumerate(self.laid_out.tolist()):
+            if not laid_out:
+                layouts.append(None)
+                continue
+            pieces = slice(piece_ends[n], piece_ends[n + 1])
+            lines = slice(line_ends[n], line_ends[n + 1])
+            layouts.append(
+                Layout(
+                    words=words[n],
+                    piece_words=piece_words[pieces],
+                    piece_lengths=piece_lengths[pieces],
+                    sentence_keys=sentences[n] if sentences else NO_KEYS,
+                    line_keys=line_keys[n] if line_keys else None,
+                    line_words=line_words[lines] if line_keys else None,
+                    length=known[n][1],
+                )
+            )
+        return layouts
+
+
+def _ends(counts: np.ndarray | None) -> list[int]:
+    """Where each document's part begins and ends (``counts`` each, end to end)."""
+    return [0] if counts is None else [0, *np.cumsum(counts).tolist()]
+
+
+def _slices(values: np.ndarray | None, counts: np.ndarray | None) -> list[np.ndarray]:
+    """Each document's part of ``values`` (end to end, ``counts`` each); none without."""
+    if values is None or counts is None:
+        return []
+    ends = np.cumsum(counts).tolist()
+    return [values[start:end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
 def as_record(item: Record | bytes) -> Record:
@@ -154,23 +286,33 @@ class Signing:
     seed: int
 
     def __call__(self, chunks: list[Placed]) -> Signed:
-        hash_sets, exact, framed, ids, lengths, richness = [], [], [], [], [], []
+        word_sets, exact, framed, ids, lengths, richness = [], [], [], [], [], []
         common = self.common
         for chunk in chunks:
-            for record, site, unit, line_keys, known in chunk.documents():
-                text = record.text
-                if known is None:
-                    whole = normalize_for_shingles(text)
-                    exact.append(exact_hash(whole))
-                    compared, story = common.compared(text, site, unit, len(whole), whole)
-                else:
+            for n, (record, site, unit, line_keys, known, layout) in enumerate(chunk.documents()):
+                found = None if layout is None else common.story_words(layout, site)
+                if found is not None and known is not None:
                     exact.append(known[0])
-                    compared, story = common.compared(text, site, unit, known[1], None, line_keys)
-                hash_sets.append(shingle_hashes(compared, self.ngram, unit))
+                    words, story = found
+                elif record is not None:
+                    made = self._from_text(record.text, site, unit, line_keys, known)
+                    exact.append(made[0])
+                    words, story = made[1], made[2]
+                else:  # CommonParts.needs_text said its layout would do
+                    raise RuntimeError("dedupe: a document's text was left out but is needed")
+                word_sets.append(words)
                 framed.append(story)
-                ids.append(record.id)
-                lengths.append(len(text))
-                richness.append(_richness(record))
+                if record is None:
+                    assert chunk.ids and chunk.text_lengths is not None
+                    assert chunk.richness is not None
+                    ids.append(chunk.ids[n])
+                    lengths.append(int(chunk.text_lengths[n]))
+                    richness.append(int(chunk.richness[n]))
+                else:
+                    ids.append(record.id)
+                    lengths.append(len(record.text))
+                    richness.append(_richness(record))
+        hash_sets = fold_many(word_sets, self.ngram)
         return Signed(
             ids=ids,
             signatures=_signer(self.num_perm, self.seed).signatures(hash_sets),
@@ -180,6 +322,18 @@ class Signing:
             richness=np.array(richness, dtype=np.int32),
             framed=np.array(framed, dtype=bool),
         )
+
+    def _from_text(
+        self, text: str, site: str, unit: str, line_keys: np.ndarray | None, known: Known | None
+    ) -> tuple[int, np.ndarray, bool]:
+        """A document's exact hash, the token hashes of what it is compared by, and whether
+        that is its story: from its text, split and normalized again."""
+        if known is None:
+            whole = normalize_for_shingles(text)
+            compared, story = self.common.compared(text, site, unit, len(whole), whole)
+            return exact_hash(whole), token_hashes(compared, unit), story
+        compared, story = self.common.compared(text, site, unit, known[1], None, line_keys)
+        return known[0], token_hashes(compared, unit), story
 
 
 @lru_cache(maxsize=4)
