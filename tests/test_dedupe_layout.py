@@ -1,0 +1,240 @@
+"""Pass 2 signs a document from pass 1's layout of it (``CommonParts.story_words``) instead
+of splitting and normalizing its text again: the same story, to the word, as from the text
+(``CommonParts.compared``); and where the layout cannot tell, the text is sent
+(``CommonParts.needs_text``)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import Record
+from ingest.dedupe import DedupeConfig, Deduplicator
+from ingest.dedupe.common import CommonParts, Layout
+from ingest.dedupe.minhash import fold_shingles, token_hashes
+from ingest.dedupe.shingles import normalize_for_shingles, sentence_pieces
+from ingest.dedupe.work import Placed, Survey
+
+from .conftest import SAMPLES, invoke, parse_jsonl
+
+SITE = "news.example"
+NGRAM = 3
+
+
+def layout_of(record: Record) -> tuple[Layout | None, int]:
+    """Pass 1's layout of one record as pass 2 gets it (through ``Seen`` and ``Placed``),
+    and the length of its normalized text."""
+    seen = Survey("auto", True, True)([record])
+    placed = Placed(
+        records=[None],
+        sites=seen.sites,
+        units=["word"],
+        line_keys=seen.line_order,
+        line_counts=seen.line_counts,
+        exact=seen.exact,
+        lengths=seen.lengths,
+        line_words=seen.line_words,
+        sentence_keys=seen.sentence_order,
+        sentence_counts=seen.sentence_counts,
+        laid_out=seen.laid_out,
+        words=seen.words,
+        word_counts=seen.word_counts,
+        pieces=seen.pieces,
+        piece_counts=seen.piece_counts,
+        ids=seen.ids,
+        text_lengths=seen.text_lengths,
+        richness=seen.richness,
+    )
+    [(_, _, _, _, known, layout)] = list(placed.documents())
+    assert known is not None
+    return layout, known[1]
+
+
+def needs_text(common: CommonParts, record: Record) -> bool:
+    seen = Survey("auto", True, True)([record])
+    sited = np.array([bool(seen.sites[0])])
+    flagged = common.needs_text(
+        seen.line_order, seen.line_words, seen.line_counts, sited, seen.word_counts
+    )
+    return bool(flagged[0]) or not seen.laid_out[0]
+
+
+def common_of(record: Record, line_share: float, sentence_share: float, seed: int) -> CommonParts:
+    """Common parts made of some of the record's own lines and sentences (and of keys it
+    does not hold), with the shingles of some other sentences as the variants."""
+    rng = random.Random(seed)
+    seen = Survey("auto", True, True)([record])
+    lines = [int(k) for k in seen.line_order if k and rng.random() < line_share]
+    sentences = [int(k) for k in seen.sentence_order if rng.random() < sentence_share]
+    pieces = sentence_pieces(record.text)
+    variants = [fold_shingles(token_hashes(p, "word"), NGRAM) for p in pieces if rng.random() < 0.3]
+    common = CommonParts(
+        np.unique(np.array([*lines, 12345], dtype=np.uint64)),
+        np.unique(np.array([*sentences, 67890], dtype=np.uint64)),
+        NGRAM,
+    )
+    if variants and rng.random() < 0.5:
+        common.variants = np.unique(np.concatenate(variants))
+    return common
+
+
+LINE_WORDS = st.sampled_from(
+    ["Home", "News", "rain", "Gov.", "N.Y.", "fell", "qqsentencebreakqq", "ＵＮ", "café", "人权"]
+)
+LINE_PUNCTUATION = st.sampled_from([" ", " | ", ". ", "! ", "? ", '." ', " -- ", ", ", "…"])
+LINE = st.lists(st.tuples(LINE_WORDS, LINE_PUNCTUATION), max_size=6).map(
+    lambda parts: "".join(word + mark for word, mark in parts)
+)
+BLANK = st.sampled_from(["", " ", "\t", "\r", " \u3000"])
+TEXT = st.lists(LINE | BLANK | st.sampled_from(["---", "|", "!", "©"]), max_size=14).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    TEXT,
+    st.booleans(),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.integers(0, 2**16),
+)
+def test_a_story_from_the_layout_is_the_story_from_the_text(
+    text: str, with_site: bool, line_share: float, sentence_share: float, seed: int
+) -> None:
+    metadata = {"url": f"https://{SITE}/a"} if with_site else {}
+    record = Record(id="a", text=text, metadata=metadata)
+    layout, length = layout_of(record)
+    common = common_of(record, line_share, sentence_share, seed)
+    site = SITE if with_site else ""
+    compared, framed = common.compared(text, site, "word", len(normalize_for_shingles(text)))
+    found = None if layout is None else common.story_words(layout, site)
+    if found is None:
+        # Where the layout cannot tell, the main process has sent the text.
+        assert needs_text(common, record)
+    else:
+        assert found[0].tolist() == token_hashes(compared, "word").tolist()
+        assert found[1] == framed
+    assert length == len(normalize_for_shingles(text))
+
+
+def test_a_paragraph_that_keeps_some_of_its_lines_needs_the_text() -> None:
+    # The breadcrumb is common, the headline below it (same paragraph) is not: without the
+    # breadcrumb, the headline's sentence changes, so the layout cannot tell it.
+    text = "Home | News\nRain closes roads in the north\n\nThe river rose. Roads closed."
+    record = Record(id="a", text=text, metadata={"url": f"https://{SITE}/a"})
+    layout, _ = layout_of(record)
+    seen = Survey("auto", True, True)([record])
+    common = CommonParts(np.sort(seen.line_order[:1]), np.zeros(0, np.uint64), NGRAM)
+    assert layout is not None and common.story_words(layout, SITE) is None
+    assert needs_text(common, record)
+    # A paragraph of common lines only: the layout tells the story.
+    alone = Record(id="b", text=text.replace("\nRain", "\n\nRain"), metadata=record.metadata)
+    layout, _ = layout_of(alone)
+    assert layout is not None and not needs_text(common, alone)
+    words, framed = common.story_words(layout, SITE) or (None, None)
+    story = "rain closes roads in the north the river rose roads closed"
+    assert framed and words is not None
+    assert words.tolist() == token_hashes(story, "word").tolist()
+
+
+def test_a_text_that_spells_the_sentence_mark_is_not_laid_out() -> None:
+    record = Record(id="a", text="It rained qqsentencebreakqq here. Roads closed.")
+    layout, _ = layout_of(record)
+    assert layout is None
+    assert needs_text(CommonParts.none(), record)
+
+
+def framed_corpus(count: int, seed: int) -> list[Record]:
+    """Stories in two sites' frames: a header paragraph, a breadcrumb glued to the
+    headline on some pages (a paragraph that loses one of its lines), a footer."""
+    rng = random.Random(seed)
+    words = [
+        "rain",
+        "river",
+        "city",
+        "council",
+        "school",
+        "road",
+        "bridge",
+        "storm",
+        "market",
+        "court",
+        "vote",
+    ]
+    records = []
+    for n in range(count):
+        site = ("north", "south")[n % 2]
+        story = ". ".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(4, 12))) for _ in range(5)
+        )
+        headline = " ".join(rng.choice(words) for _ in range(6)).title()
+        top = f"{site.title()} Daily | Home | Sport | Weather"
+        crumb = f"Home > {site.title()} > News\n" if n % 3 == 0 else ""
+        text = f"{top}\n\n{crumb}{headline}\n\n{story}.\n\nCopyright {site.title()} Daily."
+        records.append(Record(id=f"{site}-{n}", text=text, metadata={"url": f"https://{site}/{n}"}))
+    # Near copies of a few stories on the other site.
+    for n in range(0, count, 7):
+        copy = records[n]
+        other = "south" if copy.id.startswith("north") else "north"
+        text = copy.text.replace(copy.id.split("-")[0].title(), other.title())
+        records.append(Record(id=f"copy-{n}", text=text, metadata={"url": f"https://{other}/c{n}"}))
+    return records
+
+
+def slow_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every document signed from its text, as before layouts."""
+    monkeypatch.setattr(CommonParts, "story_words", lambda self, layout, site: None)
+    monkeypatch.setattr(
+        CommonParts,
+        "needs_text",
+        lambda self, keys, words, counts, sited, word_counts: np.ones(len(counts), dtype=bool),
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_layouts_give_the_output_the_texts_give(monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    records = framed_corpus(60, seed=4)
+    config = DedupeConfig(common_lines=3, common_sentences=3, mark=True)
+    fast = Deduplicator(config, jobs=jobs)
+    fast_out = [(r.id, r.metadata["dedupe"]) for r in fast.run(records)]
+    with monkeypatch.context() as patched:
+        slow_path(patched)
+        slow = Deduplicator(config, jobs=1)
+        slow_out = [(r.id, r.metadata["dedupe"]) for r in slow.run(records)]
+    assert fast_out == slow_out
+    assert list(fast.clusters()) == list(slow.clusters())
+    assert fast.stats.near > 0
+    framed = fast._table.framed
+    assert framed.sum() > len(records) / 2  # most are compared on their story
+
+
+def test_layouts_through_the_cli_on_the_samples_and_a_framed_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    cleaned = invoke(["clean", str(SAMPLES)])
+    assert cleaned.exit_code == 0, cleaned.stderr
+    framed = "".join(
+        f'{{"id": "{r.id}", "text": {json_string(r.text)}, "metadata": '
+        f'{{"url": "{r.metadata["url"]}"}}}}\n'
+        for r in framed_corpus(40, seed=9)
+    )
+    corpus.write_text(cleaned.stdout + framed, encoding="utf-8")
+    arguments = ["dedupe", "--mark", "--common-lines", "3", str(corpus)]
+    fast = {jobs: invoke([*arguments, "-j", jobs]) for jobs in ("1", "2")}
+    assert fast["1"].exit_code == 0 and fast["1"].stdout == fast["2"].stdout
+    with monkeypatch.context() as patched:
+        slow_path(patched)
+        slow = invoke([*arguments, "-j", "1"])
+    assert slow.exit_code == 0 and slow.stdout == fast["1"].stdout
+    assert any(r["metadata"]["dedupe"]["duplicate_of"] for r in parse_jsonl(fast["1"].stdout))
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
