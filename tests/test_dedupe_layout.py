@@ -46,9 +46,6 @@ def layout_of(record: Record) -> tuple[Layout | None, int]:
         word_counts=seen.word_counts,
         pieces=seen.pieces,
         piece_counts=seen.piece_counts,
-        ids=seen.ids,
-        text_lengths=seen.text_lengths,
-        richness=seen.richness,
     )
     [(_, _, _, _, known, layout)] = list(placed.documents())
     assert known is not None

@@ -97,17 +97,26 @@ class _Table:
         return self._count
 
     def extend(self, signed: Signed) -> None:
-        """Append a chunk of documents (``work.Signing``'s result)."""
-        n, added = self._count, len(signed.ids)
+        """Append a chunk of documents (``work.Signing``'s result; without ids, lengths and
+        richness, ``seen`` gives them)."""
+        n, added = self._count, len(signed.sizes)
         while n + added > len(self.sizes):
             for name in COLUMNS:
                 column = getattr(self, name)
                 setattr(self, name, np.resize(column, (2 * len(column), *column.shape[1:])))
         for name in COLUMNS:
-            getattr(self, name)[n : n + added] = getattr(signed, name)
-        for record_id in signed.ids:
+            values = getattr(signed, name)
+            if values is not None:
+                getattr(self, name)[n : n + added] = values
+        for record_id in signed.ids or ():
             self.ids.append(record_id)
         self._count += added
+
+    def seen(self, ids: PackedStrings, lengths: np.ndarray, richness: np.ndarray) -> None:
+        """Every document's id, text length and richness, as pass 1 learnt them."""
+        self.ids = ids
+        self.lengths[: len(lengths)] = lengths
+        self.richness[: len(richness)] = richness
 
     def add(self, record_id: str, values: dict[str, Any]) -> None:
         """Append one document's columns (the Spark engine's features of it)."""
@@ -463,6 +472,8 @@ class Deduplicator:
         signing = Signing(self._common, c.ngram, c.num_perm, c.seed)
         for signed in self._map(signing, self._placed(spool), 1):
             self._table.extend(signed)
+        lengths = np.frombuffer(self._text_lengths, dtype=np.int64)
+        self._table.seen(self._seen_ids, lengths, np.frombuffer(self._richness, np.int32))
 
     def _map(self, function: Callable[[list[T]], R], items: Iterable[T], size: int) -> Iterator[R]:
         return map_chunks(function, items, self.jobs, size)
@@ -475,8 +486,6 @@ class Deduplicator:
         exact = np.frombuffer(self._exact_hashes, dtype=np.uint64)
         lengths = np.frombuffer(self._lengths, dtype=np.int64)
         laid_out = np.frombuffer(self._laid_out, dtype=np.uint8)
-        text_lengths = np.frombuffer(self._text_lengths, dtype=np.int64)
-        richness = np.frombuffer(self._richness, dtype=np.int32)
         blocks = zip(
             self._line_keys.blocks(SIGN_CHUNK),
             self._sentence_keys.blocks(SIGN_CHUNK),
@@ -510,9 +519,6 @@ class Deduplicator:
                 word_counts=word_counts,
                 pieces=pieces,
                 piece_counts=piece_counts,
-                ids=[self._seen_ids[position] for position in span],
-                text_lengths=text_lengths[first : first + len(counts)],
-                richness=richness[first : first + len(counts)],
             )
 
     def _spooled(self, spool: Spool, position: int) -> Record | bytes:

@@ -166,8 +166,8 @@ class Placed:
     needed); its sentences' keys, its words' hashes and its sentences' layout (``Seen``),
     when kept. The records may come as their pickles (as spooled): they cross to a worker
     without the main process unpickling and pickling them again. A record may be left out
-    (``None``) when its layout is known and gives its story (``CommonParts.needs_text``):
-    then ``ids``, ``text_lengths`` and ``richness`` give what pass 1 learnt of it."""
+    (``None``) when its layout is known and gives its story (``CommonParts.needs_text``);
+    the ids, lengths and richness of a chunk with a layout the caller has from pass 1."""
 
     records: Sequence[Record | bytes | None]
     sites: list[str]
@@ -184,9 +184,6 @@ class Placed:
     word_counts: np.ndarray | None = None
     pieces: np.ndarray | None = None
     piece_counts: np.ndarray | None = None
-    ids: list[str] | None = None
-    text_lengths: np.ndarray | None = None
-    richness: np.ndarray | None = None
 
     def documents(
         self,
@@ -265,14 +262,15 @@ def as_record(item: Record | bytes) -> Record:
 class Signed:
     """Pass 2 over a chunk, one entry a document, as arrays: MinHash signatures, shingle
     counts, exact hashes of the normalized text, text lengths, metadata richness, and
-    whether the shingles are of the story (its text without the frame); and the ids."""
+    whether the shingles are of the story (its text without the frame); and the ids. (The
+    ids, lengths and richness are ``None`` for a chunk laid out by pass 1, which told them.)"""
 
-    ids: list[str]
+    ids: list[str] | None
     signatures: np.ndarray
     sizes: np.ndarray
     exact: np.ndarray
-    lengths: np.ndarray
-    richness: np.ndarray
+    lengths: np.ndarray | None
+    richness: np.ndarray | None
     framed: np.ndarray
 
 
@@ -289,7 +287,7 @@ class Signing:
         word_sets, exact, framed, ids, lengths, richness = [], [], [], [], [], []
         common = self.common
         for chunk in chunks:
-            for n, (record, site, unit, line_keys, known, layout) in enumerate(chunk.documents()):
+            for record, site, unit, line_keys, known, layout in chunk.documents():
                 found = None if layout is None else common.story_words(layout, site)
                 if found is not None and known is not None:
                     exact.append(known[0])
@@ -302,24 +300,20 @@ class Signing:
                     raise RuntimeError("dedupe: a document's text was left out but is needed")
                 word_sets.append(words)
                 framed.append(story)
-                if record is None:
-                    assert chunk.ids and chunk.text_lengths is not None
-                    assert chunk.richness is not None
-                    ids.append(chunk.ids[n])
-                    lengths.append(int(chunk.text_lengths[n]))
-                    richness.append(int(chunk.richness[n]))
-                else:
+                if record is not None and chunk.laid_out is None:
                     ids.append(record.id)
                     lengths.append(len(record.text))
                     richness.append(_richness(record))
         hash_sets = fold_many(word_sets, self.ngram)
+        # Of chunks laid out by pass 1, the caller has the ids, lengths and richness (Seen).
+        told = len(ids) == len(hash_sets)
         return Signed(
-            ids=ids,
+            ids=ids if told else None,
             signatures=_signer(self.num_perm, self.seed).signatures(hash_sets),
             sizes=np.array([len(h) for h in hash_sets], dtype=np.int32),
             exact=np.array(exact, dtype=np.uint64),
-            lengths=np.array(lengths, dtype=np.int64),
-            richness=np.array(richness, dtype=np.int32),
+            lengths=np.array(lengths, dtype=np.int64) if told else None,
+            richness=np.array(richness, dtype=np.int32) if told else None,
             framed=np.array(framed, dtype=bool),
         )
 
