@@ -13,6 +13,7 @@ syndicated a few times from being taken for boilerplate.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -207,26 +208,26 @@ class CommonParts:
         if not len(self.lines) and not len(self.sentences):
             return words, False
         count = len(layout.piece_words)
+        starts = list(accumulate(layout.piece_words, initial=0))
         kept: Sequence[int] = range(count)
         if site and len(self.lines):
             removed = self._removed_paragraphs(layout)
             if removed is None:
                 return None
             if removed:
-                kept = _pieces_outside(removed, layout.piece_words)
+                kept = _pieces_outside(removed, starts)
         drop = [False] * len(kept)
         if len(self.sentences) and kept:
             if len(layout.sentence_keys) != count:
                 return None
             common = members(layout.sentence_keys, self.sentences).tolist()
             drop = [common[piece] for piece in kept]
-        starts = list(accumulate(layout.piece_words, initial=0))
         if len(self.variants) and any(drop):
             for n, piece in enumerate(kept):
                 if not drop[n]:
                     drop[n] = self._words_are_variant(words[starts[piece] : starts[piece + 1]])
         story = [piece for piece, dropped in zip(kept, drop, strict=True) if not dropped]
-        length = sum(layout.piece_lengths[piece] for piece in story) + max(len(story) - 1, 0)
+        length = sum(map(layout.piece_lengths.__getitem__, story)) + max(len(story) - 1, 0)
         share = length / layout.length if layout.length else 1.0
         if share == 1.0 or share < MIN_STORY_SHARE:  # nothing left out, or too little left
             return words, False
@@ -327,17 +328,14 @@ def _words_of(words: np.ndarray, starts: list[int], pieces: list[int]) -> np.nda
     return np.concatenate([words[start:end] for start, end in runs])
 
 
-def _pieces_outside(ranges: list[tuple[int, int]], piece_words: list[int]) -> list[int]:
-    """The sentences (by number) that start outside the sorted word ``ranges``: a sentence
-    never crosses a paragraph's end, so it is inside a paragraph's range or outside it."""
-    outside, at, r = [], 0, 0
-    for piece, count in enumerate(piece_words):
-        while r < len(ranges) and ranges[r][1] <= at:
-            r += 1
-        if not (r < len(ranges) and ranges[r][0] <= at):
-            outside.append(piece)
-        at += count
-    return outside
+def _pieces_outside(ranges: list[tuple[int, int]], starts: list[int]) -> list[int]:
+    """The sentences (by number; sentence ``n`` starts at word ``starts[n]``) that start
+    outside the word ``ranges``: a sentence never crosses a paragraph's end, so it is
+    inside a paragraph's range or outside it."""
+    inside: set[int] = set()
+    for low, high in ranges:
+        inside.update(range(bisect_left(starts, low), bisect_left(starts, high)))
+    return [piece for piece in range(len(starts) - 1) if piece not in inside]
 
 
 def members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -193,7 +193,7 @@ class Placed:
         known = None
         if self.exact is not None and self.lengths is not None:
             known = list(zip(self.exact.tolist(), self.lengths.tolist(), strict=True))
-        layouts = self._layouts(known)
+        layouts = self._layouts(known, line_keys)
         for n, record in enumerate(self.records):
             yield (
                 None if record is None else as_record(record),
@@ -204,12 +204,13 @@ class Placed:
                 layouts[n] if layouts else None,
             )
 
-    def _layouts(self, known: list[Known] | None) -> list[Layout | None] | None:
+    def _layouts(
+        self, known: list[Known] | None, line_keys: list[np.ndarray]
+    ) -> list[Layout | None] | None:
         if known is None or self.laid_out is None or self.pieces is None:
             return None
         words = _slices(self.words, self.word_counts)
         sentences = _slices(self.sentence_keys, self.sentence_counts)
-        line_keys = _slices(self.line_keys, self.line_counts)
         # Python lists once for the chunk: a document's own would each be a numpy call.
         piece_words = (self.pieces >> np.uint64(32)).tolist()
         piece_lengths = (self.pieces & np.uint64(0xFFFFFFFF)).tolist()
