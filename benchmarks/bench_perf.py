@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import DEV_DATA, ROOT, table
+from _common import DEV_DATA, ROOT, compile_package, table
 from perf_corpus import as_json, documents, true_kept
 
 DEFAULT_PAGES = DEV_DATA / "readability" / "pages"
@@ -365,6 +365,7 @@ def main() -> None:
     if args.trafilatura:
         trafilatura_alone(args.trafilatura)
         return
+    compile_package()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(args.workdir or temporary)
         folder.mkdir(parents=True, exist_ok=True)

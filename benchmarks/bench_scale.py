@@ -19,7 +19,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from _common import table
+from _common import compile_package, table
 from bench_perf import PAGE_MB, TreeSampler, _descendants, _stat, ingest, measure
 from perf_corpus import as_json, documents, true_kept
 
@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workdir", help="where the corpora are written (default: a temp dir)")
     args = parser.parse_args()
+    compile_package()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(args.workdir or temporary)
         folder.mkdir(parents=True, exist_ok=True)
