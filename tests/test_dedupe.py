@@ -847,3 +847,25 @@ def test_clusters_evidence_with_an_index_of_other_stories(tmp_path: Path) -> Non
     assert invoke(["dedupe", "-q", "--clusters", str(without), str(SAMPLES)]).exit_code == 0
     assert with_index.read_bytes() == without.read_bytes()
     assert b'"measured": "exact"' in with_index.read_bytes()
+
+
+def test_texts_written_the_same_are_exact_copies(tmp_path: Path) -> None:
+    # A lone surrogate (a JSON \ud800 escape) is written as U+FFFD: the two records come out
+    # as the same text, so they are exact copies, through the CLI and the library.
+    story = "The council met on Monday and voted to close the old bridge to traffic"
+    lines = [
+        json.dumps({"id": "escaped", "text": f"{story} \ud800 for repairs."}),
+        json.dumps({"id": "replaced", "text": f"{story} \ufffd for repairs."}, ensure_ascii=False),
+    ]
+    assert "\\ud800" in lines[0]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke(["dedupe", "--mark", str(corpus)])
+    assert result.exit_code == 0, result.stderr
+    [first, second] = parse_jsonl(result.stdout)
+    assert first["text"] == second["text"]
+    assert second["metadata"]["dedupe"]["duplicate_of"] == "escaped"
+    records = [Record(id=r["id"], text=r["text"]) for r in map(json.loads, lines)]
+    deduplicator = Deduplicator(DedupeConfig())
+    assert [r.id for r in deduplicator.run(records)] == ["escaped"]
+    assert deduplicator.stats.exact == 1
