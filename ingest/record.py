@@ -86,15 +86,74 @@ class Record:
         return {"id": self.id, "text": self.text, "source": self.source, "metadata": self.metadata}
 
     def to_json(self) -> str:
-        """The record as one line of JSON; ``TypeError`` naming the record for a value JSON
-        has no type for (a set, a numpy number, bytes)."""
+        """The record as one line of JSON, NaN and infinity (which JSON lacks) as null.
+
+        A value JSON has no type for (a set, a numpy number, bytes) is a ``TypeError``, a
+        value that contains itself (``m["self"] = m``) or is nested too deep for ``json`` a
+        ``ValueError``: each names the record and the key path (``metadata['a'][0]``)."""
+        data = self.to_dict()
         try:
-            try:
-                return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
-            except ValueError:  # NaN or infinity, which JSON lacks: written as null
-                return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
-        except TypeError as error:  # json's message names the type, not the record
+            return json.dumps(data, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            pass  # NaN, or a value JSON cannot hold: looked for below, outside the handler
+        problem = json_problem(self.metadata, "metadata")
+        if problem is not None:
+            kind, message = problem
+            raise kind(f"record {self.id!r} cannot be written as JSON: {message}")
+        try:
+            return json.dumps(_finite(data), ensure_ascii=False)
+        except TypeError as error:  # not in metadata (a field of a hand-made Record)
             raise TypeError(f"record {self.id!r} cannot be written as JSON: {error}") from None
+        except RecursionError:
+            raise ValueError(
+                f"record {self.id!r} cannot be written as JSON: metadata is nested deeper than "
+                "json can write"
+            ) from None
+
+
+# A key path as a chain of (parent, key) links: a value nested 10,000 deep has 10,000 paths
+# on the walk, which as strings would take memory quadratic in the depth.
+_Path = tuple[Any, Any] | str
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def key_path(path: _Path) -> str:
+    """``metadata['a'][0]`` for the chain ``(("metadata", "a"), 0)``."""
+    keys: list[str] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(f"[{key!r}]")
+    return path + "".join(reversed(keys))
+
+
+def json_problem(value: Any, root: str) -> tuple[type[Exception], str] | None:
+    """What in ``value`` ``json`` cannot write, with its key path: a value of a type JSON has
+    no type for (``TypeError``), or a dict or list that contains itself (``ValueError``).
+    ``None`` if there is nothing. Walked without recursion, as deep as ``value`` goes."""
+    on_the_way: dict[int, _Path] = {}  # the containers above the current value
+    stack: list[tuple[_Path, Any] | int] = [(root, value)]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, int):  # every value below this container was walked
+            del on_the_way[top]
+            continue
+        path, item = top
+        if isinstance(item, JSON_SCALARS):
+            continue
+        if not isinstance(item, dict | list | tuple):
+            return TypeError, f"{key_path(path)} is a {type(item).__name__}, not a JSON value"
+        if id(item) in on_the_way:
+            inner = f"{key_path(path)} is {key_path(on_the_way[id(item)])}"
+            return ValueError, f"{inner} again (a value that contains itself)"
+        on_the_way[id(item)] = path
+        stack.append(id(item))
+        pairs = list(item.items() if isinstance(item, dict) else enumerate(item))
+        for key, child in reversed(pairs):
+            if not isinstance(key, JSON_SCALARS):
+                kind = type(key).__name__
+                return TypeError, f"{key_path(path)} has a key of type {kind}, not a JSON value"
+            stack.append(((path, key), child))
+    return None
 
 
 def conform(value: Any, default: Any, key: str = "") -> Any:

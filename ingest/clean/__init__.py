@@ -14,6 +14,7 @@ from ..checks import (
     check_int,
     check_jobs,
     checked_records,
+    records_map,
 )
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
@@ -225,7 +226,8 @@ def clean_records(
 def _clean_records(
     records: Iterable[Record], config: CleanConfig, stats: CleanStats | None, jobs: int
 ) -> Iterator[Record]:
-    cleaned = parallel_map(functools.partial(clean_record, config=config), records, jobs)
+    clean = functools.partial(clean_record, config=config)
+    cleaned = records_map("clean_records", clean, records, jobs)
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
     yield from count_empty(cleaned, stats or CleanStats(), config.drop_empty)
