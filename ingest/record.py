@@ -29,6 +29,8 @@ STAGE_METADATA: dict[str, Any] = {
     "items": [],
     "removed": [],
 }
+#: How an error names a JSON value's type.
+JSON_KINDS = {bool: "true or false", float: "a float", list: "an array", dict: "an object"}
 ITEM_FIELDS = {"title": "", "start": -1, "end": -1, "url": ""}
 REMOVED_FIELDS = {"rule": "", "text": ""}
 
@@ -51,9 +53,11 @@ class Record:
         cls, data: dict[str, Any], default_id: str = "", default_source: str = ""
     ) -> Record:
         """Build a record from a parsed JSON object, keeping unknown keys in ``metadata``;
-        ``default_id`` and ``default_source`` stand in for a missing ``id`` and ``source``.
+        ``default_id`` and ``default_source`` stand in for a missing ``id`` and ``source``
+        (and for a ``null`` or ``""`` one); an integer ``id`` is taken as its decimal string.
 
-        Raises ``ValueError`` with a user-facing message when the object is not a record.
+        Raises ``ValueError`` with a user-facing message when the object is not a record (an
+        ``id`` that is a float, a bool, a list or a dict is one).
 
         >>> Record.from_dict({"id": "a", "text": "Hello", "lang": "en"})
         Record(id='a', text='Hello', source='', metadata={'lang': 'en'})
@@ -75,8 +79,11 @@ class Record:
         record_id = data.get("id")
         if record_id is None or record_id == "":
             record_id = default_id
-        elif not isinstance(record_id, str | int):
-            raise ValueError('"id" must be a string or an integer')
+        elif isinstance(record_id, bool) or not isinstance(record_id, str | int):
+            # An integer is taken as its decimal string (7 -> "7"); other JSON values have
+            # no one spelling (5.0 or 5, True or true), and a bool is not an integer in JSON.
+            kind = JSON_KINDS.get(type(record_id), type(record_id).__name__)
+            raise ValueError(f'"id" must be a string or an integer, not {kind}')
         source = data.get("source")
         if not isinstance(source, str) or not source:
             source = default_source

@@ -219,3 +219,82 @@ def test_metadata_nested_too_deep_for_the_reader_is_one_line(tmp_path: Path) -> 
     assert result.stderr.startswith(f"ingest: error: {source}:{BAD_AT + 1}: ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert len(parse_jsonl(result.stdout)) == COUNT - 1
+
+
+# JSONL ids: an integer is its decimal string; null, "" or no id the fallback <path>:<line>;
+# any other JSON value a malformed record.
+ID_LINES = [
+    ('{"id": "s", "text": "a string id"}', "s"),
+    ('{"id": 7, "text": "an integer id"}', "7"),
+    ('{"id": -0, "text": "minus zero is the integer 0"}', "0"),
+    (
+        '{"id": 123456789012345678901234567890, "text": "a big integer"}',
+        "123456789012345678901234567890",
+    ),
+    ('{"id": null, "text": "null id"}', None),
+    ('{"id": "", "text": "empty id"}', None),
+    ('{"text": "no id"}', None),
+    ('{"id": 5.0, "text": "a float"}', "a float"),
+    ('{"id": 1e3, "text": "an exponent"}', "a float"),
+    ('{"id": true, "text": "a bool"}', "true or false"),
+    ('{"id": false, "text": "a bool"}', "true or false"),
+    ('{"id": [1], "text": "an array"}', "an array"),
+    ('{"id": {"a": 1}, "text": "an object"}', "an object"),
+]
+BAD_ID_KINDS = {"a float", "true or false", "an array", "an object"}
+
+
+def _expected_ids(path: str) -> tuple[list[str], list[str]]:
+    ids, errors = [], []
+    for number, (_, expected) in enumerate(ID_LINES, start=1):
+        if expected in BAD_ID_KINDS:
+            errors.append(
+                f"{path}:{number}: malformed JSONL record: "
+                f'"id" must be a string or an integer, not {expected}'
+            )
+        else:
+            ids.append(expected or f"{path}:{number}")
+    return ids, errors
+
+
+def test_jsonl_ids_of_every_json_type_through_the_library(tmp_path: Path) -> None:
+    from ingest import InputError, read_records
+
+    path = tmp_path / "ids.jsonl"
+    path.write_text("\n".join(line for line, _ in ID_LINES) + "\n")
+    errors: list[InputError] = []
+    records = list(read_records([path], on_error=errors.append))
+    ids, messages = _expected_ids(str(path))
+    assert [r.id for r in records] == ids
+    assert [str(e) for e in errors] == messages
+    with pytest.raises(ValueError, match=r'^"id" must be a string or an integer, not true or'):
+        Record.from_dict({"id": True, "text": "t"})
+    assert Record.from_dict({"id": 7, "text": "t"}).id == "7"
+    # The same in a .json file holding an array of objects, numbered by position.
+    array = tmp_path / "ids.json"
+    array.write_text("[\n" + ",\n".join(line for line, _ in ID_LINES) + "\n]\n")
+    errors.clear()
+    records = list(read_records([array], on_error=errors.append))
+    ids, messages = _expected_ids(str(array))
+    assert [r.id for r in records] == ids
+    assert [str(e).replace("malformed JSONL record: ", "") for e in errors] == [
+        m.replace("malformed JSONL record: ", "") for m in messages
+    ]
+
+
+def test_jsonl_ids_of_every_json_type_through_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "ids.jsonl"
+    path.write_text("\n".join(line for line, _ in ID_LINES) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = run_ingest(["clean", "-q", str(path), "-o", str(out)])
+    ids, messages = _expected_ids(str(path))
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [f"ingest: error: {m}" for m in messages]
+    assert [r["id"] for r in parse_jsonl(out.read_bytes())] == ids
+    # On stdin, named <stdin>; --strict stops at the first bad id and writes nothing.
+    piped = invoke(["clean", "-q"], input=path.read_bytes())
+    assert piped.exit_code == 1
+    assert [r["id"] for r in parse_jsonl(piped.stdout)] == _expected_ids("<stdin>")[0]
+    strict = invoke(["clean", "-q", "--strict", str(path), "-o", str(tmp_path / "strict.jsonl")])
+    assert strict.exit_code == 1 and strict.stderr.count("\n") == 1
+    assert "Traceback" not in strict.stderr and not (tmp_path / "strict.jsonl").exists()
