@@ -98,24 +98,32 @@ class Record:
         A value JSON has no type for (a set, a numpy number, bytes) is a ``TypeError``, a
         value that contains itself (``m["self"] = m``) or is nested too deep for ``json`` a
         ``ValueError``: each names the record and the key path (``metadata['a'][0]``)."""
-        data = self.to_dict()
-        try:
-            return json.dumps(data, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError, RecursionError):
-            pass  # NaN, or a value JSON cannot hold: looked for below, outside the handler
-        problem = json_problem(self.metadata, "metadata")
-        if problem is not None:
-            kind, message = problem
-            raise kind(f"record {self.id!r} cannot be written as JSON: {message}")
-        try:
-            return json.dumps(_finite(data), ensure_ascii=False)
-        except TypeError as error:  # not in metadata (a field of a hand-made Record)
-            raise TypeError(f"record {self.id!r} cannot be written as JSON: {error}") from None
-        except RecursionError:
-            raise ValueError(
-                f"record {self.id!r} cannot be written as JSON: metadata is nested deeper than "
-                "json can write"
-            ) from None
+        return json_text(self.to_dict(), self.id, self.metadata)
+
+
+def json_text(
+    data: Any, record_id: str, metadata: dict[str, Any], *, sort_keys: bool = False
+) -> str:
+    """``data`` (a record's, holding its ``metadata``) as JSON, NaN and infinity as null; a
+    ``TypeError`` or ``ValueError`` naming the record and the key path for what JSON cannot
+    hold (see ``Record.to_json``)."""
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, sort_keys=sort_keys)
+    except (TypeError, ValueError, RecursionError):
+        pass  # NaN, or a value JSON cannot hold: looked for below, outside the handler
+    problem = json_problem(metadata, "metadata")
+    if problem is not None:
+        kind, message = problem
+        raise kind(f"record {record_id!r} cannot be written as JSON: {message}")
+    try:
+        return json.dumps(_finite(data), ensure_ascii=False, sort_keys=sort_keys)
+    except TypeError as error:  # not in metadata (a field of a hand-made Record)
+        raise TypeError(f"record {record_id!r} cannot be written as JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(
+            f"record {record_id!r} cannot be written as JSON: metadata is nested deeper than "
+            "json can write"
+        ) from None
 
 
 # A key path as a chain of (parent, key) links: a value nested 10,000 deep has 10,000 paths

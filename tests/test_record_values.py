@@ -298,3 +298,42 @@ def test_jsonl_ids_of_every_json_type_through_the_cli(tmp_path: Path) -> None:
     strict = invoke(["clean", "-q", "--strict", str(path), "-o", str(tmp_path / "strict.jsonl")])
     assert strict.exit_code == 1 and strict.stderr.count("\n") == 1
     assert "Traceback" not in strict.stderr and not (tmp_path / "strict.jsonl").exists()
+
+
+def _strict_json(text: str) -> Any:
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_parquet_extra_is_json_and_its_errors_name_the_record(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "out.parquet"
+    records = [Record("a", "t", metadata={"score": float("nan"), "runs": [1.5, float("inf")]})]
+    write_records(records, out)
+    [row] = pq.read_table(out).to_pylist()
+    assert _strict_json(row["metadata"]["extra"]) == {"runs": [1.5, None], "score": None}
+    for value, kind in ((_self_dict(), ValueError), ({"x"}, TypeError)):
+        with pytest.raises(
+            kind, match=r"^record 'r37' cannot be written as JSON: metadata\['extra'\]"
+        ):
+            write_records(_with_value(value), out)
+        assert pq.read_table(out).num_rows == 1  # the old file is kept
+
+
+def test_parquet_extra_from_the_cli_is_strict_json(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": "a", "text": "Story a.", "score": NaN, "runs": [1.5, Infinity], "deep": [[1]]}\n'
+    )
+    out = tmp_path / "out.parquet"
+    result = run_ingest(["clean", "-q", str(source), "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    [row] = pq.read_table(out).to_pylist()
+    assert _strict_json(row["metadata"]["extra"]) == {
+        "deep": [[1]],
+        "runs": [1.5, None],
+        "score": None,
+    }
