@@ -118,40 +118,44 @@ STAGES: dict[str, Callable[[list[Record], int], Iterator[Record]]] = {
 }
 
 
-def _unpicklable_values(tmp_path: Path) -> list[tuple[Any, str]]:
-    handle = (tmp_path / "f.txt").open("w")
-    return [
-        (lambda: 1, r"metadata\['extra'\] \(a function\)"),
-        (handle, r"metadata\['extra'\] \(a TextIOWrapper\)"),
-        ({"kept": [1, lambda: 2]}, r"metadata\['extra'\]\['kept'\]\[1\] \(a function\)"),
-    ]
+@pytest.fixture
+def unpicklable(tmp_path: Path) -> Iterator[list[tuple[Any, str]]]:
+    """Values pickle refuses, each with the key path and type the error names."""
+    with (tmp_path / "f.txt").open("w") as handle:
+        yield [
+            (lambda: 1, r"metadata\['extra'\] \(a function\)"),
+            (handle, r"metadata\['extra'\] \(a TextIOWrapper\)"),
+            ({"kept": [1, lambda: 2]}, r"metadata\['extra'\]\['kept'\]\[1\] \(a function\)"),
+        ]
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_value_that_cannot_be_pickled_names_the_record_at_jobs_2(
-    tmp_path: Path, stage: str
+    unpicklable: list[tuple[Any, str]], stage: str
 ) -> None:
-    for value, where in _unpicklable_values(tmp_path):
+    for value, where in unpicklable:
         message = rf"^{stage}: record 'r{BAD_AT}': {where} cannot be pickled"
         with pytest.raises(TypeError, match=message):
             list(STAGES[stage](_with_value(value), 2))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_repeated_lines_pickle_at_any_jobs_and_name_the_record(tmp_path: Path, jobs: int) -> None:
-    for value, where in _unpicklable_values(tmp_path):
+def test_repeated_lines_pickle_at_any_jobs_and_name_the_record(
+    unpicklable: list[tuple[Any, str]], jobs: int
+) -> None:
+    for value, where in unpicklable:
         with pytest.raises(TypeError, match=rf"^clean_records: record 'r{BAD_AT}': {where}"):
             list(clean_records(_with_value(value), CleanConfig(repeated_lines=2), jobs=jobs))
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_at_jobs_1_the_value_stays_in_memory_and_writing_it_names_it(
-    tmp_path: Path, stage: str
+    tmp_path: Path, unpicklable: list[tuple[Any, str]], stage: str
 ) -> None:
     # Nothing is pickled at jobs=1: the stage takes the value (checking each record's
     # metadata would cost more than a microsecond a record), and the JSONL writer names it.
     out = tmp_path / "out.jsonl"
-    for value, _ in _unpicklable_values(tmp_path):
+    for value, _ in unpicklable:
         records = list(STAGES[stage](_with_value(value), 1))
         assert len(records) == COUNT
         kind = re.escape(type(value).__name__) if not isinstance(value, dict) else "function"
