@@ -6,10 +6,19 @@ record silently written with ``"text": null``."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from typing import Any
+import pickle
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
-from .record import Record
+from .parallel import close, parallel_map
+from .record import Record, key_path
+
+T = TypeVar("T")
+# What pickle raises for a value it cannot take: PicklingError (a lambda, a local class),
+# TypeError (an open file, a lock), AttributeError (a local object, on some versions),
+# RecursionError (nested too deep).
+PICKLING_ERRORS = (pickle.PicklingError, TypeError, AttributeError, RecursionError)
 
 
 def _kind(value: object) -> str:
@@ -119,3 +128,80 @@ def check_record(record: Any, function: str, number: int) -> None:
         raise TypeError(f"{where}: Record.metadata must be a dict, not {_kind(record.metadata)}")
     if not record.id:
         raise ValueError(f"{where}: Record.id is empty (every record needs a unique id)")
+
+
+def records_map(
+    function: str, work: Callable[[Record], T], records: Iterable[Record], jobs: int
+) -> Iterator[T]:
+    """``parallel.parallel_map(work, records, jobs)``, where a record that cannot be pickled
+    to reach the workers is a ``TypeError`` naming it (see ``sent_by_pickle``)."""
+    if jobs == 1:  # nothing is pickled
+        return parallel_map(work, records, jobs)
+    return sent_by_pickle(function, records, lambda sent: parallel_map(work, sent, jobs))
+
+
+def sent_by_pickle(
+    function: str,
+    records: Iterable[Record],
+    send: Callable[[Iterable[Record]], Iterator[T]],
+) -> Iterator[T]:
+    """``send(records)``, which pickles each record (to a worker process, to a temporary
+    file) and gives one result for each, in order. When a record cannot be pickled (a
+    lambda or an open file in its metadata), pickle's error names neither the record nor
+    the key: this raises a ``TypeError`` naming both instead. The records sent and not yet
+    back are kept (a deque's append and pop a record) and looked at only after an error."""
+    waiting: deque[Record] = deque()
+
+    def taken() -> Iterator[Record]:
+        for record in records:
+            waiting.append(record)
+            yield record
+
+    results = send(taken())
+    try:
+        for result in results:
+            waiting.popleft()
+            yield result
+    except PICKLING_ERRORS:
+        problem = _first_unpicklable(waiting)
+        if problem is None:  # another error, from the input or the work: left as it is
+            raise
+        raise TypeError(f"{function}: {problem}") from None
+    finally:
+        close(results)
+
+
+def _first_unpicklable(records: Iterable[Record]) -> str | None:
+    for record in records:
+        if _pickles(record):
+            continue
+        where = _unpicklable_part(record.metadata)
+        return (
+            f"record {record.id!r}: {where} cannot be pickled, and records are pickled to "
+            "reach the worker processes (jobs above 1) and temporary files"
+        )
+    return None
+
+
+def _unpicklable_part(value: Any) -> str:
+    """The key path of the innermost value in ``value`` that does not pickle, and its type
+    (a walk down one branch, without recursion)."""
+    path: Any = "metadata"
+    while True:
+        children: Iterable[tuple[Any, Any]] = ()
+        if isinstance(value, dict):
+            children = value.items()
+        elif isinstance(value, list | tuple):
+            children = enumerate(value)
+        failing = next(((k, v) for k, v in children if not _pickles(v)), None)
+        if failing is None:
+            return f"{key_path(path)} (a {type(value).__name__})"
+        path, value = (path, failing[0]), failing[1]
+
+
+def _pickles(value: object) -> bool:
+    try:
+        pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except PICKLING_ERRORS:
+        return False
+    return True

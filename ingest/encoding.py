@@ -73,6 +73,14 @@ MAX_CONTROL_SHARE = 0.05
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # Every byte but those of CONTROL_CHARS: deleted, they leave an ASCII text's controls.
 NOT_CONTROL_BYTES = bytes(b for b in range(256) if not CONTROL_CHARS.match(chr(b)))
+# An OSC sequence: a terminal's window title or link (ESC ] 0;title BEL, or ending in ESC \),
+# in logged terminal output. Its body holds no control, so a match never hides one.
+TERMINAL_OSC = re.compile(r"\x1b\][^\x00-\x1f\x7f]{0,4096}(?:\x07|\x1b\\)")
+# Terminal escapes, OSC and CSI (colours, cursor moves: ESC [ 31m). A text made of terminal
+# output holds ESC and BEL in every line: they are not counted as the controls of binary
+# data, which other controls (NUL first) give away.
+TERMINAL_ESCAPES = re.compile(rf"{TERMINAL_OSC.pattern}|\x1b\[[0-?]*[ -/]*[@-~]")
+TERMINAL_ESCAPE_BYTES = re.compile(TERMINAL_ESCAPES.pattern.encode("ascii"))
 # Valid UTF-8 sequences needed per invalid byte to read a document as UTF-8 with repairs.
 MIN_VALID_UTF8_RATIO = 4
 CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0e-\x1f\x7f]")
@@ -384,6 +392,8 @@ def _strict(data: bytes, codec: str) -> str | None:
 
 def _detect(data: bytes) -> list[Candidate]:
     """chardet's ranked candidates over all its encodings, best first; one analysis only."""
+    if b"\x1b" in data:  # chardet takes terminal output for binary, by its ESC and BEL
+        data = TERMINAL_ESCAPE_BYTES.sub(b"", data)
     results = _chardet(data)
     if not results and _text_like_bytes(data):
         # chardet sniffs file signatures first: text that starts with "BM" is a "bitmap".
@@ -462,6 +472,8 @@ def _looks_binary(text: str) -> bool:
     if not text:
         return False
     window = text[:65536]
+    if "\x1b" in window:
+        window = TERMINAL_ESCAPES.sub("", window)
     if window.isascii():  # the controls counted by bytes.translate, without a regex scan
         controls = len(window.encode("ascii").translate(None, NOT_CONTROL_BYTES))
     else:

@@ -29,6 +29,8 @@ STAGE_METADATA: dict[str, Any] = {
     "items": [],
     "removed": [],
 }
+#: How an error names a JSON value's type.
+JSON_KINDS = {bool: "true or false", float: "a float", list: "an array", dict: "an object"}
 ITEM_FIELDS = {"title": "", "start": -1, "end": -1, "url": ""}
 REMOVED_FIELDS = {"rule": "", "text": ""}
 
@@ -51,9 +53,11 @@ class Record:
         cls, data: dict[str, Any], default_id: str = "", default_source: str = ""
     ) -> Record:
         """Build a record from a parsed JSON object, keeping unknown keys in ``metadata``;
-        ``default_id`` and ``default_source`` stand in for a missing ``id`` and ``source``.
+        ``default_id`` and ``default_source`` stand in for a missing ``id`` and ``source``
+        (and for a ``null`` or ``""`` one); an integer ``id`` is taken as its decimal string.
 
-        Raises ``ValueError`` with a user-facing message when the object is not a record.
+        Raises ``ValueError`` with a user-facing message when the object is not a record (an
+        ``id`` that is a float, a bool, a list or a dict is one).
 
         >>> Record.from_dict({"id": "a", "text": "Hello", "lang": "en"})
         Record(id='a', text='Hello', source='', metadata={'lang': 'en'})
@@ -75,8 +79,11 @@ class Record:
         record_id = data.get("id")
         if record_id is None or record_id == "":
             record_id = default_id
-        elif not isinstance(record_id, str | int):
-            raise ValueError('"id" must be a string or an integer')
+        elif isinstance(record_id, bool) or not isinstance(record_id, str | int):
+            # An integer is taken as its decimal string (7 -> "7"); other JSON values have
+            # no one spelling (5.0 or 5, True or true), and a bool is not an integer in JSON.
+            kind = JSON_KINDS.get(type(record_id), type(record_id).__name__)
+            raise ValueError(f'"id" must be a string or an integer, not {kind}')
         source = data.get("source")
         if not isinstance(source, str) or not source:
             source = default_source
@@ -86,15 +93,82 @@ class Record:
         return {"id": self.id, "text": self.text, "source": self.source, "metadata": self.metadata}
 
     def to_json(self) -> str:
-        """The record as one line of JSON; ``TypeError`` naming the record for a value JSON
-        has no type for (a set, a numpy number, bytes)."""
-        try:
-            try:
-                return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
-            except ValueError:  # NaN or infinity, which JSON lacks: written as null
-                return json.dumps(_finite(self.to_dict()), ensure_ascii=False)
-        except TypeError as error:  # json's message names the type, not the record
-            raise TypeError(f"record {self.id!r} cannot be written as JSON: {error}") from None
+        """The record as one line of JSON, NaN and infinity (which JSON lacks) as null.
+
+        A value JSON has no type for (a set, a numpy number, bytes) is a ``TypeError``, a
+        value that contains itself (``m["self"] = m``) or is nested too deep for ``json`` a
+        ``ValueError``: each names the record and the key path (``metadata['a'][0]``)."""
+        return json_text(self.to_dict(), self.id, self.metadata)
+
+
+def json_text(
+    data: Any, record_id: str, metadata: dict[str, Any], *, sort_keys: bool = False
+) -> str:
+    """``data`` (a record's, holding its ``metadata``) as JSON, NaN and infinity as null; a
+    ``TypeError`` or ``ValueError`` naming the record and the key path for what JSON cannot
+    hold (see ``Record.to_json``)."""
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, sort_keys=sort_keys)
+    except (TypeError, ValueError, RecursionError):
+        pass  # NaN, or a value JSON cannot hold: looked for below, outside the handler
+    problem = json_problem(metadata, "metadata")
+    if problem is not None:
+        kind, message = problem
+        raise kind(f"record {record_id!r} cannot be written as JSON: {message}")
+    try:
+        return json.dumps(_finite(data), ensure_ascii=False, sort_keys=sort_keys)
+    except TypeError as error:  # not in metadata (a field of a hand-made Record)
+        raise TypeError(f"record {record_id!r} cannot be written as JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(
+            f"record {record_id!r} cannot be written as JSON: metadata is nested deeper than "
+            "json can write"
+        ) from None
+
+
+# A key path as a chain of (parent, key) links: a value nested 10,000 deep has 10,000 paths
+# on the walk, which as strings would take memory quadratic in the depth.
+_Path = tuple[Any, Any] | str
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def key_path(path: _Path) -> str:
+    """``metadata['a'][0]`` for the chain ``(("metadata", "a"), 0)``."""
+    keys: list[str] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(f"[{key!r}]")
+    return path + "".join(reversed(keys))
+
+
+def json_problem(value: Any, root: str) -> tuple[type[Exception], str] | None:
+    """What in ``value`` ``json`` cannot write, with its key path: a value of a type JSON has
+    no type for (``TypeError``), or a dict or list that contains itself (``ValueError``).
+    ``None`` if there is nothing. Walked without recursion, as deep as ``value`` goes."""
+    on_the_way: dict[int, _Path] = {}  # the containers above the current value
+    stack: list[tuple[_Path, Any] | int] = [(root, value)]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, int):  # every value below this container was walked
+            del on_the_way[top]
+            continue
+        path, item = top
+        if isinstance(item, JSON_SCALARS):
+            continue
+        if not isinstance(item, dict | list | tuple):
+            return TypeError, f"{key_path(path)} is a {type(item).__name__}, not a JSON value"
+        if id(item) in on_the_way:
+            inner = f"{key_path(path)} is {key_path(on_the_way[id(item)])}"
+            return ValueError, f"{inner} again (a value that contains itself)"
+        on_the_way[id(item)] = path
+        stack.append(id(item))
+        pairs = list(item.items() if isinstance(item, dict) else enumerate(item))
+        for key, child in reversed(pairs):
+            if not isinstance(key, JSON_SCALARS):
+                kind = type(key).__name__
+                return TypeError, f"{key_path(path)} has a key of type {kind}, not a JSON value"
+            stack.append(((path, key), child))
+    return None
 
 
 def conform(value: Any, default: Any, key: str = "") -> Any:

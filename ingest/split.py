@@ -14,13 +14,14 @@ from .checks import (
     check_int,
     check_jobs,
     checked_records,
+    records_map,
 )
 from .clean import CleanConfig, CleanStats, clean_record, clean_records
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
 from .io.inputs import UniqueIds
-from .parallel import close, parallel_map
+from .parallel import close
 from .record import Record
 
 # Every record split writes carries these, so that stories and whole documents share a shape.
@@ -170,7 +171,8 @@ def split_records(
     call, a bad record at its turn; ``close()`` stops the workers."""
     _check_stage("split_records", splitting=config, jobs=jobs)
     work = functools.partial(_split_list, config=config)
-    split = _flattened(parallel_map(work, checked_records(records, "split_records"), jobs))
+    checked = checked_records(records, "split_records")
+    split = _flattened(records_map("split_records", work, checked, jobs))
     return _unique_ids(split)
 
 
@@ -215,7 +217,8 @@ def clean_split_records(
     stats.dropped = cleaning.drop_empty
     work = functools.partial(_clean_split_list, cleaning=cleaning, splitting=splitting)
     checked = checked_records(records, "clean_split_records")
-    return _unique_ids(_count_empty_pages(parallel_map(work, checked, jobs), stats))
+    pages = records_map("clean_split_records", work, checked, jobs)
+    return _unique_ids(_count_empty_pages(pages, stats))
 
 
 def _unique_ids(records: Iterator[Record]) -> Iterator[Record]:

@@ -504,7 +504,8 @@ def test_entities_are_unescaped_as_without_the_substring_test(text: str) -> None
 def plain_looks_binary(text: str) -> bool:
     if not text:
         return False
-    controls = len(encoding.CONTROL_CHARS.findall(text[:65536]))
+    window = encoding.TERMINAL_ESCAPES.sub("", text[:65536])  # terminal output is text
+    controls = len(encoding.CONTROL_CHARS.findall(window))
     return controls > encoding.MAX_CONTROL_SHARE * min(len(text), 65536)
 
 
@@ -525,6 +526,11 @@ def plain_escape_encoding(data: bytes) -> str | None:
 
 # Bytes of escapes (ISO-2022, HZ), markup of declarations, controls and text.
 BYTE_PIECES = [
+    b"\x1b]0;title\x07",
+    b"\x1b]8;;",
+    b"\x1b\\",
+    b"\x1b[31m",
+    b"\x1b[",
     b"\x1b$)C",
     b"\x1b$B",
     b"\x1b(B",

@@ -427,3 +427,63 @@ def test_a_document_emptied_by_repeated_line_removal_says_so(tmp_path: Path) -> 
     reasons = {r["id"]: r["metadata"]["empty_reason"] for r in parse_jsonl(result.stdout)}
     assert reasons == {"a.txt": "only repeated lines", "b.txt": "only repeated lines", "c.txt": ""}
     assert "2 came out empty" in result.stderr
+
+
+# Items made to test what normalizing could still change once each piece is normalized:
+# mojibake, double-escaped entities, a combining mark opening a text, a "read more" marker,
+# controls and a terminal title, odd and repeated spaces, a title repeated as the text's
+# first line.
+AWKWARD_ITEMS = [
+    ("Caf\u00c3\u00a9 opens", "<p>Tom &amp;amp; Jerry\u00a0\u00a0at the caf\u00c3\u00a9.</p>"),
+    ("\u0301Accent first", "\u0301e\u0301 starts with a mark. <a href='/x'>Read more \u00bb</a>"),
+    ("Controls\x07 here", "<p>Bell\x07 and \x1b]0;title\x07terminal title</p><p>  </p>"),
+    ("Same title", "<p>Same title</p><p>Then the   story &lt;b&gt;, in\tfull.</p>"),
+    ("", "<div>No title, <br>a break<br/><br/>and more\u2028after.</div>"),
+]
+
+
+def _awkward_feed() -> str:
+    body = "".join(
+        f"<item><title>{esc(title)}</title><link>https://example.org/{n}</link>"
+        f"<description>{esc(text)}</description></item>"
+        for n, (title, text) in enumerate(AWKWARD_ITEMS)
+    )
+    return f'<rss version="2.0"><channel><title>Example News</title>{body}</channel></rss>'
+
+
+FEED_TEXTS = {
+    **{f"{f}-{e}": WRITERS[f](items_of(ENCODED[e])) for f in FLAVOURS for e in ("utf-8", "koi8-r")},
+    "awkward": _awkward_feed(),
+}
+OPTION_SETS = [(True, True), (True, False), (False, True), (False, False)]
+
+
+@pytest.mark.parametrize("name", FEED_TEXTS)
+def test_a_feeds_text_is_normalized_once_by_parse_feed(name: str) -> None:
+    # clean_record does not normalize a feed's text again: each of its pieces was, and the
+    # blank lines between them leave nothing for a second pass to change.
+    from ingest.clean.feed import feed_text
+    from ingest.clean.normalize import normalize_text
+
+    for repair, entities in OPTION_SETS:
+        text = feed_text(parse_feed(FEED_TEXTS[name], repair=repair, entities=entities))
+        assert text
+        assert normalize_text(text, repair=repair, entities=entities) == (text, [])
+
+
+@pytest.mark.parametrize("options", [[], ["--no-repair"], ["--keep-entities"], ["--explain"]])
+def test_an_awkward_feed_cleans_to_normalized_text_through_the_cli(
+    tmp_path: Path, options: list[str]
+) -> None:
+    from ingest.clean.normalize import normalize_text
+
+    (tmp_path / "news.rss").write_text(_awkward_feed(), encoding="utf-8")
+    result = invoke(["clean", "-q", *options, str(tmp_path / "news.rss")])
+    assert result.exit_code == 0, result.stderr
+    [record] = parse_jsonl(result.stdout)
+    repair, entities = "--no-repair" not in options, "--keep-entities" not in options
+    assert normalize_text(record["text"], repair=repair, entities=entities) == (record["text"], [])
+    assert ("at the café." in record["text"]) is repair
+    config = CleanConfig(repair_mojibake=repair, unescape_entities=entities)
+    [again] = clean_records([Record.from_dict(record)], config)
+    assert again.text == record["text"]

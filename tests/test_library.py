@@ -448,7 +448,9 @@ def test_a_metadata_value_json_cannot_hold_names_the_record_and_keeps_the_old_fi
     out.write_text("old\n")
     for value in ({"a", "b"}, b"bytes", np.float32(0.5)):
         records = [Record("ok", "fine"), Record("r2", "text", metadata={"score": value})]
-        with pytest.raises(TypeError, match=r"record 'r2' cannot be written as JSON: .* is not"):
+        with pytest.raises(
+            TypeError, match=r"record 'r2' cannot be written as JSON: metadata\['score'\] is a "
+        ):
             write_records(records, out)
         assert out.read_text() == "old\n"
     nan = Record("n", "text", metadata={"score": float("nan"), "tags": {"x"}})

@@ -14,6 +14,7 @@ from ..checks import (
     check_int,
     check_jobs,
     checked_records,
+    records_map,
 )
 from ..digest import locate_stories
 from ..io.inputs import EncodedRecord, RawDocument, WorkResult
@@ -123,7 +124,12 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
         # text is mostly its spaces (20 of the 130 readability pages). The same records on
         # the pages tried: ftfy repairs "Ã " as it repairs "Ã\xa0" (tests/test_html_errors.py).
         text = normalize_whitespace(text)
-    text, repairs = normalize_text(text, repair=config.repair_mojibake, entities=entities)
+    repairs: list[str] = []
+    # parse_feed normalized each title and text with these options, and feed_text joins
+    # them with blank lines, across which no repair, entity, mark or space run reaches:
+    # normalizing the whole again would change nothing (tests/test_feeds.py checks it).
+    if feed is None:
+        text, repairs = normalize_text(text, repair=config.repair_mojibake, entities=entities)
     # A feed's items are the stories already: no page around them to strip (cleaned again
     # too: the text is still the feed's). The plain-text rules are for plain-text pages: on
     # trafilatura's text each of them loses or gains nothing on benchmarks/bench_extract.py
@@ -225,7 +231,8 @@ def clean_records(
 def _clean_records(
     records: Iterable[Record], config: CleanConfig, stats: CleanStats | None, jobs: int
 ) -> Iterator[Record]:
-    cleaned = parallel_map(functools.partial(clean_record, config=config), records, jobs)
+    clean = functools.partial(clean_record, config=config)
+    cleaned = records_map("clean_records", clean, records, jobs)
     if config.repeated_lines:
         cleaned = remove_repeated_lines(cleaned, config.repeated_lines, config.explain)
     yield from count_empty(cleaned, stats or CleanStats(), config.drop_empty)

@@ -67,13 +67,16 @@ def has_visible_text(markup: str) -> bool:
     >>> has_visible_text("<p>Hi")
     True
     """
-    return bool(WORD_CHARACTER.search(visible_text(markup)))
+    return bool(WORD_CHARACTER.search(text_without_tags(markup)))
 
 
-def visible_text(markup: str) -> str:
-    """The words of HTML without its tags, scripts and styles, in one run (no paragraphs).
+def text_without_tags(markup: str) -> str:
+    """The characters of HTML outside its tags, scripts, styles and comments, entities
+    decoded, in one run (no paragraphs). By regex, with no parse: markup nested deeper than
+    libxml2 goes (256 levels) or too broken to parse keeps its words (see also
+    ``listing.text_outside_chrome``, which walks a parsed page and leaves out its navigation).
 
-    >>> visible_text("<p>Caf&eacute;<script>x()</script></p>")
+    >>> text_without_tags("<p>Caf&eacute;<script>x()</script></p>")
     ' Café  '
     """
     return html.unescape(INVISIBLE_HTML.sub(" ", markup))

@@ -22,13 +22,14 @@ import feedparser
 from lxml import html as lxml_html
 
 from ..digest import strip_marker
-from .empty import visible_text
+from .empty import text_without_tags
 from .normalize import CONTROLS, LINE_BREAKS, normalize_text, normalize_whitespace
 
 # What may come before a feed's root element: a BOM, the XML declaration, processing
 # instructions (xml-stylesheet), comments and a doctype (RSS 0.91 has Netscape's).
 XML_DECLARATION = re.compile(r"\A(\ufeff?\s*)<\?xml[^>]*\?>")
-# Elements whose text is not the item's text.
+# Elements whose text is not the item's text. (listing.py walks a whole page, with tag lists
+# for a site's widgets; an item's HTML is the story's body, where embeds and forms are not.)
 SKIPPED_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "form", "button")
 BLOCK_TAGS = frozenset(
     {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr"}
@@ -240,15 +241,15 @@ def html_to_text(fragment: str) -> str:
     # lxml turns control characters into U+FFFD: remove them first, as normalizing would.
     fragment = CONTROLS.sub("", LINE_BREAKS.sub("\n", fragment))
     root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    text = normalize_whitespace("".join(_pieces(root)))
+    text = normalize_whitespace("".join(_paragraph_pieces(root)))
     # libxml2 leaves out what lies deeper than it nests (256 levels): the words, at least.
-    words = visible_text(fragment).split()
+    words = text_without_tags(fragment).split()
     if len(text.split()) < MIN_PARSED_SHARE * len(words):
         return " ".join(words)
     return text
 
 
-def _pieces(root: Any) -> Iterator[str]:
+def _paragraph_pieces(root: Any) -> Iterator[str]:
     """The text of ``root`` in document order, paragraph breaks around block elements.
 
     A stack rather than recursion: real feeds nest HTML deeper than Python recurses.

@@ -30,6 +30,11 @@ from ..digest import SENTENCE_END, strip_marker
 
 # Regions that hold a site's navigation or the widgets around a story, never its stories.
 CHROME_TAGS = frozenset(["nav", "header", "footer", "aside", "form", "menu"])
+# Three walks take text out of a page here, each with what it needs: _teaser_pieces (an item's
+# teaser, in paragraphs: BLOCK_TAGS), _text_before (the words above an item's title) and
+# text_outside_chrome (how much text the page has). feed.py walks an item's HTML fragment with
+# tag lists of its own: a feed's HTML is the story's body (embeds and forms are the noise
+# there), a page's holds the site's widgets (icons' svg titles, select menus, templates).
 SKIPPED_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "button", "select"])
 CHROME_HINT = re.compile(
     r"menu|footer|header|sidebar|breadcrumb|cookie|share|social|related|comment|reply|"
@@ -101,7 +106,7 @@ def find_listing(
     if not candidates:
         return None
     if len(article) < MIN_ARTICLE_CHARS:
-        page_chars = len(visible_text(tree))
+        page_chars = len(text_outside_chrome(tree))
         return next((c for c in candidates if _is_most_of_page(c, page_chars)), None)
     paragraphs = [p.strip() for p in article.split("\n") if p.strip()]
     grams = [_trigrams(p) for p in paragraphs]
@@ -221,12 +226,12 @@ def _text_before(block: HtmlElement, title: HtmlElement) -> str:
 def _teaser(block: HtmlElement, title: HtmlElement) -> str:
     """The block's text without its title and its "more" links, paragraphs kept apart."""
     parts: list[str] = []
-    _collect_text(block, title, parts)
+    _teaser_pieces(block, title, parts)
     paragraphs = [strip_marker(" ".join(p.split())) for p in "".join(parts).split("\n")]
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _collect_text(element: HtmlElement, title: HtmlElement, parts: list[str]) -> None:
+def _teaser_pieces(element: HtmlElement, title: HtmlElement, parts: list[str]) -> None:
     """Text of ``element`` into ``parts``, a newline at each block; tails are the caller's."""
     if element is title or not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
         return  # HTML comments and processing instructions have a non-string tag
@@ -236,7 +241,7 @@ def _collect_text(element: HtmlElement, title: HtmlElement, parts: list[str]) ->
         parts.append("\n")
     parts.append(element.text or "")
     for child in element:
-        _collect_text(child, title, parts)
+        _teaser_pieces(child, title, parts)
         parts.append(child.tail or "")
     if element.tag in BLOCK_TAGS:
         parts.append("\n")
@@ -315,21 +320,23 @@ def _trigrams(text: str) -> list[Gram]:
     return [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
 
 
-def visible_text(tree: HtmlElement) -> str:
-    """The page's text outside navigation, scripts and styles, spaces collapsed."""
+def text_outside_chrome(tree: HtmlElement) -> str:
+    """The page's text outside navigation (``CHROME_TAGS``), its head, scripts and styles,
+    spaces collapsed: what a listing must be most of (``empty.text_without_tags`` keeps the
+    navigation: it asks whether a page shows any word at all)."""
     parts: list[str] = []
-    _visible(tree, parts)
+    _text_outside_chrome(tree, parts)
     return " ".join(" ".join(parts).split())
 
 
-def _visible(element: HtmlElement, parts: list[str]) -> None:
+def _text_outside_chrome(element: HtmlElement, parts: list[str]) -> None:
     if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
         return
     if element.tag in CHROME_TAGS or element.tag in ("head", "title"):
         return
     parts.append(element.text or "")
     for child in element:
-        _visible(child, parts)
+        _text_outside_chrome(child, parts)
         parts.append(child.tail or "")
 
 

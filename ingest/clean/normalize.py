@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..encoding import TERMINAL_OSC
+
 # ftfy is imported when a text needs its repairs (ASCII text without ESC never does): its
 # import was a fifth of a plain-text run's start-up.
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ def _ftfy_codec(name: str) -> codecs.CodecInfo | None:
 
 codecs.register(_ftfy_codec)
 
+# ftfy's name for the removal of terminal escapes, which repairs name for OSC sequences too.
+TERMINAL_ESCAPES_STEP = "remove_terminal_escapes"
 LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 # No-break, typographic and ideographic spaces: they only look like a space.
 ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -76,9 +80,14 @@ def repair_mojibake(text: str) -> tuple[str, list[str]]:
         return text, []  # terminal colours (ESC [31m), which ftfy removes whole
     import ftfy
 
-    fixed, steps = ftfy.fix_and_explain(text, mojibake_only())
+    # ftfy removes CSI sequences (colours) only: a window title's OSC sequence would leave
+    # its "]0;title" in the text once its ESC and BEL are gone as controls.
+    untitled = TERMINAL_OSC.sub("", text) if "\x1b]" in text else text
+    fixed, steps = ftfy.fix_and_explain(untitled, mojibake_only())
     if fixed == text:
         return text, []
+    if fixed == untitled:  # ftfy changed nothing else
+        return fixed, [f"mojibake:{TERMINAL_ESCAPES_STEP}"]
     return fixed, [_describe(steps)]
 
 

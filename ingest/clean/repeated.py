@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..checks import sent_by_pickle
 from ..digest import locate_stories
 from ..record import Record, site_line_key, source_group
 from ..spool import Spool
@@ -32,7 +33,7 @@ def remove_repeated_lines(
         raise ValueError("min_documents must be at least 2")
     counts: Counter[int] = Counter()
     with Spool() as spool:
-        for record in spool.extend(records):
+        for record in sent_by_pickle("clean_records", records, spool.extend):
             counts.update(_document_lines(record))
         repeated = {key for key, count in counts.items() if count >= min_documents}
         del counts

@@ -369,17 +369,40 @@ def is_stream(path: str) -> bool:
         mode = os.stat(path).st_mode
     except OSError:
         return False
+    return _is_stream_mode(path, mode)
+
+
+def _is_stream_mode(path: str, mode: int) -> bool:
     return not stat.S_ISREG(mode) or path.startswith(("/dev/", "/proc/"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """An input opened once: its stream, decompressed by suffix (or by magic number when
+    ``sniffed``), and the file under it (``None`` for stdin), at its start unless sniffed."""
+
+    stream: BinaryIO
+    raw: io.BufferedReader | None
+    sniffed: bool  # a pipe, a device or stdin (see is_stream): the content says what it is
+
+
+@contextmanager
+def _open(path: str) -> Iterator[_Opened]:
+    if path == STDIN:
+        yield _Opened(_by_magic_number(_stdin_bytes()), None, sniffed=True)
+        return
+    with open(path, "rb") as raw:
+        # The opened file's own mode: a second stat of the path would look it up again.
+        sniffed = _is_stream_mode(path, os.fstat(raw.fileno()).st_mode)
+        stream = _by_magic_number(raw) if sniffed else _decompress(raw, compression_of(path))
+        yield _Opened(stream, raw, sniffed)
 
 
 @contextmanager
 def open_input(path: str) -> Iterator[BinaryIO]:
     """A binary stream of ``path`` (``-`` for stdin), decompressed by suffix or magic number."""
-    if path == STDIN:
-        yield _by_magic_number(_stdin_bytes())
-        return
-    with open(path, "rb") as raw:
-        yield _by_magic_number(raw) if is_stream(path) else _decompress(raw, compression_of(path))
+    with _open(path) as opened:
+        yield opened.stream
 
 
 def _stdin_bytes() -> IO[bytes]:
@@ -623,12 +646,17 @@ def _read_file(
     where = STDIN_NAME if item.path == STDIN else item.path
     progress = _Progress()
     try:
-        with open_input(item.path) as stream:
+        with _open(item.path) as opened:
+            stream = opened.stream
             if item.path != STDIN and is_warc_name(_stem_suffix(item.path)):
-                yield from read_warc_file(item.path, stream, where, on_error, skipped, encoding)
+                # A sniffed file's first bytes are read already: read_warc_file opens it again.
+                raw = None if opened.sniffed else opened.raw
+                yield from read_warc_file(
+                    item.path, stream, where, on_error, skipped, encoding, raw=raw
+                )
                 report.files_read += 1
                 return
-            if is_stream(item.path):
+            if opened.sniffed:
                 head, stream = _sniff(stream, 4096)
                 if not head and item.path == STDIN:
                     report.files_read += 1

@@ -72,15 +72,18 @@ def _write_lines(lines: Iterable[bytes], stream: IO[bytes]) -> int:
 def check_output_folder(path: str) -> str:
     """The folder ``path`` will be written in; ``IngestError`` if there is none, or if
     ``path`` is a folder itself (found before the work, not at the rename after it)."""
+    return os.path.dirname(_checked_target(path).path)
+
+
+def _checked_target(path: str) -> _Target:
     target = _target(path)
     if target.descriptor is not None or target.special:
-        return os.path.dirname(target.path)
+        return target
     if os.path.isdir(target.path):
         raise IngestError(f"{path}: is a folder, not a file")
-    folder = os.path.dirname(target.path)
-    if not os.path.isdir(folder):
+    if not os.path.isdir(os.path.dirname(target.path)):
         raise IngestError(f"{path}: the folder for the output does not exist")
-    return folder
+    return target
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +202,7 @@ def _open_output(path: str | None) -> OutputFile:
             raise IngestError(f"{STDIN}: standard output is closed")
         stdout = _binary(sys.stdout)
         return OutputFile(stdout, stdout, _Target(STDIN), None)
-    check_output_folder(path)
-    target = _target(path)
+    target = _checked_target(path)  # resolved once: links, descriptors, the old file's mode
     temporary = None
     if target.descriptor is not None:
         raw: IO[bytes] = os.fdopen(os.dup(target.descriptor), "wb")

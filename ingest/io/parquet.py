@@ -8,13 +8,12 @@ one JSON object, so that nothing an input carried is lost and nothing breaks the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import IngestError
-from ..record import Record
+from ..record import Record, json_text
 from .inputs import LONE_SURROGATE
 
 if TYPE_CHECKING:
@@ -125,7 +124,8 @@ def row(record: Record, schema: pa.Schema) -> dict[str, Any]:
             known[key] = conformed
         else:
             extra[key] = value
-    known[EXTRA] = _clean(json.dumps(extra, ensure_ascii=False, sort_keys=True)) if extra else ""
+    # Valid JSON as a JSONL line is (NaN as null), or an error naming the record and key.
+    known[EXTRA] = _clean(json_text(extra, record.id, extra, sort_keys=True)) if extra else ""
     return {
         "id": _clean(record.id),
         "text": _clean(record.text),

@@ -9,6 +9,7 @@ and a record whose block is shorter than its ``Content-Length`` is reported, not
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zlib
@@ -72,18 +73,22 @@ def read_warc_file(
     on_error: ErrorHandler,
     skipped: Counter[str] | None = None,
     encoding: str | None = None,
+    raw: io.BufferedReader | None = None,
 ) -> Iterator[Record]:
     """Documents of the web archive at ``path``, by its first bytes: plain; gzip, read member
     by member (a corrupt member costs only its own records); zstd, with its dictionary if it
-    has one; else from ``decompressed``, the file as its suffix says to decompress it."""
-    with open(path, "rb") as raw:
-        head = raw.peek(4)[:4]
+    has one; else from ``decompressed``, the file as its suffix says to decompress it.
+    ``raw`` is the file opened already, nothing read from it (else ``path`` is opened)."""
+    with open(path, "rb") if raw is None else contextlib.nullcontext(raw) as file:
+        head = file.peek(4)[:4]
         if head.startswith(GZIP_MAGIC):
-            stream: IO[bytes] = io.BufferedReader(_ChunkStream(_gzip_members(raw, where, on_error)))
+            stream: IO[bytes] = io.BufferedReader(
+                _ChunkStream(_gzip_members(file, where, on_error))
+            )
         elif head in (ZSTD_MAGIC, ZSTD_DICTIONARY_FRAME):
-            stream = _zstd_stream(raw)
+            stream = _zstd_stream(file)
         else:
-            stream = raw if head.startswith(WARC_MAGIC[:4]) else decompressed
+            stream = file if head.startswith(WARC_MAGIC[:4]) else decompressed
         yield from read_warc_stream(stream, where, on_error, skipped, encoding)
 
 
