@@ -6,6 +6,8 @@ of splitting and normalizing its text again: the same story, to the word, as fro
 from __future__ import annotations
 
 import random
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ from ingest.dedupe import DedupeConfig, Deduplicator
 from ingest.dedupe.common import CommonParts, Layout
 from ingest.dedupe.minhash import fold_shingles, token_hashes
 from ingest.dedupe.shingles import normalize_for_shingles, sentence_pieces
-from ingest.dedupe.work import Placed, Survey
+from ingest.dedupe.work import Placed, Survey, close_layouts
 
 from .conftest import SAMPLES, invoke, parse_jsonl
 
@@ -27,33 +29,35 @@ NGRAM = 3
 
 
 def layout_of(record: Record) -> tuple[Layout | None, int]:
-    """Pass 1's layout of one record as pass 2 gets it (through ``Seen`` and ``Placed``),
-    and the length of its normalized text."""
-    seen = Survey("auto", True, True)([record])
-    placed = Placed(
-        records=[None],
-        sites=seen.sites,
-        units=["word"],
-        line_keys=seen.line_order,
-        line_counts=seen.line_counts,
-        exact=seen.exact,
-        lengths=seen.lengths,
-        line_words=seen.line_words,
-        sentence_keys=seen.sentence_order,
-        sentence_counts=seen.sentence_counts,
-        laid_out=seen.laid_out,
-        words=seen.words,
-        word_counts=seen.word_counts,
-        pieces=seen.pieces,
-        piece_counts=seen.piece_counts,
-    )
-    [(_, _, _, _, known, layout)] = list(placed.documents())
+    """Pass 1's layout of one record as pass 2 gets it (through ``Seen``, the layout file
+    and ``Placed``), and the length of its normalized text."""
+    with tempfile.TemporaryDirectory() as folder:
+        seen = Survey("auto", True, True, folder)([record])
+        placed = Placed(
+            records=[None],
+            sites=seen.sites,
+            units=["word"],
+            line_keys=seen.line_order,
+            line_counts=seen.line_counts,
+            exact=seen.exact,
+            lengths=seen.lengths,
+            line_words=seen.line_words,
+            sentence_keys=seen.sentence_order,
+            sentence_counts=seen.sentence_counts,
+            laid_out=seen.laid_out,
+            layouts=seen.layouts,
+        )
+        [(_, _, _, _, known, layout)] = list(placed.documents())
+        close_layouts(folder)
     assert known is not None
     return layout, known[1]
 
 
 def needs_text(common: CommonParts, record: Record) -> bool:
-    seen = Survey("auto", True, True)([record])
+    """Whether the main process sends this record's text to pass 2 (``_placed``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        seen = Survey("auto", True, True, folder)([record])
+        close_layouts(folder)
     sited = np.array([bool(seen.sites[0])])
     flagged = common.needs_text(
         seen.line_order, seen.line_words, seen.line_counts, sited, seen.word_counts
@@ -235,3 +239,25 @@ def json_string(text: str) -> str:
     import json
 
     return json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_layout_files_go_with_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    # Pass 1's layouts are written to a temporary folder by each process (the workers
+    # included) and read back by others in pass 2; the folder goes when the run ends, also
+    # when it fails half-way.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    records = framed_corpus(40, seed=2)
+    kept = list(Deduplicator(DedupeConfig(), jobs=jobs).run(records))
+    assert 0 < len(kept) < len(records)
+    assert list(tmp_path.iterdir()) == []
+
+    def failing() -> Iterator[Record]:
+        yield from records
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="went away"):
+        list(Deduplicator(DedupeConfig(), jobs=jobs).run(failing()))
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ ids in one packed buffer.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
@@ -44,7 +45,16 @@ from .config import DEFAULT_CONFIG, DedupeConfig, DedupeStats
 from .index import IndexEntries, load_index, save_index
 from .minhash import SCHEME, optimal_bands
 from .shingles import normalize_for_shingles, sentence_pieces, shingles
-from .work import Placed, Seen, Signed, Signing, Survey, encode_annotated
+from .work import (
+    LayoutRef,
+    Placed,
+    Seen,
+    Signed,
+    Signing,
+    Survey,
+    close_layouts,
+    encode_annotated,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -211,38 +221,54 @@ class _KeyFile:
             start = int(block[-1])
         self._file.seek(0, 2)
 
+    def block(self, first: int, count: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Documents ``first`` to ``first + count - 1``: as ``blocks`` gives them."""
+        self._file.flush()
+        start = self._ends[first - 1] if first else 0
+        ends = np.frombuffer(self._ends, dtype=np.uint64)[first : first + count]
+        end = int(ends[-1]) if count else start
+        self._file.seek(start)
+        data = self._file.read(end - start)
+        self._file.seek(0, 2)
+        counts = (np.diff(ends, prepend=np.uint64(start)) // np.uint64(8)).astype(np.int64)
+        return first, np.frombuffer(data, dtype=np.uint64), counts
+
     def close(self) -> None:
         self._file.close()
 
 
 class _LayoutFiles:
-    """Pass 1's layout of each document (``work.Seen``): its lines' numbers of words, its
-    words' hashes and its sentences' layout, in temporary files read back in order by pass 2
-    (about 8 bytes a word on disk; nothing a document in memory but the files' offsets)."""
+    """Pass 1's layout of each document (``work.Seen``) as pass 2 reads it back: its lines'
+    numbers of words and its number of words, for ``CommonParts.needs_text``, in the main
+    process (a temporary file and 8 bytes a document); its words' hashes and its sentences'
+    layout stay in the files of the processes that made them (``work.write_layouts``), in a
+    temporary folder: this holds where each chunk's are."""
 
     def __init__(self) -> None:
-        self._line_words, self._words, self._pieces = _KeyFile(), _KeyFile(), _KeyFile()
+        self.folder = tempfile.mkdtemp(prefix="ingest-layouts-")
+        self._line_words = _KeyFile()
+        self._word_counts = array("q")
+        self._chunks: list[tuple[int, LayoutRef | None]] = []  # (documents, where)
 
     def extend(self, seen: Seen) -> None:
         self._line_words.extend(seen.line_words.astype(np.uint64), seen.line_counts)
-        self._words.extend(seen.words, seen.word_counts)
-        self._pieces.extend(seen.pieces, seen.piece_counts)
+        self._word_counts.frombytes(seen.word_counts.astype(np.int64).tobytes())
+        self._chunks.append((len(seen.word_counts), seen.layouts))
 
-    def blocks(self, size: int) -> Iterator[tuple[np.ndarray, ...]]:
-        """``size`` documents at a time: their lines' numbers of words (as ``int64``), their
-        words' hashes with each one's count, and their sentences' layout with each one's."""
-        parts = zip(
-            self._line_words.blocks(size),
-            self._words.blocks(size),
-            self._pieces.blocks(size),
-            strict=True,
-        )
-        for (_, line_words, _), (_, words, word_counts), (_, pieces, piece_counts) in parts:
-            yield line_words.view(np.int64), words, word_counts, pieces, piece_counts
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, LayoutRef | None]]:
+        """Pass 1's chunks in order: each one's first document, its lines' numbers of words
+        (as ``int64``), its documents' numbers of words, and where its layouts are."""
+        word_counts = np.frombuffer(self._word_counts, dtype=np.int64)
+        first = 0
+        for documents, where in self._chunks:
+            _, line_words, _ = self._line_words.block(first, documents)
+            yield first, line_words.view(np.int64), word_counts[first : first + documents], where
+            first += documents
 
     def close(self) -> None:
-        for keys in (self._line_words, self._words, self._pieces):
-            keys.close()
+        self._line_words.close()
+        close_layouts(self.folder)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Deduplicator:
@@ -394,7 +420,8 @@ class Deduplicator:
         """The lines and sentences that repeat across the input: sites' frames."""
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
-        survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences))
+        folder = None if self._layout_files is None else self._layout_files.folder
+        survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences), folder)
         # Workers are sent the spooled pickles, not the records pickled a second time.
         spooled: Iterator[Record | bytes] = (
             spool.extend_pickles(records) if self.jobs > 1 else spool.extend(records)
@@ -486,18 +513,16 @@ class Deduplicator:
         exact = np.frombuffer(self._exact_hashes, dtype=np.uint64)
         lengths = np.frombuffer(self._lengths, dtype=np.int64)
         laid_out = np.frombuffer(self._laid_out, dtype=np.uint8)
-        blocks = zip(
-            self._line_keys.blocks(SIGN_CHUNK),
-            self._sentence_keys.blocks(SIGN_CHUNK),
-            self._layout_files.blocks(SIGN_CHUNK),
-            strict=True,
-        )
-        for (first, keys, counts), (_, sentences, sentence_counts), layout in blocks:
-            span = range(first, first + len(counts))
+        for first, line_words, word_counts, where in self._layout_files.blocks():
+            count = len(word_counts)
+            (_, keys, counts), (_, sentences, sentence_counts) = (
+                self._line_keys.block(first, count),
+                self._sentence_keys.block(first, count),
+            )
+            span = range(first, first + count)
             sites = [self._sites.of(position) for position in span]
-            line_words, words, word_counts, pieces, piece_counts = layout
             sited = np.array([bool(site) for site in sites], dtype=bool)
-            needed = (laid_out[first : first + len(counts)] == 0) | self._common.needs_text(
+            needed = (laid_out[first : first + count] == 0) | self._common.needs_text(
                 keys, line_words, counts, sited, word_counts
             )
             yield Placed(
@@ -509,16 +534,13 @@ class Deduplicator:
                 units=[self._unit(position) for position in span],
                 line_keys=keys,
                 line_counts=counts,
-                exact=exact[first : first + len(counts)],
-                lengths=lengths[first : first + len(counts)],
+                exact=exact[first : first + count],
+                lengths=lengths[first : first + count],
                 line_words=line_words,
                 sentence_keys=sentences,
                 sentence_counts=sentence_counts,
-                laid_out=laid_out[first : first + len(counts)],
-                words=words,
-                word_counts=word_counts,
-                pieces=pieces,
-                piece_counts=piece_counts,
+                laid_out=laid_out[first : first + count],
+                layouts=where,
             )
 
     def _spooled(self, spool: Spool, position: int) -> Record | bytes:

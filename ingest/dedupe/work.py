@@ -8,12 +8,13 @@ whichever process computes them, and in whatever chunks. They are module-level c
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import xxhash
@@ -35,8 +36,10 @@ class Seen:
     hash and length of its normalized text; the keys of its distinct lines (per site) and
     sentences, to count across the input; and for the later passes, the key and number of
     words of each of its lines in order (``shingles.line_layout``), the key of each of its
-    sentences in order, and, for a document shingled by word (``laid_out``), the hash of each
-    of its words and each sentence's number of words and length (``common.Layout``)."""
+    sentences in order, and, for a document shingled by word (``laid_out``), its number of
+    words; the hash of each of its words and each sentence's number of words and length
+    (``common.Layout``) are in a file of the process that made them (``layouts``, read back
+    by pass 2's worker: they do not cross the pipes twice)."""
 
     sites: list[str]
     by_char: np.ndarray
@@ -50,10 +53,8 @@ class Seen:
     line_words: np.ndarray
     line_counts: np.ndarray
     laid_out: np.ndarray
-    words: np.ndarray
     word_counts: np.ndarray
-    pieces: np.ndarray
-    piece_counts: np.ndarray
+    layouts: LayoutRef | None
     ids: list[str]
     text_lengths: np.ndarray
     richness: np.ndarray
@@ -66,6 +67,8 @@ class Survey:
     shingle: str
     count_lines: bool
     count_sentences: bool
+    # Where the layouts go (``write_layouts``); none made without it.
+    layout_folder: str | None = None
 
     def __call__(self, records: Sequence[Record | bytes]) -> Seen:
         sites, by_char, exact, lengths, laid_out, ids = [], [], [], [], [], []
@@ -100,7 +103,7 @@ class Survey:
             # The layout, for a text shingled by word whose sentences joined are its
             # normalized text (not so when it spells the sentence mark: pieces_and_whole).
             fits = sum(map(len, parts)) + max(len(parts) - 1, 0) == len(normalized)
-            layout = unit == "word" and fits
+            layout = self.layout_folder is not None and unit == "word" and fits
             laid_out.append(layout)
             if layout:
                 hashes = token_hashes(normalized, unit)
@@ -128,14 +131,75 @@ class Survey:
             line_words=np.array(line_words, dtype=np.int64),
             line_counts=line_counts_array,
             laid_out=np.array(laid_out, dtype=np.uint8),
-            words=np.concatenate(words),
             word_counts=np.array(word_counts, dtype=np.int64),
-            pieces=_packed(piece_spaces, piece_lengths),
-            piece_counts=np.array(piece_counts, dtype=np.int64),
+            layouts=None
+            if self.layout_folder is None
+            else write_layouts(
+                self.layout_folder,
+                np.concatenate(words),
+                np.array(word_counts, dtype=np.int64),
+                _packed(piece_spaces, piece_lengths),
+                np.array(piece_counts, dtype=np.int64),
+            ),
             ids=ids,
             text_lengths=np.array(text_lengths, dtype=np.int64),
             richness=np.array(richness, dtype=np.int32),
         )
+
+
+# -- pass 1's layouts, in a file of each process that made them --------------------------
+
+# A chunk's layouts: the file, where they start in it, and their size in bytes.
+LayoutRef = tuple[str, int, int]
+_WRITERS: dict[str, BinaryIO] = {}
+_READERS: dict[str, int] = {}
+
+
+def write_layouts(
+    folder: str,
+    words: np.ndarray,
+    word_counts: np.ndarray,
+    pieces: np.ndarray,
+    piece_counts: np.ndarray,
+) -> LayoutRef:
+    """Append a chunk's words' hashes and sentences' layout to this process's file in
+    ``folder``; where to read them back (``read_layouts``), from any process."""
+    path = os.path.join(folder, f"layouts-{os.getpid()}")
+    file = _WRITERS.get(path)
+    if file is None:
+        # Closed by close_layouts (or with the worker process).
+        file = _WRITERS[path] = open(path, "ab", buffering=0)  # noqa: SIM115
+    sizes = np.array([len(word_counts), len(words), len(pieces)], dtype=np.uint64)
+    parts = (sizes, word_counts.astype(np.uint64), piece_counts.astype(np.uint64), words, pieces)
+    data = memoryview(np.concatenate(parts).astype(np.uint64, copy=False).tobytes())
+    offset = file.seek(0, os.SEEK_END)
+    written = 0
+    while written < len(data):  # unbuffered: every byte is in the file when this returns
+        written += file.write(data[written:]) or 0
+    return path, offset, len(data)
+
+
+def read_layouts(where: LayoutRef) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A chunk's words' hashes, each document's number of words, its sentences' layout
+    and each one's number of sentences, as ``write_layouts`` wrote them."""
+    path, offset, size = where
+    descriptor = _READERS.get(path)
+    if descriptor is None:
+        descriptor = _READERS[path] = os.open(path, os.O_RDONLY)
+    values = np.frombuffer(os.pread(descriptor, size, offset), dtype=np.uint64)
+    documents, words, pieces = (int(n) for n in values[:3])
+    at = np.cumsum([3, documents, documents, words, pieces]).tolist()
+    word_counts = values[at[0] : at[1]].astype(np.int64)
+    piece_counts = values[at[1] : at[2]].astype(np.int64)
+    return values[at[2] : at[3]], word_counts, values[at[3] : at[4]], piece_counts
+
+
+def close_layouts(folder: str) -> None:
+    """Close this process's files of ``folder`` (the folder is about to be removed)."""
+    for path in [p for p in _WRITERS if os.path.dirname(p) == folder]:
+        _WRITERS.pop(path).close()
+    for path in [p for p in _READERS if os.path.dirname(p) == folder]:
+        os.close(_READERS.pop(path))
 
 
 def _distinct_each(keys: np.ndarray, counts: np.ndarray, skip_zero: bool = False) -> np.ndarray:
@@ -180,10 +244,7 @@ class Placed:
     sentence_keys: np.ndarray | None = None
     sentence_counts: np.ndarray | None = None
     laid_out: np.ndarray | None = None
-    words: np.ndarray | None = None
-    word_counts: np.ndarray | None = None
-    pieces: np.ndarray | None = None
-    piece_counts: np.ndarray | None = None
+    layouts: LayoutRef | None = None
 
     def documents(
         self,
@@ -207,14 +268,17 @@ class Placed:
     def _layouts(
         self, known: list[Known] | None, line_keys: list[np.ndarray]
     ) -> list[Layout | None] | None:
-        if known is None or self.laid_out is None or self.pieces is None:
+        if known is None or self.laid_out is None or self.layouts is None:
             return None
-        words = _slices(self.words, self.word_counts)
+        all_words, word_counts, pieces, piece_counts = read_layouts(self.layouts)
+        if len(word_counts) != len(self.laid_out):
+            raise RuntimeError("dedupe: pass 2's chunk is not pass 1's")
+        words = _slices(all_words, word_counts)
         sentences = _slices(self.sentence_keys, self.sentence_counts)
         # Python lists once for the chunk: a document's own would each be a numpy call.
-        piece_words = (self.pieces >> np.uint64(32)).tolist()
-        piece_lengths = (self.pieces & np.uint64(0xFFFFFFFF)).tolist()
-        piece_ends = _ends(self.piece_counts)
+        piece_words = (pieces >> np.uint64(32)).tolist()
+        piece_lengths = (pieces & np.uint64(0xFFFFFFFF)).tolist()
+        piece_ends = _ends(piece_counts)
         line_words = [] if self.line_words is None else self.line_words.tolist()
         line_ends = _ends(self.line_counts)
         layouts: list[Layout | None] = []
@@ -222,13 +286,13 @@ class Placed:
             if not laid_out:
                 layouts.append(None)
                 continue
-            pieces = slice(piece_ends[n], piece_ends[n + 1])
+            sentence_span = slice(piece_ends[n], piece_ends[n + 1])
             lines = slice(line_ends[n], line_ends[n + 1])
             layouts.append(
                 Layout(
                     words=words[n],
-                    piece_words=piece_words[pieces],
-                    piece_lengths=piece_lengths[pieces],
+                    piece_words=piece_words[sentence_span],
+                    piece_lengths=piece_lengths[sentence_span],
                     sentence_keys=sentences[n] if sentences else NO_KEYS,
                     line_keys=line_keys[n] if line_keys else None,
                     line_words=line_words[lines] if line_keys else None,
