@@ -81,7 +81,11 @@ class Survey:
         for item in records:
             record = as_record(item)
             site = url_host(record)
-            parts, normalized = pieces_and_whole(record.text)
+            if self.count_lines or self.count_sentences:
+                parts, normalized = pieces_and_whole(record.text)
+            else:  # no frame to find: the sentences are never looked at, one piece will do
+                normalized = normalize_for_shingles(record.text)
+                parts = [normalized] if normalized else []
             unit = shingle_unit(normalized, self.shingle)
             sites.append(site)
             ids.append(record.id)
