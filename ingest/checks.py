@@ -163,7 +163,7 @@ def sent_by_pickle(
             waiting.popleft()
             yield result
     except PICKLING_ERRORS:
-        problem = _first_unpicklable(waiting)
+        problem = first_unpicklable(waiting)
         if problem is None:  # another error, from the input or the work: left as it is
             raise
         raise TypeError(f"{function}: {problem}") from None
@@ -171,7 +171,8 @@ def sent_by_pickle(
         close(results)
 
 
-def _first_unpicklable(records: Iterable[Record]) -> str | None:
+def first_unpicklable(records: Iterable[Record]) -> str | None:
+    """What of the first record that does not pickle cannot be (its id and key path)."""
     for record in records:
         if _pickles(record):
             continue

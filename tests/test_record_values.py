@@ -148,6 +148,18 @@ def test_repeated_lines_pickle_at_any_jobs_and_name_the_record(
             list(clean_records(_with_value(value), CleanConfig(repeated_lines=2), jobs=jobs))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_dedupe_pickles_at_any_jobs_and_names_the_record(
+    unpicklable: list[tuple[Any, str]], jobs: int
+) -> None:
+    from ingest.dedupe import DedupeConfig, Deduplicator
+
+    for value, where in unpicklable:
+        deduplicator = Deduplicator(DedupeConfig(), jobs=jobs)
+        with pytest.raises(TypeError, match=rf"^Deduplicator: record 'r{BAD_AT}': {where}"):
+            list(deduplicator.run(_with_value(value)))
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_at_jobs_1_the_value_stays_in_memory_and_writing_it_names_it(
     tmp_path: Path, unpicklable: list[tuple[Any, str]], stage: str

@@ -27,7 +27,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..checks import check_config, check_flag, check_jobs, checked_records
+from ..checks import (
+    PICKLING_ERRORS,
+    check_config,
+    check_flag,
+    check_jobs,
+    checked_records,
+    first_unpicklable,
+)
 from ..parallel import map_chunks, workers
 from ..record import Record
 from ..spool import Spool
@@ -66,8 +73,8 @@ LSH_WEIGHTS = (0.2, 0.8)
 GROWTH = 4096
 # Documents per chunk of per-document work: large enough that a numpy call covers many
 # documents and pickling costs little against the work, small enough to stream.
+# (Pass 2 takes pass 1's chunks: their layouts are written and read a chunk at a time.)
 WORK_CHUNK = 256
-SIGN_CHUNK = 256
 EMIT_CHUNK = 512
 # Shingle sets kept for exact checks: a cluster's kept record is compared with many others.
 SHINGLE_CACHE = 1024
@@ -423,9 +430,7 @@ class Deduplicator:
         folder = None if self._layout_files is None else self._layout_files.folder
         survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences), folder)
         # Workers are sent the spooled pickles, not the records pickled a second time.
-        spooled: Iterator[Record | bytes] = (
-            spool.extend_pickles(records) if self.jobs > 1 else spool.extend(records)
-        )
+        spooled: Iterator[Record | bytes] = self._spool_each(spool, records)
         for seen in self._map(survey, spooled, WORK_CHUNK):
             self._remember(seen)
             lines.add(seen.lines)
@@ -436,6 +441,20 @@ class Deduplicator:
         if len(common.sentences):
             common.variants = self._common_shingles(spool, common)
         return common
+
+    def _spool_each(self, spool: Spool, records: Iterable[Record]) -> Iterator[Record | bytes]:
+        """Spool ``records``, yielding each (its pickle, when workers take it). A record
+        that cannot be pickled (a lambda in its metadata) is a ``TypeError`` naming it and
+        the key, at any number of jobs: the spool pickles every record."""
+        for record in records:
+            try:
+                data = spool.append(record)
+            except PICKLING_ERRORS:
+                problem = first_unpicklable([record])
+                if problem is None:
+                    raise
+                raise TypeError(f"Deduplicator: {problem}") from None
+            yield data if self.jobs > 1 else record
 
     def _remember(self, seen: Seen) -> None:
         """What pass 1 learnt of a chunk of documents, by position, for the later passes."""
@@ -506,8 +525,8 @@ class Deduplicator:
         return map_chunks(function, items, self.jobs, size)
 
     def _placed(self, spool: Spool) -> Iterator[Placed]:
-        """The spooled records in chunks of ``SIGN_CHUNK``, with what pass 1 learnt of them
-        (their pickles when workers sign them)."""
+        """Pass 1's chunks again, with what pass 1 learnt of their documents, and the records
+        whose text is needed (their pickles when workers sign them)."""
         assert self._line_keys is not None and self._sentence_keys is not None
         assert self._layout_files is not None
         exact = np.frombuffer(self._exact_hashes, dtype=np.uint64)

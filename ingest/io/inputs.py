@@ -876,7 +876,9 @@ def parse_json_line(line: bytes) -> Any:
     """One JSON value, strictly: NaN and Infinity (which JSON lacks, and which would be
     written back as invalid JSON) become null; nesting is capped at ``MAX_JSON_DEPTH``."""
     try:
-        data = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
+        # json.loads(line, parse_constant=..., parse_float=...) to the letter, without the
+        # decoder it builds for every call (a fifth of its time on a 2 KB record).
+        data = _DECODER.decode(line.decode(json.detect_encoding(line), "surrogatepass"))
     except RecursionError:
         data = None
         depth = MAX_JSON_DEPTH + 1
@@ -896,6 +898,9 @@ def _no_constant(_name: str) -> None:
 def _finite_float(text: str) -> float | None:
     value = float(text)
     return value if math.isfinite(value) else None  # 1e999 reads as infinity
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 
 
 def _depth(value: Any) -> int:
