@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import pickle
-import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 
 from .record import Record
+from .sharedfile import SharedFile, read_at
 
 SPOOL_BUFFER = 1 << 16
 
@@ -28,7 +29,9 @@ class Spool:
         # Owned by the spool, which closes it in close() (and so in __exit__). A larger
         # buffer than the default 8 KiB: appends of a few KB each cost a third as much
         # (fewer system calls), and a read by position still reads little more than it needs.
-        self._file = tempfile.TemporaryFile(buffering=SPOOL_BUFFER)  # noqa: SIM115
+        # Shared, so that worker processes read records from it themselves (``SpoolSlice``).
+        self._shared = SharedFile(buffering=SPOOL_BUFFER)
+        self._file = self._shared.file
         self._offsets = array("Q")
         self._end = 0
         self._at_end = True  # where appends go; a seek there flushes the write buffer
@@ -47,8 +50,23 @@ class Spool:
     def __len__(self) -> int:
         return len(self._offsets)
 
+    @property
+    def path(self) -> str:
+        return self._shared.path
+
     def close(self) -> None:
-        self._file.close()
+        self._shared.close()
+
+    def slice(self, positions: Sequence[int]) -> SpoolSlice:
+        """Where the records at ``positions`` (increasing) are, for another process to read
+        them (``SpoolSlice.pickles``): what is spooled so far is written out first."""
+        self._file.flush()
+        start = self._offsets[positions[0]] if positions else 0
+        spans = [(self._offsets[p] - start, self._end_of(p) - start) for p in positions]
+        return SpoolSlice(self.path, start, spans)
+
+    def _end_of(self, position: int) -> int:
+        return self._offsets[position + 1] if position + 1 < len(self._offsets) else self._end
 
     def append(self, record: Record) -> bytes:
         """Spool a record; returns its pickle (``pickle.loads`` gives it back)."""
@@ -90,7 +108,7 @@ class Spool:
 
     def pickle(self, position: int) -> bytes:
         """The pickle of the record written ``position``-th (``pickle.loads`` gives it)."""
-        end = self._offsets[position + 1] if position + 1 < len(self._offsets) else self._end
+        end = self._end_of(position)
         self._at_end = False
         self._file.seek(self._offsets[position])
         return self._file.read(end - self._offsets[position])
@@ -101,3 +119,24 @@ class Spool:
         self._file.seek(self._offsets[position])
         record: Record = pickle.load(self._file)
         return record
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolSlice:
+    """Some records of a spool, by where they are in its file: sent to a worker process
+    instead of the records' pickles (a few bytes instead of a few KB a record through the
+    pipe), which reads them itself with one ``pread``."""
+
+    path: str
+    start: int
+    spans: list[tuple[int, int]]  # each record's start and end, from ``start``
+
+    def pickles(self) -> list[bytes]:
+        """The records' pickles (``pickle.loads`` gives each record)."""
+        if not self.spans:
+            return []
+        data = read_at(self.path, self.spans[-1][1], self.start)
+        return [data[start:end] for start, end in self.spans]
+
+    def records(self) -> list[Record]:
+        return [pickle.loads(data) for data in self.pickles()]

@@ -5,8 +5,14 @@ of splitting and normalizing its text again: the same story, to the word, as fro
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +21,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import Record
+from ingest import Record, sharedfile
 from ingest.dedupe import DedupeConfig, Deduplicator
 from ingest.dedupe.common import CommonParts, Layout
 from ingest.dedupe.minhash import fold_shingles, token_hashes
 from ingest.dedupe.shingles import normalize_for_shingles, sentence_pieces
-from ingest.dedupe.work import Placed, Survey, close_layouts
+from ingest.dedupe.work import Placed, Survey, close_layouts, layout_run
 
 from .conftest import SAMPLES, invoke, parse_jsonl
 
@@ -31,8 +37,9 @@ NGRAM = 3
 def layout_of(record: Record) -> tuple[Layout | None, int]:
     """Pass 1's layout of one record as pass 2 gets it (through ``Seen``, the layout file
     and ``Placed``), and the length of its normalized text."""
-    with tempfile.TemporaryDirectory() as folder:
-        seen = Survey("auto", True, True, folder)([record])
+    run = layout_run()
+    try:
+        seen = Survey("auto", True, True, run)([record])
         placed = Placed(
             records=[None],
             sites=seen.sites,
@@ -46,18 +53,20 @@ def layout_of(record: Record) -> tuple[Layout | None, int]:
             sentence_counts=seen.sentence_counts,
             laid_out=seen.laid_out,
             layouts=seen.layouts,
+            run=run,
         )
         [(_, _, _, _, known, layout)] = list(placed.documents())
-        close_layouts(folder)
+    finally:
+        close_layouts(run)
     assert known is not None
     return layout, known[1]
 
 
 def needs_text(common: CommonParts, record: Record) -> bool:
     """Whether the main process sends this record's text to pass 2 (``_placed``)."""
-    with tempfile.TemporaryDirectory() as folder:
-        seen = Survey("auto", True, True, folder)([record])
-        close_layouts(folder)
+    run = layout_run()
+    seen = Survey("auto", True, True, run)([record])
+    close_layouts(run)
     sited = np.array([bool(seen.sites[0])])
     flagged = common.needs_text(
         seen.line_order, seen.line_words, seen.line_counts, sited, seen.word_counts
@@ -241,14 +250,18 @@ def json_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+@pytest.mark.parametrize("by_name", [False, True])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_layout_files_go_with_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, by_name: bool
 ) -> None:
-    # Pass 1's layouts are written to a temporary folder by each process (the workers
-    # included) and read back by others in pass 2; the folder goes when the run ends, also
+    # Pass 1's layouts (and the spool) are written to temporary files by each process (the
+    # workers included) and read back by others: unnamed, through /proc, or (by_name, where
+    # there is no /proc) in a folder of the run's. Nothing is left when the run ends, also
     # when it fails half-way.
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    if by_name:
+        monkeypatch.setattr(sharedfile, "through_proc", lambda: False)
     records = framed_corpus(40, seed=2)
     kept = list(Deduplicator(DedupeConfig(), jobs=jobs).run(records))
     assert 0 < len(kept) < len(records)
@@ -261,3 +274,51 @@ def test_the_layout_files_go_with_the_run(
     with pytest.raises(OSError, match="went away"):
         list(Deduplicator(DedupeConfig(), jobs=jobs).run(failing()))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not sharedfile.through_proc(), reason="files are unnamed only with /proc")
+def test_a_killed_run_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # The spool and the layout files are unnamed: a run killed half-way (SIGKILL: no
+    # cleanup runs) leaves nothing in the temporary folder, its workers' files included.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    feed = tmp_path / "feed"
+    os.mkfifo(feed)
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    command = [sys.executable, "-m", "ingest", "dedupe", "-q", "-j", "2", str(feed)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    lines = [
+        json.dumps({"id": r.id, "text": r.text, "metadata": r.metadata})
+        for r in framed_corpus(700, seed=5)
+    ]
+    with feed.open("w") as writer:
+        writer.write("\n".join(lines) + "\n")
+        writer.flush()
+        workers = _wait_for_children(process.pid)
+        assert workers, "the workers did not start"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    for pid in workers:
+        _wait_until_gone(pid)
+    assert list(temporary.iterdir()) == []
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(n) for n in path.read_text().split()] if path.exists() else []
+
+
+def _wait_for_children(pid: int, seconds: float = 20.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := _children(pid):
+            time.sleep(0.5)  # the workers at work on the chunks in flight
+            return _children(pid) or found
+        time.sleep(0.05)
+    return []
+
+
+def _wait_until_gone(pid: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -16,8 +16,8 @@ ids in one packed buffer.
 
 from __future__ import annotations
 
+import itertools
 import os
-import shutil
 import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
@@ -37,7 +37,7 @@ from ..checks import (
 )
 from ..parallel import map_chunks, workers
 from ..record import Record
-from ..spool import Spool
+from ..spool import Spool, SpoolSlice
 from .cluster import (
     Judge,
     Similarity,
@@ -54,6 +54,7 @@ from .minhash import SCHEME, optimal_bands
 from .shingles import normalize_for_shingles, sentence_pieces, shingles
 from .work import (
     LayoutRef,
+    Note,
     Placed,
     Seen,
     Signed,
@@ -61,6 +62,7 @@ from .work import (
     Survey,
     close_layouts,
     encode_annotated,
+    layout_run,
 )
 
 T = TypeVar("T")
@@ -248,11 +250,11 @@ class _LayoutFiles:
     """Pass 1's layout of each document (``work.Seen``) as pass 2 reads it back: its lines'
     numbers of words and its number of words, for ``CommonParts.needs_text``, in the main
     process (a temporary file and 8 bytes a document); its words' hashes and its sentences'
-    layout stay in the files of the processes that made them (``work.write_layouts``), in a
-    temporary folder: this holds where each chunk's are."""
+    layout stay in the files of the processes that made them (``work.write_layouts``, shared
+    files of the ``run``): this holds where each chunk's are."""
 
     def __init__(self) -> None:
-        self.folder = tempfile.mkdtemp(prefix="ingest-layouts-")
+        self.run = layout_run()
         self._line_words = _KeyFile()
         self._word_counts = array("q")
         self._chunks: list[tuple[int, LayoutRef | None]] = []  # (documents, where)
@@ -274,8 +276,7 @@ class _LayoutFiles:
 
     def close(self) -> None:
         self._line_words.close()
-        close_layouts(self.folder)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        close_layouts(self.run)
 
 
 class Deduplicator:
@@ -393,7 +394,7 @@ class Deduplicator:
             if self.jobs <= 1:
                 yield from map(encode_line, self._emit(spool))
                 return
-            for lines in self._map(encode_annotated, self._annotated(spool), EMIT_CHUNK):
+            for lines in self._map(encode_annotated, self._annotated_slices(spool), 1):
                 yield from lines
 
     def _prepare(self, spool: Spool, records: Iterable[Record]) -> None:
@@ -427,11 +428,17 @@ class Deduplicator:
         """The lines and sentences that repeat across the input: sites' frames."""
         lines, sentences = KeyCounter(), KeyCounter()
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
-        folder = None if self._layout_files is None else self._layout_files.folder
-        survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences), folder)
+        run = None if self._layout_files is None else self._layout_files.run
+        survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences), run)
         # Workers are sent the spooled pickles, not the records pickled a second time.
-        spooled: Iterator[Record | bytes] = self._spool_each(spool, records)
-        for seen in self._map(survey, spooled, WORK_CHUNK):
+        spooled = self._spool_each(spool, records)
+        if self.jobs > 1:
+            # Workers read each chunk's records from the spool themselves: a few bytes
+            # through the pipe for a chunk, not each record's pickle.
+            surveyed = self._map(survey, self._spooled_chunks(spool, spooled), 1)
+        else:
+            surveyed = self._map(survey, spooled, WORK_CHUNK)
+        for seen in surveyed:
             self._remember(seen)
             lines.add(seen.lines)
             sentences.add(seen.sentences)
@@ -442,19 +449,25 @@ class Deduplicator:
             common.variants = self._common_shingles(spool, common)
         return common
 
-    def _spool_each(self, spool: Spool, records: Iterable[Record]) -> Iterator[Record | bytes]:
-        """Spool ``records``, yielding each (its pickle, when workers take it). A record
+    def _spool_each(self, spool: Spool, records: Iterable[Record]) -> Iterator[Record]:
+        """Spool ``records``, yielding each as it is written. A record
         that cannot be pickled (a lambda in its metadata) is a ``TypeError`` naming it and
         the key, at any number of jobs: the spool pickles every record."""
         for record in records:
             try:
-                data = spool.append(record)
+                spool.append(record)
             except PICKLING_ERRORS:
                 problem = first_unpicklable([record])
                 if problem is None:
                     raise
                 raise TypeError(f"Deduplicator: {problem}") from None
-            yield data if self.jobs > 1 else record
+            yield record
+
+    def _spooled_chunks(self, spool: Spool, spooled: Iterator[Record]) -> Iterator[SpoolSlice]:
+        """The spooled records, ``WORK_CHUNK`` at a time, as where they are in the spool."""
+        while chunk := list(itertools.islice(spooled, WORK_CHUNK)):
+            end = len(spool)
+            yield spool.slice(range(end - len(chunk), end))
 
     def _remember(self, seen: Seen) -> None:
         """What pass 1 learnt of a chunk of documents, by position, for the later passes."""
@@ -560,6 +573,7 @@ class Deduplicator:
                 sentence_counts=sentence_counts,
                 laid_out=laid_out[first : first + count],
                 layouts=where,
+                run=self._layout_files.run,
             )
 
     def _spooled(self, spool: Spool, position: int) -> Record | bytes:
@@ -741,9 +755,28 @@ class Deduplicator:
         """The spooled pickles of the output's records, each with its ``metadata.dedupe``."""
         return self._output(spool.pickles())
 
-    def _output(self, spooled: Iterator[T]) -> Iterator[tuple[T, dict[str, Any]]]:
+    def _annotated_slices(self, spool: Spool) -> Iterator[tuple[SpoolSlice, list[Note]]]:
+        """The output's records, ``EMIT_CHUNK`` at a time, as where they are in the spool,
+        with each one's ``metadata.dedupe``: a worker reads and encodes them."""
+        positions = itertools.count()
+        chunk: list[int] = []
+        notes: list[Note] = []
+        for position, note in self._output(positions, len(spool)):
+            chunk.append(position)
+            notes.append(note)
+            if len(chunk) == EMIT_CHUNK:
+                yield spool.slice(chunk), notes
+                chunk, notes = [], []
+        if chunk:
+            yield spool.slice(chunk), notes
+
+    def _output(
+        self, spooled: Iterator[T], count: int | None = None
+    ) -> Iterator[tuple[T, dict[str, Any]]]:
         """The spooled items that go out (all with ``mark``), each with its annotation."""
         offset = len(self.archive)
+        if count is not None:
+            spooled = itertools.islice(spooled, count)
         for position, item in enumerate(spooled):
             decision = self.duplicates.get(position)
             if decision is not None and not self.config.mark:

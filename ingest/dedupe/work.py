@@ -8,18 +8,23 @@ whichever process computes them, and in whatever chunks. They are module-level c
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import xxhash
 
 from ..record import Record, url_host
+from ..sharedfile import SharedFile, forget, read_at, through_proc
+from ..spool import SpoolSlice
 from .common import CommonParts, Layout, sentence_keys
 from .minhash import Signer, fold_many, token_hashes
 from .shingles import line_layout, normalize_for_shingles, pieces_and_whole, shingle_unit
@@ -67,10 +72,11 @@ class Survey:
     shingle: str
     count_lines: bool
     count_sentences: bool
-    # Where the layouts go (``write_layouts``); none made without it.
-    layout_folder: str | None = None
+    # The run whose files the layouts go to (``layout_run``); none made without it.
+    layout_run: str | None = None
 
-    def __call__(self, records: Sequence[Record | bytes]) -> Seen:
+    def __call__(self, items: Sequence[Record | bytes | SpoolSlice]) -> Seen:
+        records = expanded(items)
         sites, by_char, exact, lengths, laid_out, ids = [], [], [], [], [], []
         text_lengths, richness = [], []
         orders, line_counts, line_words = [NO_KEYS], [], []
@@ -107,7 +113,7 @@ class Survey:
             # The layout, for a text shingled by word whose sentences joined are its
             # normalized text (not so when it spells the sentence mark: pieces_and_whole).
             fits = sum(map(len, parts)) + max(len(parts) - 1, 0) == len(normalized)
-            layout = self.layout_folder is not None and unit == "word" and fits
+            layout = self.layout_run is not None and unit == "word" and fits
             laid_out.append(layout)
             if layout:
                 hashes = token_hashes(normalized, unit)
@@ -137,9 +143,9 @@ class Survey:
             laid_out=np.array(laid_out, dtype=np.uint8),
             word_counts=np.array(word_counts, dtype=np.int64),
             layouts=None
-            if self.layout_folder is None
+            if self.layout_run is None
             else write_layouts(
-                self.layout_folder,
+                self.layout_run,
                 np.concatenate(words),
                 np.array(word_counts, dtype=np.int64),
                 _packed(piece_spaces, piece_lengths),
@@ -153,44 +159,46 @@ class Survey:
 
 # -- pass 1's layouts, in a file of each process that made them --------------------------
 
-# A chunk's layouts: the file, where they start in it, and their size in bytes.
+# A chunk's layouts: the file (``sharedfile``), where they start in it, their size in bytes.
 LayoutRef = tuple[str, int, int]
-_WRITERS: dict[str, BinaryIO] = {}
-_READERS: dict[str, int] = {}
+# This process's layout file of each run (by the run's ``layout_run``), and the files of
+# others it has read.
+_WRITERS: dict[str, SharedFile] = {}
+_READ: dict[str, set[str]] = {}
 
 
 def write_layouts(
-    folder: str,
+    run: str,
     words: np.ndarray,
     word_counts: np.ndarray,
     pieces: np.ndarray,
     piece_counts: np.ndarray,
 ) -> LayoutRef:
-    """Append a chunk's words' hashes and sentences' layout to this process's file in
-    ``folder``; where to read them back (``read_layouts``), from any process."""
-    path = os.path.join(folder, f"layouts-{os.getpid()}")
-    file = _WRITERS.get(path)
-    if file is None:
-        # Closed by close_layouts (or with the worker process).
-        file = _WRITERS[path] = open(path, "ab", buffering=0)  # noqa: SIM115
+    """Append a chunk's words' hashes and sentences' layout to this process's file of the
+    ``run`` (a folder for a named file where there is no ``/proc``, see ``layout_run``);
+    where to read them back (``read_layouts``), from any process."""
+    shared = _WRITERS.get(run)
+    if shared is None:  # closed by close_layouts, or with the worker process
+        shared = _WRITERS[run] = SharedFile(0, None if through_proc() else run)
     sizes = np.array([len(word_counts), len(words), len(pieces)], dtype=np.uint64)
     parts = (sizes, word_counts.astype(np.uint64), piece_counts.astype(np.uint64), words, pieces)
     data = memoryview(np.concatenate(parts).astype(np.uint64, copy=False).tobytes())
+    file = shared.file
     offset = file.seek(0, os.SEEK_END)
     written = 0
     while written < len(data):  # unbuffered: every byte is in the file when this returns
         written += file.write(data[written:]) or 0
-    return path, offset, len(data)
+    return shared.path, offset, len(data)
 
 
-def read_layouts(where: LayoutRef) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def read_layouts(
+    run: str, where: LayoutRef
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A chunk's words' hashes, each document's number of words, its sentences' layout
     and each one's number of sentences, as ``write_layouts`` wrote them."""
     path, offset, size = where
-    descriptor = _READERS.get(path)
-    if descriptor is None:
-        descriptor = _READERS[path] = os.open(path, os.O_RDONLY)
-    values = np.frombuffer(os.pread(descriptor, size, offset), dtype=np.uint64)
+    _READ.setdefault(run, set()).add(path)
+    values = np.frombuffer(read_at(path, size, offset), dtype=np.uint64)
     documents, words, pieces = (int(n) for n in values[:3])
     at = np.cumsum([3, documents, documents, words, pieces]).tolist()
     word_counts = values[at[0] : at[1]].astype(np.int64)
@@ -198,12 +206,27 @@ def read_layouts(where: LayoutRef) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return values[at[2] : at[3]], word_counts, values[at[3] : at[4]], piece_counts
 
 
-def close_layouts(folder: str) -> None:
-    """Close this process's files of ``folder`` (the folder is about to be removed)."""
-    for path in [p for p in _WRITERS if os.path.dirname(p) == folder]:
-        _WRITERS.pop(path).close()
-    for path in [p for p in _READERS if os.path.dirname(p) == folder]:
-        os.close(_READERS.pop(path))
+def layout_run() -> str:
+    """A new run's name for its layout files: a temporary folder where files are shared
+    by name (no ``/proc``), else a name only (nothing on disk to leave behind)."""
+    if through_proc():
+        return f"layouts-{os.getpid()}-{next(_RUNS)}"
+    return tempfile.mkdtemp(prefix="ingest-layouts-")
+
+
+def close_layouts(run: str) -> None:
+    """Close this process's files of a ``run`` (its own, and the readers of others'), and
+    remove the run's folder if it has one."""
+    shared = _WRITERS.pop(run, None)
+    if shared is not None:
+        shared.close()
+    for path in _READ.pop(run, set()):
+        forget(path)
+    if os.path.isabs(run):
+        shutil.rmtree(run, ignore_errors=True)
+
+
+_RUNS = itertools.count()
 
 
 def _distinct_each(keys: np.ndarray, counts: np.ndarray, skip_zero: bool = False) -> np.ndarray:
@@ -249,6 +272,7 @@ class Placed:
     sentence_counts: np.ndarray | None = None
     laid_out: np.ndarray | None = None
     layouts: LayoutRef | None = None
+    run: str = ""  # the layouts' run (``layout_run``)
 
     def documents(
         self,
@@ -274,7 +298,7 @@ class Placed:
     ) -> list[Layout | None] | None:
         if known is None or self.laid_out is None or self.layouts is None:
             return None
-        all_words, word_counts, pieces, piece_counts = read_layouts(self.layouts)
+        all_words, word_counts, pieces, piece_counts = read_layouts(self.run, self.layouts)
         if len(word_counts) != len(self.laid_out):
             raise RuntimeError("dedupe: pass 2's chunk is not pass 1's")
         words = _slices(all_words, word_counts)
@@ -317,6 +341,17 @@ def _slices(values: np.ndarray | None, counts: np.ndarray | None) -> list[np.nda
         return []
     ends = np.cumsum(counts).tolist()
     return [values[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+
+
+def expanded(items: Sequence[Record | bytes | SpoolSlice]) -> list[Record | bytes]:
+    """Records, or their pickles, with the records of each ``SpoolSlice`` read from its
+    spool (a worker reads them itself, where the main process would have sent them)."""
+    if not any(isinstance(item, SpoolSlice) for item in items):
+        return list(items)  # type: ignore[arg-type]
+    found: list[Record | bytes] = []
+    for item in items:
+        found.extend(item.pickles() if isinstance(item, SpoolSlice) else [item])
+    return found
 
 
 def as_record(item: Record | bytes) -> Record:
@@ -409,12 +444,26 @@ def _richness(record: Record) -> int:
     return sum(1 for v in record.metadata.values() if v not in ("", None, [], {}, -1))
 
 
-def encode_annotated(items: list[tuple[bytes, dict[str, Any]]]) -> list[bytes]:
-    """The output's JSONL lines of spooled records, each with its ``metadata.dedupe``."""
+Note = dict[str, Any]
+
+
+def encode_annotated(
+    items: list[tuple[bytes, Note]] | list[tuple[SpoolSlice, list[Note]]],
+) -> list[bytes]:
+    """The output's JSONL lines of spooled records (their pickles, or a slice of the spool
+    with a note for each of its records), each with its ``metadata.dedupe``."""
     from ..io.outputs import encode_line  # the reader's imports are a library user's choice
 
-    lines = []
+    pairs: list[tuple[bytes, Note]] = []
     for data, note in items:
+        if isinstance(data, SpoolSlice):
+            assert isinstance(note, list)
+            pairs.extend(zip(data.pickles(), note, strict=True))
+        else:
+            assert isinstance(note, dict)
+            pairs.append((data, note))
+    lines = []
+    for data, note in pairs:
         record = as_record(data)
         record.metadata["dedupe"] = note
         lines.append(encode_line(record))

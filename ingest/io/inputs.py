@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TypeVar
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
 import xxhash
 import zstandard
@@ -394,7 +394,7 @@ def _open(path: str) -> Iterator[_Opened]:
     if path == STDIN:
         yield _Opened(_by_magic_number(_stdin_bytes()), None, sniffed=True)
         return
-    with open(path, "rb", buffering=READ_BUFFER) as raw:
+    with cast(io.BufferedReader, open(path, "rb", buffering=READ_BUFFER)) as raw:
         # The opened file's own mode: a second stat of the path would look it up again.
         sniffed = _is_stream_mode(path, os.fstat(raw.fileno()).st_mode)
         stream = _by_magic_number(raw) if sniffed else _decompress(raw, compression_of(path))
