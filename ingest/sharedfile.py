@@ -9,11 +9,14 @@ of the run's, removed with the run.
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from typing import IO
 
-# This process's open readers, by path: each process opens a shared file once.
+# This process's open readers, by the name of what they read (``SharedFile.name``), and
+# the name read at each path.
 _READERS: dict[str, int] = {}
+_AT_PATH: dict[str, str] = {}
 
 
 def through_proc() -> bool:
@@ -22,41 +25,56 @@ def through_proc() -> bool:
 
 
 class SharedFile:
-    """A temporary file this process writes (``file``) and others read by ``path``
-    (``read_at``); deleted on ``close``. ``folder``: where a named one goes."""
+    """A temporary file this process writes (``file``) and others read by ``name``
+    (``read_at``); deleted on ``close``. ``folder``: where a named one goes.
+
+    The name is the file's path and a token of its own: a ``/proc/<pid>/fd/<n>`` path is
+    given again to the next file this process opens on that descriptor, and a long-lived
+    worker must not read the old file it still holds open under that path.
+    """
 
     def __init__(self, buffering: int = -1, folder: str | None = None) -> None:
         self._named: IO[bytes] | None = None
         if through_proc():
             # Owned by this object, closed by close().
             self.file: IO[bytes] = tempfile.TemporaryFile(buffering=buffering)  # noqa: SIM115
-            self.path = f"/proc/{os.getpid()}/fd/{self.file.fileno()}"
+            path = f"/proc/{os.getpid()}/fd/{self.file.fileno()}"
         else:
             self._named = tempfile.NamedTemporaryFile(buffering=buffering, dir=folder)  # noqa: SIM115
             self.file = self._named.file
-            self.path = self._named.name
+            path = self._named.name
+        self.name = f"{path}#{secrets.token_hex(8)}"
 
     def close(self) -> None:
-        forget(self.path)
+        forget(self.name)
         (self._named or self.file).close()
 
 
-def read_at(path: str, size: int, offset: int) -> bytes:
-    """``size`` bytes at ``offset`` of a shared file, from any process of the run."""
-    descriptor = _READERS.get(path)
+def read_at(name: str, size: int, offset: int) -> bytes:
+    """``size`` bytes at ``offset`` of a shared file (by its ``SharedFile.name``), from any
+    process of the run."""
+    descriptor = _READERS.get(name)
     if descriptor is None:
-        descriptor = _READERS[path] = os.open(path, os.O_RDONLY)
+        path = name.rpartition("#")[0]
+        stale = _AT_PATH.get(path)
+        if stale is not None:  # an earlier file at that path, gone since
+            forget(stale)
+        descriptor = _READERS[name] = os.open(path, os.O_RDONLY)
+        _AT_PATH[path] = name
     data = os.pread(descriptor, size, offset)
     while len(data) < size:  # a regular file gives all at once; a signal may cut it short
         more = os.pread(descriptor, size - len(data), offset + len(data))
         if not more:
-            raise OSError(f"{path}: {size} bytes at {offset} expected, {len(data)} there")
+            raise OSError(f"{name}: {size} bytes at {offset} expected, {len(data)} there")
         data += more
     return data
 
 
-def forget(path: str) -> None:
+def forget(name: str) -> None:
     """Close this process's reader of a shared file (it is closing, or its run is over)."""
-    descriptor = _READERS.pop(path, None)
+    descriptor = _READERS.pop(name, None)
     if descriptor is not None:
         os.close(descriptor)
+        path = name.rpartition("#")[0]
+        if _AT_PATH.get(path) == name:
+            del _AT_PATH[path]

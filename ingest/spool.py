@@ -52,7 +52,8 @@ class Spool:
 
     @property
     def path(self) -> str:
-        return self._shared.path
+        """Where other processes read it (``sharedfile.read_at``)."""
+        return self._shared.name
 
     def close(self) -> None:
         self._shared.close()

@@ -322,3 +322,17 @@ def _wait_until_gone(pid: int, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_runs_in_one_pool_read_their_own_files() -> None:
+    # A caller's workers() block keeps one pool for several runs: each run's spool and
+    # layout files are read by their own name, even where /proc gives a later file the
+    # path (descriptor number) of an earlier one, and the workers let the earlier go.
+    from ingest.parallel import workers
+
+    corpora = [framed_corpus(300, seed=seed) for seed in (11, 12, 13)]
+    alone = [[r.id for r in Deduplicator(DedupeConfig(), jobs=2).run(c)] for c in corpora]
+    with workers(2):
+        shared = [[r.id for r in Deduplicator(DedupeConfig(), jobs=2).run(c)] for c in corpora]
+    assert shared == alone
+    assert all(0 < len(kept) < 300 + 43 for kept in alone)

@@ -159,7 +159,7 @@ class Survey:
 
 # -- pass 1's layouts, in a file of each process that made them --------------------------
 
-# A chunk's layouts: the file (``sharedfile``), where they start in it, their size in bytes.
+# A chunk's layouts: the file's ``SharedFile.name``, where they start in it, their size.
 LayoutRef = tuple[str, int, int]
 # This process's layout file of each run (by the run's ``layout_run``), and the files of
 # others it has read.
@@ -178,7 +178,8 @@ def write_layouts(
     ``run`` (a folder for a named file where there is no ``/proc``, see ``layout_run``);
     where to read them back (``read_layouts``), from any process."""
     shared = _WRITERS.get(run)
-    if shared is None:  # closed by close_layouts, or with the worker process
+    if shared is None:  # closed by close_layouts, or by the next run in this process
+        _close_other_runs(run)
         shared = _WRITERS[run] = SharedFile(0, None if through_proc() else run)
     sizes = np.array([len(word_counts), len(words), len(pieces)], dtype=np.uint64)
     parts = (sizes, word_counts.astype(np.uint64), piece_counts.astype(np.uint64), words, pieces)
@@ -188,7 +189,7 @@ def write_layouts(
     written = 0
     while written < len(data):  # unbuffered: every byte is in the file when this returns
         written += file.write(data[written:]) or 0
-    return shared.path, offset, len(data)
+    return shared.name, offset, len(data)
 
 
 def read_layouts(
@@ -196,9 +197,11 @@ def read_layouts(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A chunk's words' hashes, each document's number of words, its sentences' layout
     and each one's number of sentences, as ``write_layouts`` wrote them."""
-    path, offset, size = where
-    _READ.setdefault(run, set()).add(path)
-    values = np.frombuffer(read_at(path, size, offset), dtype=np.uint64)
+    name, offset, size = where
+    if run not in _READ:
+        _close_other_runs(run)
+    _READ.setdefault(run, set()).add(name)
+    values = np.frombuffer(read_at(name, size, offset), dtype=np.uint64)
     documents, words, pieces = (int(n) for n in values[:3])
     at = np.cumsum([3, documents, documents, words, pieces]).tolist()
     word_counts = values[at[0] : at[1]].astype(np.int64)
@@ -210,20 +213,36 @@ def layout_run() -> str:
     """A new run's name for its layout files: a temporary folder where files are shared
     by name (no ``/proc``), else a name only (nothing on disk to leave behind)."""
     if through_proc():
-        return f"layouts-{os.getpid()}-{next(_RUNS)}"
-    return tempfile.mkdtemp(prefix="ingest-layouts-")
+        return f"ingest-layouts-{os.getpid()}-{next(_RUNS)}"
+    return tempfile.mkdtemp(prefix=f"ingest-layouts-{os.getpid()}-")
 
 
-def close_layouts(run: str) -> None:
+def close_layouts(run: str, remove: bool = True) -> None:
     """Close this process's files of a ``run`` (its own, and the readers of others'), and
-    remove the run's folder if it has one."""
+    remove the run's folder if it has one (its maker does, when the run ends)."""
     shared = _WRITERS.pop(run, None)
     if shared is not None:
         shared.close()
     for path in _READ.pop(run, set()):
         forget(path)
-    if os.path.isabs(run):
+    if remove and os.path.isabs(run):
         shutil.rmtree(run, ignore_errors=True)
+
+
+def _close_other_runs(run: str) -> None:
+    """In a worker, the files of the runs before this one (a pool may outlive a run, when a
+    caller's ``parallel.workers`` block holds it): a pool serves one thread, whose runs
+    follow one another, so a new run's first chunk means the earlier runs are over. (Not in
+    the process that made the run, whose threads may each be running one.)"""
+    if _owner(run) == os.getpid():
+        return
+    for other in [r for r in (*_WRITERS, *_READ) if r != run]:
+        close_layouts(other, remove=False)
+
+
+def _owner(run: str) -> int:
+    """The process that made a run (``layout_run``: ``ingest-layouts-<pid>-...``)."""
+    return int(os.path.basename(run).split("-")[2])
 
 
 _RUNS = itertools.count()
