@@ -8,6 +8,7 @@ of the run's, removed with the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -40,7 +41,11 @@ class SharedFile:
             self.file: IO[bytes] = tempfile.TemporaryFile(buffering=buffering)  # noqa: SIM115
             path = f"/proc/{os.getpid()}/fd/{self.file.fileno()}"
         else:
-            self._named = tempfile.NamedTemporaryFile(buffering=buffering, dir=folder)  # noqa: SIM115
+            # Removed by close() (not on close by the wrapper: Windows could not open it
+            # again while it is open).
+            self._named = tempfile.NamedTemporaryFile(  # noqa: SIM115
+                buffering=buffering, dir=folder, delete=False
+            )
             self.file = self._named.file
             path = self._named.name
         self.name = f"{path}#{secrets.token_hex(8)}"
@@ -48,6 +53,9 @@ class SharedFile:
     def close(self) -> None:
         forget(self.name)
         (self._named or self.file).close()
+        if self._named is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._named.name)
 
 
 def read_at(name: str, size: int, offset: int) -> bytes:
@@ -59,15 +67,22 @@ def read_at(name: str, size: int, offset: int) -> bytes:
         stale = _AT_PATH.get(path)
         if stale is not None:  # an earlier file at that path, gone since
             forget(stale)
-        descriptor = _READERS[name] = os.open(path, os.O_RDONLY)
+        descriptor = _READERS[name] = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         _AT_PATH[path] = name
-    data = os.pread(descriptor, size, offset)
+    data = _pread(descriptor, size, offset)
     while len(data) < size:  # a regular file gives all at once; a signal may cut it short
-        more = os.pread(descriptor, size - len(data), offset + len(data))
+        more = _pread(descriptor, size - len(data), offset + len(data))
         if not more:
             raise OSError(f"{name}: {size} bytes at {offset} expected, {len(data)} there")
         data += more
     return data
+
+
+def _pread(descriptor: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(descriptor, size, offset)
+    os.lseek(descriptor, offset, os.SEEK_SET)  # Windows: this process's own descriptor
+    return os.read(descriptor, size)
 
 
 def forget(name: str) -> None:

@@ -60,3 +60,13 @@ def test_a_short_file_is_an_error_not_short_data(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="6 bytes at 0 expected, 3 there"):
         read_at(shared.name, 6, 0)
     shared.close()
+
+
+def test_reading_without_pread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows has no os.pread: a reader's own descriptor is moved and read instead.
+    shared = SharedFile(0)
+    shared.file.write(b"0123456789")
+    monkeypatch.delattr(sharedfile.os, "pread")
+    assert read_at(shared.name, 4, 3) == b"3456"
+    assert read_at(shared.name, 2, 0) == b"01"
+    shared.close()
