@@ -131,6 +131,77 @@ def test_a_story_from_the_layout_is_the_story_from_the_text(
     assert length == len(normalize_for_shingles(text))
 
 
+def common_of_all(
+    records: list[Record], line_share: float, sentence_share: float, seed: int
+) -> CommonParts:
+    """``common_of`` for several records: some of their lines' and sentences' keys."""
+    rng = random.Random(seed)
+    seen = Survey("auto", True, True)(records)
+    lines = [int(k) for k in seen.line_order if k and rng.random() < line_share]
+    sentences = [int(k) for k in seen.sentence_order if rng.random() < sentence_share]
+    common = CommonParts(
+        np.unique(np.array([*lines, 12345], dtype=np.uint64)),
+        np.unique(np.array([*sentences, 67890], dtype=np.uint64)),
+        NGRAM,
+    )
+    if rng.random() < 0.3:
+        pieces = [p for r in records for p in sentence_pieces(r.text) if rng.random() < 0.3]
+        found = [fold_shingles(token_hashes(p, "word"), NGRAM) for p in pieces]
+        if found:
+            common.variants = np.unique(np.concatenate(found))
+    return common
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(TEXT, st.booleans()), min_size=1, max_size=6),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.integers(0, 2**16),
+)
+def test_a_chunk_s_stories_are_each_document_s(
+    texts: list[tuple[str, bool]], line_share: float, sentence_share: float, seed: int
+) -> None:
+    # Pass 2 decides the stories of a whole chunk by array operations (chunk_stories),
+    # leaving to story_words (or the text) only the documents it cannot decide.
+    records = [
+        Record(id=f"r{n}", text=text, metadata={"url": f"https://{SITE}/{n}"} if sited else {})
+        for n, (text, sited) in enumerate(texts)
+    ]
+    common = common_of_all(records, line_share, sentence_share, seed)
+    run = layout_run()
+    try:
+        seen = Survey("auto", True, True, run)(records)
+        placed = Placed(
+            records=[None] * len(records),
+            sites=seen.sites,
+            units=["word"] * len(records),
+            line_keys=seen.line_order,
+            line_counts=seen.line_counts,
+            exact=seen.exact,
+            lengths=seen.lengths,
+            line_words=seen.line_words,
+            sentence_keys=seen.sentence_order,
+            sentence_counts=seen.sentence_counts,
+            laid_out=seen.laid_out,
+            layouts=seen.layouts,
+            run=run,
+        )
+        told = [found for *_, found in placed.documents(common)]
+    finally:
+        close_layouts(run)
+    for record, site, found in zip(records, seen.sites, told, strict=True):
+        whole = len(normalize_for_shingles(record.text))
+        compared, framed = common.compared(record.text, site, "word", whole)
+        if isinstance(found, Layout):
+            found = common.story_words(found, site)
+        if found is None:
+            assert needs_text(common, record) or not seen.laid_out[records.index(record)]
+            continue
+        assert found[0].tolist() == token_hashes(compared, "word").tolist()
+        assert found[1] == framed
+
+
 def test_a_paragraph_that_keeps_some_of_its_lines_needs_the_text() -> None:
     # The breadcrumb is common, the headline below it (same paragraph) is not: without the
     # breadcrumb, the headline's sentence changes, so the layout cannot tell it.

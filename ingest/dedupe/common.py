@@ -233,6 +233,87 @@ class CommonParts:
             return words, False
         return _words_of(words, starts, story), True
 
+    def chunk_stories(self, chunk: ChunkLayout) -> list[tuple[np.ndarray, bool] | None]:
+        """``story_words`` of every document of a chunk at once, by array operations over
+        the chunk (a document's own would be a dozen numpy calls and a Python loop over its
+        lines and sentences); ``None`` for a document this does not decide: one not laid
+        out, one with a paragraph that keeps some lines and loses others, one whose common
+        sentences call for the variant test (``story_words`` or the text decide those)."""
+        count = len(chunk.word_counts)
+        laid_out = chunk.laid_out.astype(bool)
+        decided = laid_out.copy()
+        piece_document = np.repeat(np.arange(count), chunk.piece_counts)
+        drop = np.zeros(len(chunk.piece_words), dtype=bool)
+        if not len(self.lines) and not len(self.sentences):
+            return _stories_of(chunk, decided, drop, np.zeros(count, dtype=bool))
+        if len(self.lines) and len(chunk.line_keys):
+            removed, partial = self._removed_pieces(chunk)
+            drop |= removed
+            decided &= ~partial
+        if len(self.sentences) and len(drop):
+            sentence_document = np.repeat(np.arange(count), chunk.sentence_counts)
+            mine = laid_out[sentence_document]
+            if not np.array_equal(
+                np.bincount(sentence_document[mine], minlength=count), chunk.piece_counts
+            ):
+                return [None] * count  # keys not one a sentence: story_words says why
+            common = members(chunk.sentence_keys[mine], self.sentences) & ~drop
+            if len(self.variants):
+                decided &= np.bincount(piece_document, weights=common, minlength=count) == 0
+            drop |= common
+        kept = ~drop
+        pieces = np.bincount(piece_document, weights=kept, minlength=count)
+        length = np.bincount(piece_document, weights=chunk.piece_lengths * kept, minlength=count)
+        length += np.maximum(pieces - 1, 0)
+        whole = chunk.lengths.astype(np.float64)
+        share = np.divide(length, whole, out=np.ones(count), where=whole > 0)
+        use_story = (share != 1.0) & (share >= MIN_STORY_SHARE)
+        return _stories_of(chunk, decided, drop, use_story)
+
+    def _removed_pieces(self, chunk: ChunkLayout) -> tuple[np.ndarray, np.ndarray]:
+        """Which sentences of the chunk are in a paragraph all of whose lines with words
+        are common lines (they go with their lines), and which documents have a paragraph
+        that keeps some lines and loses others, or lines that do not add up to their
+        words (``_removed_paragraphs``, for the whole chunk)."""
+        count = len(chunk.line_counts)
+        line_document = np.repeat(np.arange(count), chunk.line_counts)
+        keys, words = chunk.line_keys, chunk.line_words
+        common = members(keys, self.lines) & (keys != 0) & chunk.sited[line_document]
+        removed = np.zeros(len(chunk.piece_words), dtype=bool)
+        partial = np.zeros(count, dtype=bool)
+        if not common.any():
+            return removed, partial
+        first_lines = np.cumsum(chunk.line_counts) - chunk.line_counts
+        starts_paragraph = np.zeros(len(keys), dtype=bool)
+        starts_paragraph[first_lines[chunk.line_counts > 0]] = True
+        paragraph = np.cumsum(starts_paragraph | (words == PARAGRAPH_BREAK))
+        with_words = np.maximum(words, 0)
+        loses = np.bincount(paragraph, weights=common) > 0
+        keeps = np.bincount(paragraph, weights=~common & (with_words > 0)) > 0
+        split = (loses & keeps)[paragraph]
+        partial |= np.bincount(line_document, weights=split, minlength=count) > 0
+        framed = np.bincount(line_document, weights=common, minlength=count) > 0
+        summed = np.bincount(line_document, weights=with_words, minlength=count)
+        partial |= framed & (summed != chunk.word_counts)
+        gone = (loses & ~keeps)[paragraph] & (with_words > 0)
+        # Where each line with words starts among the chunk's words (a document's lines
+        # cover its words in order), and which one holds each sentence's first word.
+        before = np.cumsum(with_words) - with_words
+        word_starts = np.cumsum(chunk.word_counts) - chunk.word_counts
+        line_starts = word_starts[line_document] + before - before[first_lines[line_document]]
+        # Only lines whose words are where they say (a document laid out, its lines adding
+        # up to its words): the others' would break the order searchsorted needs.
+        counted = chunk.laid_out.astype(bool) & ~partial
+        holding = np.flatnonzero((with_words > 0) & counted[line_document])
+        piece_starts = np.cumsum(chunk.piece_words) - chunk.piece_words
+        found = np.searchsorted(line_starts[holding], piece_starts, side="right") - 1
+        line = holding[np.maximum(found, 0)] if len(holding) else np.zeros(0, dtype=np.int64)
+        piece_document = np.repeat(np.arange(count), chunk.piece_counts)
+        if len(line):
+            mine = (found >= 0) & (line_document[line] == piece_document)
+            removed = gone[line] & mine
+        return removed, partial
+
     def needs_text(
         self,
         line_keys: np.ndarray,
@@ -312,6 +393,49 @@ class CommonParts:
         return "\n".join(
             line for line, drop in zip(lines, common.tolist(), strict=True) if not drop
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkLayout:
+    """The layouts of a chunk of documents, end to end (``Layout``, for all at once): each
+    document's number of words, whether it is laid out, has a site, and its normalized
+    length; the words' hashes; each sentence's number of words and length, each
+    document's number of sentences; the sentences' keys (of every document, laid out or
+    not) with each one's count; the lines' keys and numbers of words with each one's
+    count."""
+
+    words: np.ndarray
+    word_counts: np.ndarray
+    laid_out: np.ndarray
+    sited: np.ndarray
+    lengths: np.ndarray
+    piece_words: np.ndarray
+    piece_lengths: np.ndarray
+    piece_counts: np.ndarray
+    sentence_keys: np.ndarray
+    sentence_counts: np.ndarray
+    line_keys: np.ndarray
+    line_words: np.ndarray
+    line_counts: np.ndarray
+
+
+def _stories_of(
+    chunk: ChunkLayout, decided: np.ndarray, drop: np.ndarray, use_story: np.ndarray
+) -> list[tuple[np.ndarray, bool] | None]:
+    """Each decided document's compared words (its story's when ``use_story``, else all
+    its words) and whether they are its story."""
+    count = len(chunk.word_counts)
+    piece_document = np.repeat(np.arange(count), chunk.piece_counts)
+    keep = ~drop | ~use_story[piece_document]
+    words = chunk.words[np.repeat(keep, chunk.piece_words)]
+    counts = np.bincount(piece_document, weights=chunk.piece_words * keep, minlength=count)
+    ends = np.cumsum(counts.astype(np.int64)).tolist()
+    starts = [0, *ends[:-1]]
+    framed = use_story.tolist()
+    return [
+        (words[starts[n] : ends[n]], framed[n]) if decide else None
+        for n, decide in enumerate(decided.tolist())
+    ]
 
 
 def _words_of(words: np.ndarray, starts: list[int], pieces: list[int]) -> np.ndarray:
