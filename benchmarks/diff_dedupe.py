@@ -283,8 +283,8 @@ class Runner:
             self.notes.append(f"{label}: stderr {old[2][-300:]!r} -> {new[2][-300:]!r}")
         if old[1] != new[1]:
             self.notes.append(f"{label}: stdout differs: {_first_line_difference(old[1], new[1])}")
-        if new[3] and not old[3]:
-            self.notes.append(f"{label}: NEW left in TMPDIR: {new[3][:5]}")
+        if new[3]:
+            self.notes.append(f"{label}: NEW left in TMPDIR: {new[3][:5]} (OLD: {old[3][:5]})")
         for side, result in (("OLD", old), ("NEW", new)):
             if b"Traceback" in result[2]:
                 self.notes.append(f"{label}: {side} traceback: {result[2][-400:]!r}")
@@ -468,16 +468,37 @@ def _index_diff(a: dict[str, bytes], b: dict[str, bytes]) -> str:
 
 
 def run_checks(r: Runner, folders: list[Path], jobs: list[str]) -> None:
+    """``ingest run`` on raw folders; where the outputs differ, whether ``clean | split``
+    differs too (a change of clean's, not dedupe's), and dedupe alone on the same split
+    records (NEW's) on both sides."""
     for folder in folders:
         for j in jobs:
+            split_outputs = []
+            for side in (r.old, r.new):
+                cleaned = r.run(side, ["clean", "-q", "-j", j, str(folder)])
+                split_outputs.append(r.run(side, ["split", "-q", "-j", j], stdin=cleaned[1])[1])
+            clean_differs = split_outputs[0] != split_outputs[1]
+            split = r.work / f"split-{folder.name}-{j}.jsonl"
+            split.write_bytes(split_outputs[1])
             for options in (
                 [],
                 ["--mark", "--keep", "longest"],
                 ["--common-lines", "0", "--common-sentences", "0"],
             ):
+                before = len(r.notes)
                 r.both(
                     f"run {folder.name} {' '.join(options)} -j {j}",
                     ["run", *options, "-j", j, "--clusters", "{out}/c.jsonl", str(folder)],
+                    outputs=("c.jsonl",),
+                )
+                if clean_differs and len(r.notes) > before:
+                    r.notes.append(
+                        f"run {folder.name} -j {j}: clean | split differs between the sides "
+                        "too (the differences above may be clean's)"
+                    )
+                r.both(
+                    f"dedupe on NEW's split of {folder.name} {' '.join(options)} -j {j}",
+                    ["dedupe", *options, "-j", j, "--clusters", "{out}/c.jsonl", str(split)],
                     outputs=("c.jsonl",),
                 )
 
