@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest import Record, sharedfile
-from ingest.dedupe import DedupeConfig, Deduplicator
+from ingest.dedupe import DedupeConfig, Deduplicator, work
 from ingest.dedupe.common import CommonParts, Layout
 from ingest.dedupe.minhash import fold_shingles, token_hashes
 from ingest.dedupe.shingles import normalize_for_shingles, sentence_pieces
@@ -344,6 +345,34 @@ def test_the_layout_files_go_with_the_run(
 
     with pytest.raises(OSError, match="went away"):
         list(Deduplicator(DedupeConfig(), jobs=jobs).run(failing()))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_proc_the_workers_layout_files_go_with_the_run_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where there is no /proc, the layouts are named files in a folder of the run's
+    # (layout_run), the workers' too, and the folder goes when the run ends: the workers
+    # never close their files. Both modules are patched (work imported through_proc by
+    # name): with sharedfile's alone, layout_run is a bare name and, once a run has more
+    # than one chunk (so that workers write layouts), their files stay in TMPDIR.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    records = framed_corpus(600, seed=3)  # three chunks of pass 1: the workers take them
+    expected = [(r.id, r.text) for r in Deduplicator(DedupeConfig(), jobs=1).run(records)]
+    for module in (sharedfile, work):
+        monkeypatch.setattr(module, "through_proc", lambda: False)
+    folders: dict[str, list[str]] = {}
+    remove = shutil.rmtree
+
+    def listed_rmtree(path: str, ignore_errors: bool = False) -> None:
+        folders[path] = sorted(os.listdir(path))
+        remove(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(work.shutil, "rmtree", listed_rmtree)
+    kept = [(r.id, r.text) for r in Deduplicator(DedupeConfig(), jobs=2).run(records)]
+    assert kept == expected
+    [(folder, files)] = folders.items()
+    assert Path(folder).parent == tmp_path and files  # the workers' layout files were there
     assert list(tmp_path.iterdir()) == []
 
 
