@@ -332,8 +332,9 @@ def test_the_layout_files_go_with_the_run(
     # there is no /proc) in a folder of the run's. Nothing is left when the run ends, also
     # when it fails half-way.
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    if by_name:
-        monkeypatch.setattr(sharedfile, "through_proc", lambda: False)
+    if by_name:  # both modules: work imported through_proc by name
+        for module in (sharedfile, work):
+            monkeypatch.setattr(module, "through_proc", lambda: False)
     records = framed_corpus(40, seed=2)
     kept = list(Deduplicator(DedupeConfig(), jobs=jobs).run(records))
     assert 0 < len(kept) < len(records)
