@@ -27,12 +27,32 @@ from ingest.dedupe import DedupeConfig, Deduplicator, work
 from ingest.dedupe.common import CommonParts, Layout
 from ingest.dedupe.minhash import fold_shingles, token_hashes
 from ingest.dedupe.shingles import normalize_for_shingles, sentence_pieces
-from ingest.dedupe.work import Placed, Survey, close_layouts, layout_run
+from ingest.dedupe.work import Placed, Seen, Survey, close_layouts, layout_run
 
 from .conftest import SAMPLES, invoke, parse_jsonl
 
 SITE = "news.example"
 NGRAM = 3
+
+
+def placed_of(seen: Seen, run: str) -> Placed:
+    """Pass 2's chunk of documents surveyed in pass 1, as the main process sends it (no
+    record: what the layouts tell is what pass 2 has)."""
+    return Placed(
+        records=[None] * len(seen.sites),
+        sites=seen.sites,
+        units=["word"] * len(seen.sites),
+        line_keys=seen.line_order,
+        line_counts=seen.line_counts,
+        exact=seen.exact,
+        lengths=seen.lengths,
+        line_words=seen.line_words,
+        sentence_keys=seen.sentence_order,
+        sentence_counts=seen.sentence_counts,
+        laid_out=seen.laid_out,
+        layouts=seen.layouts,
+        run=run,
+    )
 
 
 def layout_of(record: Record) -> tuple[Layout | None, int]:
@@ -41,21 +61,7 @@ def layout_of(record: Record) -> tuple[Layout | None, int]:
     run = layout_run()
     try:
         seen = Survey("auto", True, True, run)([record])
-        placed = Placed(
-            records=[None],
-            sites=seen.sites,
-            units=["word"],
-            line_keys=seen.line_order,
-            line_counts=seen.line_counts,
-            exact=seen.exact,
-            lengths=seen.lengths,
-            line_words=seen.line_words,
-            sentence_keys=seen.sentence_order,
-            sentence_counts=seen.sentence_counts,
-            laid_out=seen.laid_out,
-            layouts=seen.layouts,
-            run=run,
-        )
+        placed = placed_of(seen, run)
         [(_, _, _, _, known, layout)] = list(placed.documents())
     finally:
         close_layouts(run)
@@ -173,21 +179,7 @@ def test_a_chunk_s_stories_are_each_document_s(
     run = layout_run()
     try:
         seen = Survey("auto", True, True, run)(records)
-        placed = Placed(
-            records=[None] * len(records),
-            sites=seen.sites,
-            units=["word"] * len(records),
-            line_keys=seen.line_order,
-            line_counts=seen.line_counts,
-            exact=seen.exact,
-            lengths=seen.lengths,
-            line_words=seen.line_words,
-            sentence_keys=seen.sentence_order,
-            sentence_counts=seen.sentence_counts,
-            laid_out=seen.laid_out,
-            layouts=seen.layouts,
-            run=run,
-        )
+        placed = placed_of(seen, run)
         told = [found for *_, found in placed.documents(common)]
     finally:
         close_layouts(run)
