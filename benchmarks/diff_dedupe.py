@@ -18,9 +18,9 @@ side and across sides; ``ingest run`` on ``--raw`` folders (told apart from clea
 changes); and ``tables``: each side's per-document table of pass 2 (signatures, shingle
 counts, exact hashes, framed...) compared row by row, which a change of signature shows
 even when no decision changes. Exit status 1 when anything differs (each difference is
-printed, with the command). A mutation of story_words (a removed paragraph one word short)
-shows in 3 of 14 output comparisons (--quick, -j 1) and in 18 table notes (signatures,
-sizes, framed, decisions) on the same two 400-document corpora.
+printed, with the command). A mutation of the story from the layout (a removed paragraph
+one word short) shows in 3 of 14 output comparisons (--quick, -j 1) and in 18 table notes
+(signatures, sizes, framed, decisions) on the same two 400-document corpora.
 """
 
 from __future__ import annotations

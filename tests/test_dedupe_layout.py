@@ -1,4 +1,4 @@
-"""Pass 2 signs a document from pass 1's layout of it (``CommonParts.story_words``) instead
+"""Pass 2 signs a document from pass 1's layout of it (``CommonParts.chunk_stories``) instead
 of splitting and normalizing its text again: the same story, to the word, as from the text
 (``CommonParts.compared``); and where the layout cannot tell, the text is sent
 (``CommonParts.needs_text``)."""
@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from ingest import Record, sharedfile
 from ingest.dedupe import DedupeConfig, Deduplicator, work
-from ingest.dedupe.common import CommonParts, Layout
+from ingest.dedupe.common import CommonParts
 from ingest.dedupe.minhash import fold_shingles, token_hashes
 from ingest.dedupe.shingles import normalize_for_shingles, sentence_pieces
-from ingest.dedupe.work import Placed, Seen, Survey, close_layouts, layout_run
+from ingest.dedupe.work import Placed, Seen, Story, Survey, close_layouts, layout_run
 
 from .conftest import SAMPLES, invoke, parse_jsonl
 
@@ -55,18 +55,19 @@ def placed_of(seen: Seen, run: str) -> Placed:
     )
 
 
-def layout_of(record: Record) -> tuple[Layout | None, int]:
-    """Pass 1's layout of one record as pass 2 gets it (through ``Seen``, the layout file
-    and ``Placed``), and the length of its normalized text."""
+def story_of(record: Record, common: CommonParts) -> tuple[Story, bool, int]:
+    """What pass 2 makes of one record from pass 1's layout of it (through ``Seen``, the
+    layout file and ``Placed``): its story (``None``: its text decides), whether it was laid
+    out, and the length of its normalized text."""
     run = layout_run()
     try:
         seen = Survey("auto", True, True, run)([record])
         placed = placed_of(seen, run)
-        [(_, _, _, _, known, layout)] = list(placed.documents())
+        [(_, _, _, _, known, story)] = list(placed.documents(common))
     finally:
         close_layouts(run)
     assert known is not None
-    return layout, known[1]
+    return story, bool(seen.laid_out[0]), known[1]
 
 
 def needs_text(common: CommonParts, record: Record) -> bool:
@@ -124,11 +125,10 @@ def test_a_story_from_the_layout_is_the_story_from_the_text(
 ) -> None:
     metadata = {"url": f"https://{SITE}/a"} if with_site else {}
     record = Record(id="a", text=text, metadata=metadata)
-    layout, length = layout_of(record)
     common = common_of(record, line_share, sentence_share, seed)
+    found, _, length = story_of(record, common)
     site = SITE if with_site else ""
     compared, framed = common.compared(text, site, "word", len(normalize_for_shingles(text)))
-    found = None if layout is None else common.story_words(layout, site)
     if found is None:
         # Where the layout cannot tell, the main process has sent the text.
         assert needs_text(common, record)
@@ -170,7 +170,7 @@ def test_a_chunk_s_stories_are_each_document_s(
     texts: list[tuple[str, bool]], line_share: float, sentence_share: float, seed: int
 ) -> None:
     # Pass 2 decides the stories of a whole chunk by array operations (chunk_stories),
-    # leaving to story_words (or the text) only the documents it cannot decide.
+    # leaving to the text only the documents it cannot decide.
     records = [
         Record(id=f"r{n}", text=text, metadata={"url": f"https://{SITE}/{n}"} if sited else {})
         for n, (text, sited) in enumerate(texts)
@@ -186,8 +186,6 @@ def test_a_chunk_s_stories_are_each_document_s(
     for record, site, found in zip(records, seen.sites, told, strict=True):
         whole = len(normalize_for_shingles(record.text))
         compared, framed = common.compared(record.text, site, "word", whole)
-        if isinstance(found, Layout):
-            found = common.story_words(found, site)
         if found is None:
             assert needs_text(common, record) or not seen.laid_out[records.index(record)]
             continue
@@ -200,16 +198,16 @@ def test_a_paragraph_that_keeps_some_of_its_lines_needs_the_text() -> None:
     # breadcrumb, the headline's sentence changes, so the layout cannot tell it.
     text = "Home | News\nRain closes roads in the north\n\nThe river rose. Roads closed."
     record = Record(id="a", text=text, metadata={"url": f"https://{SITE}/a"})
-    layout, _ = layout_of(record)
     seen = Survey("auto", True, True)([record])
     common = CommonParts(np.sort(seen.line_order[:1]), np.zeros(0, np.uint64), NGRAM)
-    assert layout is not None and common.story_words(layout, SITE) is None
+    story, laid_out, _ = story_of(record, common)
+    assert laid_out and story is None
     assert needs_text(common, record)
     # A paragraph of common lines only: the layout tells the story.
     alone = Record(id="b", text=text.replace("\nRain", "\n\nRain"), metadata=record.metadata)
-    layout, _ = layout_of(alone)
-    assert layout is not None and not needs_text(common, alone)
-    words, framed = common.story_words(layout, SITE) or (None, None)
+    story, laid_out, _ = story_of(alone, common)
+    assert laid_out and not needs_text(common, alone)
+    words, framed = story or (None, None)
     story = "rain closes roads in the north the river rose roads closed"
     assert framed and words is not None
     assert words.tolist() == token_hashes(story, "word").tolist()
@@ -217,8 +215,8 @@ def test_a_paragraph_that_keeps_some_of_its_lines_needs_the_text() -> None:
 
 def test_a_text_that_spells_the_sentence_mark_is_not_laid_out() -> None:
     record = Record(id="a", text="It rained qqsentencebreakqq here. Roads closed.")
-    layout, _ = layout_of(record)
-    assert layout is None
+    story, laid_out, _ = story_of(record, CommonParts.none())
+    assert story is None and not laid_out
     assert needs_text(CommonParts.none(), record)
 
 
@@ -261,7 +259,9 @@ def framed_corpus(count: int, seed: int) -> list[Record]:
 
 def slow_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every document signed from its text, as before layouts."""
-    monkeypatch.setattr(CommonParts, "story_words", lambda self, layout, site: None)
+    monkeypatch.setattr(
+        CommonParts, "chunk_stories", lambda self, chunk: [None] * len(chunk.word_counts)
+    )
     monkeypatch.setattr(
         CommonParts,
         "needs_text",

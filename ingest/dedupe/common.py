@@ -13,10 +13,7 @@ syndicated a few times from being taken for boilerplate.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 import numpy as np
 
@@ -83,25 +80,6 @@ def sentence_keys(pieces: list[str], site: str) -> np.ndarray:
     input)."""
     group = site or WHOLE_INPUT
     return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Where the words of a document shingled by word sit, learnt in pass 1: enough to find
-    its story without splitting and normalizing its text again. ``words``: the hash of each
-    word of its normalized text (``minhash.token_hashes``); each sentence's number of words
-    and length (``sentence_pieces``, in order; joined by spaces, the normalized text, of
-    ``length`` characters); each sentence's key (``sentence_keys``, when sentences are
-    counted); each line's key and number of words (``shingles.line_layout``, when lines are
-    counted and the document has a site)."""
-
-    words: np.ndarray
-    piece_words: list[int]
-    piece_lengths: list[int]
-    sentence_keys: np.ndarray
-    line_keys: np.ndarray | None
-    line_words: list[int] | None
-    length: int
 
 
 @dataclass(slots=True)
@@ -195,50 +173,17 @@ class CommonParts:
             return full_text()
         return story, True
 
-    def story_words(self, layout: Layout, site: str) -> tuple[np.ndarray, bool] | None:
-        """``compared``'s text for a document shingled by word, as the hashes of its words,
-        from its ``layout``; ``None`` when the text must be split again (a paragraph loses
-        some of its lines to the frame, not all: its sentences change).
-
-        The same as ``compared``: a blank line always ends a sentence, so a text's sentences
-        are those of its paragraphs one after the other, and a paragraph whose every line
-        with words is common leaves only its sentences out when its lines go.
-        """
-        words = layout.words
-        if not len(self.lines) and not len(self.sentences):
-            return words, False
-        count = len(layout.piece_words)
-        starts = list(accumulate(layout.piece_words, initial=0))
-        kept: Sequence[int] = range(count)
-        if site and len(self.lines):
-            removed = self._removed_paragraphs(layout)
-            if removed is None:
-                return None
-            if removed:
-                kept = _pieces_outside(removed, starts)
-        drop = [False] * len(kept)
-        if len(self.sentences) and kept:
-            if len(layout.sentence_keys) != count:
-                return None
-            common = members(layout.sentence_keys, self.sentences).tolist()
-            drop = [common[piece] for piece in kept]
-        if len(self.variants) and any(drop):
-            for n, piece in enumerate(kept):
-                if not drop[n]:
-                    drop[n] = self._words_are_variant(words[starts[piece] : starts[piece + 1]])
-        story = [piece for piece, dropped in zip(kept, drop, strict=True) if not dropped]
-        length = sum(map(layout.piece_lengths.__getitem__, story)) + max(len(story) - 1, 0)
-        share = length / layout.length if layout.length else 1.0
-        if share == 1.0 or share < MIN_STORY_SHARE:  # nothing left out, or too little left
-            return words, False
-        return _words_of(words, starts, story), True
-
     def chunk_stories(self, chunk: ChunkLayout) -> list[tuple[np.ndarray, bool] | None]:
-        """``story_words`` of every document of a chunk at once, by array operations over
-        the chunk (a document's own would be a dozen numpy calls and a Python loop over its
-        lines and sentences); ``None`` for a document this does not decide: one not laid
-        out, one with a paragraph that keeps some lines and loses others, one whose common
-        sentences call for the variant test (``story_words`` or the text decide those)."""
+        """``compared``'s text of every document of a chunk shingled by word, as the hashes
+        of its words and whether they are its story, from pass 1's layouts (no text split
+        or normalized again), by array operations over the chunk; ``None`` for a document
+        not laid out, or with a paragraph that keeps some lines and loses others (its
+        sentences change: its text is split again).
+
+        The same as ``compared``: a blank line always ends a sentence, so a text's
+        sentences are those of its paragraphs one after the other, and a paragraph whose
+        every line with words is common leaves only its sentences out when its lines go.
+        """
         count = len(chunk.word_counts)
         laid_out = chunk.laid_out.astype(bool)
         decided = laid_out.copy()
@@ -247,7 +192,7 @@ class CommonParts:
         if not len(self.lines) and not len(self.sentences):
             return _stories_of(chunk, decided, drop, np.zeros(count, dtype=bool))
         if len(self.lines) and len(chunk.line_keys):
-            removed, partial = self._removed_pieces(chunk)
+            removed, partial = self._removed_pieces(chunk, piece_document)
             drop |= removed
             decided &= ~partial
         if len(self.sentences) and len(drop):
@@ -256,11 +201,11 @@ class CommonParts:
             if not np.array_equal(
                 np.bincount(sentence_document[mine], minlength=count), chunk.piece_counts
             ):
-                return [None] * count  # keys not one a sentence: story_words says why
+                return [None] * count  # keys not one a sentence: not the text's layouts
             common = members(chunk.sentence_keys[mine], self.sentences) & ~drop
-            if len(self.variants):
-                decided &= np.bincount(piece_document, weights=common, minlength=count) == 0
             drop |= common
+            if len(self.variants):
+                drop |= self._variants(chunk, piece_document, common, drop)
         kept = ~drop
         pieces = np.bincount(piece_document, weights=kept, minlength=count)
         length = np.bincount(piece_document, weights=chunk.piece_lengths * kept, minlength=count)
@@ -270,47 +215,55 @@ class CommonParts:
         use_story = (share != 1.0) & (share >= MIN_STORY_SHARE)
         return _stories_of(chunk, decided, drop, use_story)
 
-    def _removed_pieces(self, chunk: ChunkLayout) -> tuple[np.ndarray, np.ndarray]:
+    def _variants(
+        self,
+        chunk: ChunkLayout,
+        piece_document: np.ndarray,
+        common: np.ndarray,
+        drop: np.ndarray,
+    ) -> np.ndarray:
+        """The sentences left in a document with common sentences that are edited copies
+        of common ones (``_is_variant``, of their words)."""
+        suspect = np.bincount(piece_document, weights=common, minlength=len(chunk.word_counts))
+        tested = np.flatnonzero(~drop & (suspect > 0)[piece_document])
+        variant = np.zeros(len(drop), dtype=bool)
+        starts = np.cumsum(chunk.piece_words) - chunk.piece_words
+        for piece in tested.tolist():
+            start = int(starts[piece])
+            words = chunk.words[start : start + int(chunk.piece_words[piece])]
+            variant[piece] = self._words_are_variant(words)
+        return variant
+
+    def _removed_pieces(
+        self, chunk: ChunkLayout, piece_document: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Which sentences of the chunk are in a paragraph all of whose lines with words
         are common lines (they go with their lines), and which documents have a paragraph
         that keeps some lines and loses others, or lines that do not add up to their
-        words (``_removed_paragraphs``, for the whole chunk)."""
-        count = len(chunk.line_counts)
-        line_document = np.repeat(np.arange(count), chunk.line_counts)
-        keys, words = chunk.line_keys, chunk.line_words
-        common = members(keys, self.lines) & (keys != 0) & chunk.sited[line_document]
+        words (``_paragraphs``)."""
         removed = np.zeros(len(chunk.piece_words), dtype=bool)
-        partial = np.zeros(count, dtype=bool)
-        if not common.any():
-            return removed, partial
-        first_lines = np.cumsum(chunk.line_counts) - chunk.line_counts
-        starts_paragraph = np.zeros(len(keys), dtype=bool)
-        starts_paragraph[first_lines[chunk.line_counts > 0]] = True
-        paragraph = np.cumsum(starts_paragraph | (words == PARAGRAPH_BREAK))
-        with_words = np.maximum(words, 0)
-        loses = np.bincount(paragraph, weights=common) > 0
-        keeps = np.bincount(paragraph, weights=~common & (with_words > 0)) > 0
-        split = (loses & keeps)[paragraph]
-        partial |= np.bincount(line_document, weights=split, minlength=count) > 0
-        framed = np.bincount(line_document, weights=common, minlength=count) > 0
-        summed = np.bincount(line_document, weights=with_words, minlength=count)
-        partial |= framed & (summed != chunk.word_counts)
-        gone = (loses & ~keeps)[paragraph] & (with_words > 0)
+        found = self._paragraphs(
+            chunk.line_keys, chunk.line_words, chunk.line_counts, chunk.sited, chunk.word_counts
+        )
+        if found is None:
+            return removed, np.zeros(len(chunk.line_counts), dtype=bool)
+        line_document, with_words, partial = found.line_document, found.with_words, found.partial
+        gone = (found.loses & ~found.keeps)[found.paragraph] & (with_words > 0)
         # Where each line with words starts among the chunk's words (a document's lines
         # cover its words in order), and which one holds each sentence's first word.
         before = np.cumsum(with_words) - with_words
         word_starts = np.cumsum(chunk.word_counts) - chunk.word_counts
+        first_lines = np.cumsum(chunk.line_counts) - chunk.line_counts
         line_starts = word_starts[line_document] + before - before[first_lines[line_document]]
         # Only lines whose words are where they say (a document laid out, its lines adding
         # up to its words): the others' would break the order searchsorted needs.
         counted = chunk.laid_out.astype(bool) & ~partial
         holding = np.flatnonzero((with_words > 0) & counted[line_document])
         piece_starts = np.cumsum(chunk.piece_words) - chunk.piece_words
-        found = np.searchsorted(line_starts[holding], piece_starts, side="right") - 1
-        line = holding[np.maximum(found, 0)] if len(holding) else np.zeros(0, dtype=np.int64)
-        piece_document = np.repeat(np.arange(count), chunk.piece_counts)
+        at = np.searchsorted(line_starts[holding], piece_starts, side="right") - 1
+        line = holding[np.maximum(at, 0)] if len(holding) else np.zeros(0, dtype=np.int64)
         if len(line):
-            mine = (found >= 0) & (line_document[line] == piece_document)
+            mine = (at >= 0) & (line_document[line] == piece_document)
             removed = gone[line] & mine
         return removed, partial
 
@@ -322,58 +275,45 @@ class CommonParts:
         sited: np.ndarray,
         word_counts: np.ndarray,
     ) -> np.ndarray:
-        """Which of a chunk of documents laid out in pass 1 ``story_words`` may not do
+        """Which of a chunk of documents laid out in pass 1 ``chunk_stories`` cannot decide
         (their text must be at hand), from their lines' keys and numbers of words (end to
         end, ``line_counts`` each), whether each has a site, and its number of words: those
         with a paragraph that keeps some of its lines and loses others, or whose lines do
-        not add up to their words. The same test as ``_removed_paragraphs``, for all the
-        documents at once."""
-        flagged = np.zeros(len(line_counts), dtype=bool)
+        not add up to their words."""
+        found = self._paragraphs(line_keys, line_words, line_counts, sited, word_counts)
+        return np.zeros(len(line_counts), dtype=bool) if found is None else found.partial
+
+    def _paragraphs(
+        self,
+        line_keys: np.ndarray,
+        line_words: np.ndarray,
+        line_counts: np.ndarray,
+        sited: np.ndarray,
+        word_counts: np.ndarray,
+    ) -> _Paragraphs | None:
+        """A chunk's lines in paragraphs (a blank line, or a document's first line, starts
+        one), and which paragraphs lose common lines and keep lines with words; ``None``
+        when no line of the chunk is common."""
+        count = len(line_counts)
         if not len(self.lines) or not len(line_keys):
-            return flagged
-        document = np.repeat(np.arange(len(line_counts)), line_counts)
-        common = members(line_keys, self.lines) & (line_keys != 0) & sited[document]
+            return None
+        line_document = np.repeat(np.arange(count), line_counts)
+        common = members(line_keys, self.lines) & (line_keys != 0) & sited[line_document]
         if not common.any():
-            return flagged
+            return None
         starts = np.zeros(len(line_keys), dtype=bool)
         firsts = np.cumsum(line_counts) - line_counts
         starts[firsts[line_counts > 0]] = True
         paragraph = np.cumsum(starts | (line_words == PARAGRAPH_BREAK))
+        with_words = np.maximum(line_words, 0)
         loses = np.bincount(paragraph, weights=common) > 0
-        keeps = np.bincount(paragraph, weights=~common & (line_words > 0)) > 0
-        partial = (loses & keeps)[paragraph]
-        flagged |= np.bincount(document, weights=partial, minlength=len(line_counts)) > 0
-        framed = np.bincount(document, weights=common, minlength=len(line_counts)) > 0
-        words = np.bincount(document, weights=np.maximum(line_words, 0), minlength=len(line_counts))
-        return flagged | (framed & (words != word_counts))
-
-    def _removed_paragraphs(self, layout: Layout) -> list[tuple[int, int]] | None:
-        """The word ranges of the paragraphs whose every line with words is a common line;
-        ``None`` when a paragraph keeps some and loses others (or the layout is not of the
-        text: then the text is split again)."""
-        keys, counts = layout.line_keys, layout.line_words
-        if keys is None or counts is None or len(keys) != len(counts):
-            return None
-        common = members(keys, self.lines) & (keys != 0)
-        if not common.any():
-            return []
-        removed: list[tuple[int, int]] = []
-        start = at = 0
-        loses = keeps = False
-        for count, is_common in zip(
-            [*counts, PARAGRAPH_BREAK], [*common.tolist(), False], strict=True
-        ):
-            if count == PARAGRAPH_BREAK:
-                if loses and keeps:
-                    return None
-                if loses:
-                    removed.append((start, at))
-                start, loses, keeps = at, False, False
-            else:
-                loses = loses or is_common
-                keeps = keeps or (not is_common and count > 0)
-                at += count
-        return removed if at == len(layout.words) else None
+        keeps = np.bincount(paragraph, weights=~common & (with_words > 0)) > 0
+        split = (loses & keeps)[paragraph]
+        partial = np.bincount(line_document, weights=split, minlength=count) > 0
+        framed = np.bincount(line_document, weights=common, minlength=count) > 0
+        summed = np.bincount(line_document, weights=with_words, minlength=count)
+        partial |= framed & (summed != word_counts)
+        return _Paragraphs(line_document, paragraph, with_words, loses, keeps, partial)
 
     def _words_are_variant(self, words: np.ndarray) -> bool:
         """``_is_variant`` of a sentence given as the hashes of its words."""
@@ -397,12 +337,14 @@ class CommonParts:
 
 @dataclass(frozen=True, slots=True)
 class ChunkLayout:
-    """The layouts of a chunk of documents, end to end (``Layout``, for all at once): each
-    document's number of words, whether it is laid out, has a site, and its normalized
-    length; the words' hashes; each sentence's number of words and length, each
-    document's number of sentences; the sentences' keys (of every document, laid out or
-    not) with each one's count; the lines' keys and numbers of words with each one's
-    count."""
+    """Where the words of a chunk of documents sit, learnt in pass 1, end to end: enough to
+    find their stories without splitting and normalizing their texts again. Each
+    document's number of words, whether it is laid out (shingled by word, its sentences
+    joined being its normalized text), has a site, and its normalized length; the words'
+    hashes (``minhash.token_hashes``); each sentence's number of words and length
+    (``sentence_pieces``, in order), each document's number of sentences; the sentences'
+    keys (of every document, laid out or not) with each one's count; the lines' keys and
+    numbers of words (``shingles.line_layout``) with each one's count."""
 
     words: np.ndarray
     word_counts: np.ndarray
@@ -417,6 +359,21 @@ class ChunkLayout:
     line_keys: np.ndarray
     line_words: np.ndarray
     line_counts: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _Paragraphs:
+    """A chunk's lines in paragraphs (``CommonParts._paragraphs``): each line's document,
+    paragraph and number of words (0 for a blank line); whether each paragraph loses a
+    common line and keeps a line with words; whether each document has a paragraph that
+    does both, or lines that do not add up to its words."""
+
+    line_document: np.ndarray
+    paragraph: np.ndarray
+    with_words: np.ndarray
+    loses: np.ndarray
+    keeps: np.ndarray
+    partial: np.ndarray
 
 
 def _stories_of(
@@ -436,30 +393,6 @@ def _stories_of(
         (words[starts[n] : ends[n]], framed[n]) if decide else None
         for n, decide in enumerate(decided.tolist())
     ]
-
-
-def _words_of(words: np.ndarray, starts: list[int], pieces: list[int]) -> np.ndarray:
-    """The words of some sentences (by number, in order; sentence ``n``'s words are
-    ``words[starts[n]:starts[n + 1]]``): a slice for each run of consecutive sentences."""
-    runs: list[list[int]] = []
-    for piece in pieces:
-        if runs and runs[-1][1] == starts[piece]:
-            runs[-1][1] = starts[piece + 1]
-        else:
-            runs.append([starts[piece], starts[piece + 1]])
-    if len(runs) == 1:
-        return words[runs[0][0] : runs[0][1]]
-    return np.concatenate([words[start:end] for start, end in runs])
-
-
-def _pieces_outside(ranges: list[tuple[int, int]], starts: list[int]) -> list[int]:
-    """The sentences (by number; sentence ``n`` starts at word ``starts[n]``) that start
-    outside the word ``ranges``: a sentence never crosses a paragraph's end, so it is
-    inside a paragraph's range or outside it."""
-    inside: set[int] = set()
-    for low, high in ranges:
-        inside.update(range(bisect_left(starts, low), bisect_left(starts, high)))
-    return [piece for piece in range(len(starts) - 1) if piece not in inside]
 
 
 def members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -328,7 +328,7 @@ class Deduplicator:
         self._units = array("B")  # 1: shingled by character (unspaced script)
         # Pass 1's exact hash and length of each document's normalized text.
         self._exact_hashes, self._lengths = array("Q"), array("q")
-        self._laid_out = array("B")  # 1: pass 1 kept the document's layout (common.Layout)
+        self._laid_out = array("B")  # 1: pass 1 kept the document's layout (ChunkLayout)
         # Pass 1's ids, text lengths and metadata richness, for pass 2 to sign a document
         # from its layout alone (without reading its record back).
         self._seen_ids = PackedStrings()

@@ -25,14 +25,14 @@ import xxhash
 from ..record import Record, url_host
 from ..sharedfile import SharedFile, forget, read_at, through_proc
 from ..spool import SpoolSlice
-from .common import ChunkLayout, CommonParts, Layout, sentence_keys
+from .common import ChunkLayout, CommonParts, sentence_keys
 from .minhash import Signer, fold_many, token_hashes
 from .shingles import line_layout, normalize_for_shingles, pieces_and_whole, shingle_unit
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
 # What pass 2 has of a document from pass 1's layout: its compared words and whether they
-# are its story (decided for the chunk), or its Layout (for story_words), or nothing.
-Found = tuple[np.ndarray, bool] | Layout | None
+# are its story (``CommonParts.chunk_stories``), or nothing (its text decides).
+Story = tuple[np.ndarray, bool] | None
 # What pass 1 made of a document's normalized text: its exact hash and its length.
 Known = tuple[int, int]
 
@@ -46,7 +46,7 @@ class Seen:
     words of each of its lines in order (``shingles.line_layout``), the key of each of its
     sentences in order, and, for a document shingled by word (``laid_out``), its number of
     words; the hash of each of its words and each sentence's number of words and length
-    (``common.Layout``) are in a file of the process that made them (``layouts``, read back
+    (``common.ChunkLayout``) are in a file of the process that made them (``layouts``, read back
     by pass 2's worker: they do not cross the pipes twice)."""
 
     sites: list[str]
@@ -297,16 +297,16 @@ class Placed:
     run: str = ""  # the layouts' run (``layout_run``)
 
     def documents(
-        self, common: CommonParts | None = None
-    ) -> Iterator[tuple[Record | None, str, str, np.ndarray | None, Known | None, Found]]:
-        """(record, site, unit, line keys, (exact hash, length), what its layout tells) of
-        each document: with ``common``, its story's words when the chunk's layouts decide
-        it (``CommonParts.chunk_stories``), else its ``Layout`` (or ``None``)."""
+        self, common: CommonParts
+    ) -> Iterator[tuple[Record | None, str, str, np.ndarray | None, Known | None, Story]]:
+        """(record, site, unit, line keys, (exact hash, length), story) of each document:
+        the story's words (and whether they are its story) when the chunk's layouts decide
+        it (``CommonParts.chunk_stories``), else ``None``."""
         line_keys = _slices(self.line_keys, self.line_counts)
         known = None
         if self.exact is not None and self.lengths is not None:
             known = list(zip(self.exact.tolist(), self.lengths.tolist(), strict=True))
-        found = self._found(known, line_keys, common)
+        stories = self._stories(known, common)
         for n, record in enumerate(self.records):
             yield (
                 None if record is None else as_record(record),
@@ -314,100 +314,35 @@ class Placed:
                 self.units[n],
                 line_keys[n] if line_keys else None,
                 known[n] if known else None,
-                found[n] if found else None,
+                stories[n] if stories else None,
             )
 
-    def _found(
-        self, known: list[Known] | None, line_keys: list[np.ndarray], common: CommonParts | None
-    ) -> list[Found] | None:
+    def _stories(self, known: list[Known] | None, common: CommonParts) -> list[Story] | None:
         if known is None or self.laid_out is None or self.layouts is None:
             return None
-        all_words, word_counts, pieces, piece_counts = read_layouts(self.run, self.layouts)
+        words, word_counts, pieces, piece_counts = read_layouts(self.run, self.layouts)
         if len(word_counts) != len(self.laid_out):
             raise RuntimeError("dedupe: pass 2's chunk is not pass 1's")
-        piece_words = (pieces >> np.uint64(32)).astype(np.int64)
-        piece_lengths = (pieces & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        stories: list[tuple[np.ndarray, bool] | None] = [None] * len(word_counts)
-        if common is not None:
-            chunk = ChunkLayout(
-                words=all_words,
-                word_counts=word_counts,
-                laid_out=self.laid_out,
-                sited=np.array([bool(site) for site in self.sites], dtype=bool),
-                lengths=np.array([length for _, length in known], dtype=np.int64),
-                piece_words=piece_words,
-                piece_lengths=piece_lengths,
-                piece_counts=piece_counts,
-                sentence_keys=NO_KEYS if self.sentence_keys is None else self.sentence_keys,
-                sentence_counts=_zeros_or(self.sentence_counts, len(word_counts)),
-                line_keys=NO_KEYS if self.line_keys is None else self.line_keys,
-                line_words=np.zeros(0, np.int64) if self.line_words is None else self.line_words,
-                line_counts=_zeros_or(self.line_counts, len(word_counts)),
-            )
-            stories = common.chunk_stories(chunk)
-        laid = self.laid_out.tolist()
-        if all(story is not None or not laid[n] for n, story in enumerate(stories)):
-            return list(stories)
-        return self._layouts(
-            known,
-            line_keys,
-            stories,
-            all_words,
-            word_counts,
-            piece_words,
-            piece_lengths,
-            piece_counts,
+        chunk = ChunkLayout(
+            words=words,
+            word_counts=word_counts,
+            laid_out=self.laid_out,
+            sited=np.array([bool(site) for site in self.sites], dtype=bool),
+            lengths=np.array([length for _, length in known], dtype=np.int64),
+            piece_words=(pieces >> np.uint64(32)).astype(np.int64),
+            piece_lengths=(pieces & np.uint64(0xFFFFFFFF)).astype(np.int64),
+            piece_counts=piece_counts,
+            sentence_keys=NO_KEYS if self.sentence_keys is None else self.sentence_keys,
+            sentence_counts=_zeros_or(self.sentence_counts, len(word_counts)),
+            line_keys=NO_KEYS if self.line_keys is None else self.line_keys,
+            line_words=np.zeros(0, np.int64) if self.line_words is None else self.line_words,
+            line_counts=_zeros_or(self.line_counts, len(word_counts)),
         )
-
-    def _layouts(
-        self,
-        known: list[Known],
-        line_keys: list[np.ndarray],
-        stories: list[tuple[np.ndarray, bool] | None],
-        all_words: np.ndarray,
-        word_counts: np.ndarray,
-        piece_words_array: np.ndarray,
-        piece_lengths_array: np.ndarray,
-        piece_counts: np.ndarray,
-    ) -> list[Found]:
-        """The stories decided, and the ``Layout`` of each other document laid out."""
-        assert self.laid_out is not None
-        words = _slices(all_words, word_counts)
-        sentences = _slices(self.sentence_keys, self.sentence_counts)
-        # Python lists once for the chunk: a document's own would each be a numpy call.
-        piece_words = piece_words_array.tolist()
-        piece_lengths = piece_lengths_array.tolist()
-        piece_ends = _ends(piece_counts)
-        line_words = [] if self.line_words is None else self.line_words.tolist()
-        line_ends = _ends(self.line_counts)
-        found: list[Found] = []
-        for n, laid_out in enumerate(self.laid_out.tolist()):
-            if stories[n] is not None or not laid_out:
-                found.append(stories[n])
-                continue
-            sentence_span = slice(piece_ends[n], piece_ends[n + 1])
-            lines = slice(line_ends[n], line_ends[n + 1])
-            found.append(
-                Layout(
-                    words=words[n],
-                    piece_words=piece_words[sentence_span],
-                    piece_lengths=piece_lengths[sentence_span],
-                    sentence_keys=sentences[n] if sentences else NO_KEYS,
-                    line_keys=line_keys[n] if line_keys else None,
-                    line_words=line_words[lines] if line_keys else None,
-                    length=known[n][1],
-                )
-            )
-        return found
+        return common.chunk_stories(chunk)
 
 
 def _zeros_or(counts: np.ndarray | None, documents: int) -> np.ndarray:
     return np.zeros(documents, dtype=np.int64) if counts is None else counts
-
-
-def _ends(counts: np.ndarray | None) -> list[int]:
-    """Where each document's part begins and ends (``counts`` each, end to end)."""
-    return [0] if counts is None else [0, *np.cumsum(counts).tolist()]
 
 
 def _slices(values: np.ndarray | None, counts: np.ndarray | None) -> list[np.ndarray]:
@@ -466,8 +401,7 @@ class Signing:
         word_sets, exact, framed, ids, lengths, richness = [], [], [], [], [], []
         common = self.common
         for chunk in chunks:
-            for record, site, unit, line_keys, known, told in chunk.documents(common):
-                found = common.story_words(told, site) if isinstance(told, Layout) else told
+            for record, site, unit, line_keys, known, found in chunk.documents(common):
                 if found is not None and known is not None:
                     exact.append(known[0])
                     words, story = found
