@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..record import site_line_key
+from .keys import keys_of_strings
 from .minhash import fold_shingles, shingle_hashes
 from .shingles import PARAGRAPH_BREAK, normalize_for_shingles, ordered_line_keys, sentence_pieces
 
@@ -78,8 +78,7 @@ class KeyCounter:
 def sentence_keys(pieces: list[str], site: str) -> np.ndarray:
     """The key of each of a document's sentences, in order, within its site (or the whole
     input)."""
-    group = site or WHOLE_INPUT
-    return np.fromiter((site_line_key(group, p) for p in pieces), np.uint64, len(pieces))
+    return keys_of_strings(pieces, site or WHOLE_INPUT)
 
 
 @dataclass(slots=True)
@@ -344,7 +343,7 @@ class ChunkLayout:
     hashes (``minhash.token_hashes``); each sentence's number of words and length
     (``sentence_pieces``, in order), each document's number of sentences; the sentences'
     keys (of every document, laid out or not) with each one's count; the lines' keys and
-    numbers of words (``shingles.line_layout``) with each one's count."""
+    numbers of words (``layout.TextLayout``) with each one's count."""
 
     words: np.ndarray
     word_counts: np.ndarray

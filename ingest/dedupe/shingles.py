@@ -7,8 +7,8 @@ import unicodedata
 
 import numpy as np
 
-from ..record import site_line_key
 from .config import MODES as MODES
+from .keys import keys_of_strings
 
 # Punctuation and symbols of every script (Unicode categories P* and S*) fold to a space.
 PUNCTUATION = re.compile(r"[^\w\s]|_")
@@ -35,7 +35,7 @@ SENTENCE_BREAK = re.compile(
 # the mark follows it. (A literal replacement: a template with ``\g<0>`` costs a Python
 # call a match.)
 _BREAK_AS_MARK = f" {PIECE_MARK} "
-# ``line_layout``'s word count of a blank line (empty or whitespace only).
+# A layout's word count of a blank line (empty or whitespace only: ``layout.TextLayout``).
 PARAGRAPH_BREAK = -1
 
 
@@ -131,28 +131,7 @@ def ordered_line_keys(text: str, group: str) -> np.ndarray:
     """The key of every line of a text within its site ``group``, in order (0 for a blank
     line): counted in pass 1 (a site's headers and footers), and looked up by
     ``CommonParts`` to leave out a site's common lines."""
-    return _line_keys(normalize_lines(text.split("\n")), group)
-
-
-def line_layout(text: str, group: str) -> tuple[np.ndarray, list[int]]:
-    """``ordered_line_keys(text, group)``, and how many words of the normalized text each
-    line holds (``PARAGRAPH_BREAK`` for a line of whitespace only, which ends a paragraph,
-    and so a sentence): where a line sits among the text's words and sentences."""
-    raw = text.split("\n")
-    lines = normalize_lines(raw)
-    words = [
-        (n.count(" ") + 1 if n else 0) if line and not line.isspace() else PARAGRAPH_BREAK
-        for line, n in zip(raw, lines, strict=True)
-    ]
-    return _line_keys(lines, group), words
-
-
-def _line_keys(normalized_lines: list[str], group: str) -> np.ndarray:
-    return np.fromiter(
-        (site_line_key(group, n) if n else 0 for n in normalized_lines),
-        np.uint64,
-        len(normalized_lines),
-    )
+    return keys_of_strings(normalize_lines(text.split("\n")), group)
 
 
 def sentence_pieces(text: str) -> list[str]:

@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -25,9 +24,10 @@ import xxhash
 from ..record import Record, url_host
 from ..sharedfile import SharedFile, forget, read_at, through_proc
 from ..spool import SpoolSlice
-from .common import ChunkLayout, CommonParts, sentence_keys
+from .common import ChunkLayout, CommonParts
+from .layout import Reading, read_texts
 from .minhash import Signer, fold_many, token_hashes
-from .shingles import line_layout, normalize_for_shingles, pieces_and_whole, shingle_unit
+from .shingles import normalize_for_shingles
 
 NO_KEYS = np.zeros(0, dtype=np.uint64)
 # What pass 2 has of a document from pass 1's layout: its compared words and whether they
@@ -43,7 +43,7 @@ class Seen:
     with each document's count): its site, whether it is shingled by character, the exact
     hash and length of its normalized text; the keys of its distinct lines (per site) and
     sentences, to count across the input; and for the later passes, the key and number of
-    words of each of its lines in order (``shingles.line_layout``), the key of each of its
+    words of each of its lines in order (``layout.TextLayout``), the key of each of its
     sentences in order, and, for a document shingled by word (``laid_out``), its number of
     words; the hash of each of its words and each sentence's number of words and length
     (``common.ChunkLayout``) are in a file of the process that made them (``layouts``, read back
@@ -79,84 +79,41 @@ class Survey:
     layout_run: str | None = None
 
     def __call__(self, items: Sequence[Record | bytes | SpoolSlice]) -> Seen:
-        records = expanded(items)
-        sites, by_char, exact, lengths, laid_out, ids = [], [], [], [], [], []
-        text_lengths, richness = [], []
-        orders, line_counts, line_words = [NO_KEYS], [], []
-        ordered_sentences, sentence_counts = [NO_KEYS], []
-        words, word_counts, piece_counts = [NO_KEYS], [], []
-        piece_spaces: list[int] = []
-        piece_lengths: list[int] = []
-        for item in records:
-            record = as_record(item)
-            site = url_host(record)
-            if self.count_lines or self.count_sentences:
-                parts, normalized = pieces_and_whole(record.text)
-            else:  # no frame to find: the sentences are never looked at, one piece will do
-                normalized = normalize_for_shingles(record.text)
-                parts = [normalized] if normalized else []
-            unit = shingle_unit(normalized, self.shingle)
-            sites.append(site)
-            ids.append(record.id)
-            text_lengths.append(len(record.text))
-            richness.append(_richness(record))
-            by_char.append(unit == "char")
-            exact.append(exact_hash(normalized))
-            lengths.append(len(normalized))
-            if self.count_lines and site:
-                order, counts = line_layout(record.text, site)
-                orders.append(order)
-                line_words += counts
-                line_counts.append(len(counts))
-            else:
-                line_counts.append(0)
-            if self.count_sentences:
-                ordered_sentences.append(sentence_keys(parts, site))
-            sentence_counts.append(len(parts) if self.count_sentences else 0)
-            # The layout, for a text shingled by word whose sentences joined are its
-            # normalized text (not so when it spells the sentence mark: pieces_and_whole).
-            fits = sum(map(len, parts)) + max(len(parts) - 1, 0) == len(normalized)
-            layout = self.layout_run is not None and unit == "word" and fits
-            laid_out.append(layout)
-            if layout:
-                hashes = token_hashes(normalized, unit)
-                words.append(hashes)
-                word_counts.append(len(hashes))
-                piece_spaces += map(str.count, parts, repeat(" "))
-                piece_lengths += map(len, parts)
-                piece_counts.append(len(parts))
-            else:
-                word_counts.append(0)
-                piece_counts.append(0)
-        line_order, sentence_order = np.concatenate(orders), np.concatenate(ordered_sentences)
-        line_counts_array = np.array(line_counts, dtype=np.int64)
-        sentence_counts_array = np.array(sentence_counts, dtype=np.int64)
+        records = [as_record(item) for item in expanded(items)]
+        sites = [url_host(record) for record in records]
+        reading = Reading(
+            lines=self.count_lines,
+            sentences=self.count_sentences,
+            mode=self.shingle,
+            layouts=self.layout_run is not None,
+        )
+        read = read_texts([record.text for record in records], sites, reading)
         return Seen(
             sites=sites,
-            by_char=np.array(by_char, dtype=np.uint8),
-            exact=np.array(exact, dtype=np.uint64),
-            lengths=np.array(lengths, dtype=np.int64),
-            lines=_distinct_each(line_order, line_counts_array, skip_zero=True),
-            sentences=_distinct_each(sentence_order, sentence_counts_array),
-            sentence_order=sentence_order,
-            sentence_counts=sentence_counts_array,
-            line_order=line_order,
-            line_words=np.array(line_words, dtype=np.int64),
-            line_counts=line_counts_array,
-            laid_out=np.array(laid_out, dtype=np.uint8),
-            word_counts=np.array(word_counts, dtype=np.int64),
+            by_char=np.array([unit == "char" for unit in read.units], dtype=np.uint8),
+            exact=np.array(read.exact, dtype=np.uint64),
+            lengths=np.array(read.lengths, dtype=np.int64),
+            lines=_distinct_each(read.line_keys, read.line_counts, skip_zero=True),
+            sentences=_distinct_each(read.sentence_keys, read.sentence_counts),
+            sentence_order=read.sentence_keys,
+            sentence_counts=read.sentence_counts,
+            line_order=read.line_keys,
+            line_words=read.line_words,
+            line_counts=read.line_counts,
+            laid_out=read.laid_out.astype(np.uint8),
+            word_counts=read.word_counts,
             layouts=None
             if self.layout_run is None
             else write_layouts(
                 self.layout_run,
-                np.concatenate(words),
-                np.array(word_counts, dtype=np.int64),
-                _packed(piece_spaces, piece_lengths),
-                np.array(piece_counts, dtype=np.int64),
+                read.words,
+                read.word_counts,
+                _packed(read.piece_words, read.piece_lengths),
+                read.piece_counts,
             ),
-            ids=ids,
-            text_lengths=np.array(text_lengths, dtype=np.int64),
-            richness=np.array(richness, dtype=np.int32),
+            ids=[record.id for record in records],
+            text_lengths=np.array([len(record.text) for record in records], dtype=np.int64),
+            richness=np.array([_richness(record) for record in records], dtype=np.int32),
         )
 
 
@@ -264,11 +221,10 @@ def _distinct_each(keys: np.ndarray, counts: np.ndarray, skip_zero: bool = False
     return keys[first]
 
 
-def _packed(spaces: list[int], lengths: list[int]) -> np.ndarray:
-    """Each sentence's number of words (one more than its spaces) and its length, in one
-    integer (words in the high half)."""
-    words = np.array(spaces, dtype=np.uint64) + np.uint64(1)
-    return (words << np.uint64(32)) | np.array(lengths, dtype=np.uint64)
+def _packed(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each sentence's number of words and its length, in one integer (words in the high
+    half)."""
+    return (words.astype(np.uint64) << np.uint64(32)) | lengths.astype(np.uint64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,352 @@
+"""Pass 1's reading of a chunk of texts: each one's normalized words, exact hash and
+length, and where its lines and sentences fall among its words, with their keys, as arrays
+over the chunk end to end.
+
+Texts in ASCII (most news in Latin script) are read as the bytes of the whole chunk by one
+run of array operations (``_read_ascii``): no string is made per line or sentence, and each
+text is normalized once. Others are read one by one by the string functions of ``shingles``
+(``_read_strings``). Both read the same: the words of ``normalize_for_shingles``, the lines
+of ``text.split("\\n")`` with their numbers of words, and the sentences of
+``sentence_pieces``; the property tests hold the byte reading to the string one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+from .keys import group_hash, keys_of_strings, segment_keys
+from .minhash import token_hashes
+from .shingles import (
+    _ASCII_FOLD,
+    PARAGRAPH_BREAK,
+    PIECE_MARK,
+    normalize_for_shingles,
+    normalize_lines,
+    pieces_and_whole,
+    shingle_unit,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What to read of a chunk's texts: lines (of texts with a site) and sentences for the
+    frame, the shingle mode (``auto``, ``word``, ``char``), and whether the layouts of texts
+    shingled by word are kept (their words and sentences)."""
+
+    lines: bool
+    sentences: bool
+    mode: str
+    layouts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TextLayout:
+    """A chunk of texts read: per text, the exact hash and length of its normalized text and
+    its shingle unit; whether it is laid out (its words' hashes and sentences kept, with
+    their counts; 0 for a text not laid out); its lines' keys and numbers of words
+    (``PARAGRAPH_BREAK`` for a blank line; only of texts with a site, when lines are read);
+    its sentences' keys (when sentences are read)."""
+
+    exact: list[int]
+    lengths: list[int]
+    units: list[str]
+    laid_out: np.ndarray
+    words: np.ndarray
+    word_counts: np.ndarray
+    piece_words: np.ndarray
+    piece_lengths: np.ndarray
+    piece_counts: np.ndarray
+    line_keys: np.ndarray
+    line_words: np.ndarray
+    line_counts: np.ndarray
+    sentence_keys: np.ndarray
+    sentence_counts: np.ndarray
+
+
+def read_texts(texts: Sequence[str], sites: Sequence[str], reading: Reading) -> TextLayout:
+    """``TextLayout`` of a chunk of texts (with their sites: ``""`` for none)."""
+    parts: list[TextLayout] = []
+    start = 0
+    while start < len(texts):
+        ascii_text = texts[start].isascii()
+        end = start + 1
+        while end < len(texts) and texts[end].isascii() == ascii_text:
+            end += 1
+        span = range(start, end)
+        parts.extend(
+            _read_ascii_run(texts, sites, span, reading)
+            if ascii_text
+            else [_read_strings([texts[n] for n in span], [sites[n] for n in span], reading)]
+        )
+        start = end
+    return _joined(parts) if len(parts) != 1 else parts[0]
+
+
+def _read_ascii_run(
+    texts: Sequence[str], sites: Sequence[str], span: range, reading: Reading
+) -> list[TextLayout]:
+    """ASCII texts read as bytes, but for any that spells ``PIECE_MARK``: the string reading
+    loses its words to the mark, and so does pass 2's text path, so it is read as a string."""
+    chunk = [texts[n] for n in span]
+    joined = "\n".join(chunk)
+    folded = joined.translate(_ASCII_FOLD)
+    if PIECE_MARK not in folded:
+        return [_read_ascii(chunk, [sites[n] for n in span], joined, folded, reading)]
+    found: list[TextLayout] = []
+    for n in span:
+        text, site = texts[n], sites[n]
+        folded = text.translate(_ASCII_FOLD)
+        if PIECE_MARK in folded:
+            found.append(_read_strings([text], [site], reading))
+        else:
+            found.append(_read_ascii([text], [site], text, folded, reading))
+    return found
+
+
+# The byte reading's tables. ``_ASCII_FOLD`` maps each ASCII character to one character:
+# a letter or digit (lower-cased) or a space.
+_FOLD = np.array([ord(_ASCII_FOLD[code]) for code in range(128)] + [32] * 128, dtype=np.uint8)
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[ord(c) for c in "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "]] = True  # str.isspace(), regex \s
+# Neither part of a word nor a space: punctuation, symbols, control characters. A line of
+# none of these nor of words is blank (whitespace only).
+_MARK = ~_SPACE & (_FOLD == 32)
+# ``shingles.SENTENCE_BREAK`` in ASCII: an end mark, closing quotes or brackets, whitespace.
+_END = np.zeros(256, dtype=bool)
+_END[[ord(c) for c in ".!?"]] = True
+_CLOSER = np.zeros(256, dtype=bool)
+_CLOSER[[ord(c) for c in "\"')]"]] = True
+_NEWLINE = 10
+
+
+def _read_ascii(
+    texts: list[str], sites: list[str], joined: str, folded: str, reading: Reading
+) -> TextLayout:
+    """``TextLayout`` of ASCII texts, from ``joined``, all of them joined by line breaks
+    (each text's lines are its own: the break between two texts ends a line of each), and
+    ``folded``, that through ``_ASCII_FOLD``."""
+    count = len(texts)
+    raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    folded_bytes = folded.encode("ascii")
+    tokens = folded_bytes.split()
+    words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
+    # Where each word starts and ends: the edges of the runs of word characters.
+    in_word = (np.frombuffer(folded_bytes, dtype=np.uint8) != 32).view(np.int8)
+    edges = np.flatnonzero(np.diff(in_word, prepend=np.int8(0), append=np.int8(0)))
+    word_starts, word_ends = edges[0::2], edges[1::2]
+    text_ends = np.cumsum(np.fromiter(map(len, texts), np.int64, count) + 1) - 1
+    last_words = np.searchsorted(word_starts, text_ends)
+    word_counts = np.diff(last_words, prepend=0)
+    spans = zip(word_counts.tolist(), last_words.tolist(), strict=True)
+    normalized = [b" ".join(tokens[end - n : end]) for n, end in spans]
+    exact = list(map(xxhash.xxh3_64_intdigest, normalized))
+    lengths = list(map(len, normalized))
+    unit = "word" if reading.mode == "auto" else reading.mode  # no unspaced script is ASCII
+    site_groups = np.fromiter(map(group_hash, sites), np.uint64, count)
+    marks = np.flatnonzero(_MARK[raw]) if reading.lines or reading.sentences else None
+    lines = _ascii_lines(raw, word_starts, text_ends, marks) if marks is not None else None
+    if reading.sentences or reading.lines:
+        assert marks is not None and lines is not None
+        firsts = _sentence_firsts(raw, word_starts, marks, lines, last_words - word_counts)
+    else:  # no frame: a text is one piece
+        firsts = (last_words - word_counts)[word_counts > 0]
+    piece_words = np.diff(np.append(firsts, len(words)))
+    if len(firsts):
+        piece_lengths = np.add.reduceat(word_ends - word_starts, firsts) + piece_words - 1
+    else:
+        piece_lengths = np.zeros(0, dtype=np.int64)
+    piece_counts = np.diff(np.searchsorted(firsts, last_words), prepend=0)
+    if reading.sentences:  # (a text without a site: its group is the whole input's, "")
+        sentence_keys = segment_keys(words, piece_words, np.repeat(site_groups, piece_counts))
+        sentence_counts = piece_counts
+    else:
+        sentence_keys, sentence_counts = _NO_KEYS, np.zeros(count, dtype=np.int64)
+    if reading.lines and lines is not None:
+        line_words, line_counts = lines
+        with_words = np.maximum(line_words, 0)
+        line_keys = segment_keys(words, with_words, np.repeat(site_groups, line_counts))
+        sited = np.array([bool(site) for site in sites], dtype=bool)
+        keep = np.repeat(sited, line_counts)
+        line_keys, line_words, line_counts = line_keys[keep], line_words[keep], line_counts * sited
+    else:
+        line_keys, line_words = _NO_KEYS, _NO_COUNTS
+        line_counts = np.zeros(count, dtype=np.int64)
+    laid_out = np.full(count, reading.layouts and unit == "word", dtype=bool)
+    return _laid_out_only(
+        TextLayout(
+            exact=exact,
+            lengths=lengths,
+            units=[unit] * count,
+            laid_out=laid_out,
+            words=words,
+            word_counts=word_counts,
+            piece_words=piece_words,
+            piece_lengths=piece_lengths,
+            piece_counts=piece_counts,
+            line_keys=line_keys,
+            line_words=line_words,
+            line_counts=line_counts,
+            sentence_keys=sentence_keys,
+            sentence_counts=sentence_counts,
+        )
+    )
+
+
+def _ascii_lines(
+    raw: np.ndarray, word_starts: np.ndarray, text_ends: np.ndarray, marks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's number of words (``PARAGRAPH_BREAK`` for a blank one) and each text's
+    number of lines."""
+    breaks = np.flatnonzero(raw == _NEWLINE)
+    line_words = np.diff(np.searchsorted(word_starts, np.append(breaks, len(raw))), prepend=0)
+    marked = np.zeros(len(breaks) + 1, dtype=bool)
+    marked[np.searchsorted(breaks, marks)] = True
+    blank = (line_words == 0) & ~marked
+    line_words[blank] = PARAGRAPH_BREAK
+    line_counts = np.diff(np.searchsorted(breaks, text_ends) + 1, prepend=0)
+    return line_words, line_counts
+
+
+def _sentence_firsts(
+    raw: np.ndarray,
+    word_starts: np.ndarray,
+    marks: np.ndarray,
+    lines: tuple[np.ndarray, np.ndarray],
+    text_firsts: np.ndarray,
+) -> np.ndarray:
+    """The index of the first word of every sentence, in order: a sentence ends where an
+    end mark (and closing quotes or brackets) is followed by whitespace, at a blank line,
+    and at the end of its text."""
+    starts_sentence = np.zeros(len(word_starts) + 1, dtype=bool)
+    ends = marks[_END[raw[marks]]]
+    after = ends + 1
+    while True:  # past the closing quotes and brackets (a few at most)
+        inside = after < len(raw)
+        after, ends = after[inside], ends[inside]
+        closing = _CLOSER[raw[after]]
+        if not closing.any():
+            break
+        after = after + closing
+    starts_sentence[np.searchsorted(word_starts, ends[_SPACE[raw[after]]])] = True
+    line_words, _ = lines
+    breaks = np.flatnonzero(raw == _NEWLINE)
+    line_starts = np.concatenate(([0], breaks + 1))
+    starts_sentence[np.searchsorted(word_starts, line_starts[line_words == PARAGRAPH_BREAK])] = True
+    starts_sentence[text_firsts] = True
+    return np.flatnonzero(starts_sentence[: len(word_starts)])
+
+
+def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextLayout:
+    """``TextLayout`` of texts read one by one as strings."""
+    exact, lengths, units, laid_out = [], [], [], []
+    words: list[np.ndarray] = [_NO_KEYS]
+    word_counts: list[int] = []
+    piece_words: list[int] = []
+    piece_lengths: list[int] = []
+    piece_counts: list[int] = []
+    line_keys: list[np.ndarray] = [_NO_KEYS]
+    line_words: list[int] = []
+    line_counts: list[int] = []
+    sentence_keys: list[np.ndarray] = [_NO_KEYS]
+    for text, site in zip(texts, sites, strict=True):
+        if reading.lines or reading.sentences:
+            pieces, normalized = pieces_and_whole(text)
+        else:  # no frame to find: the sentences are never looked at, one piece will do
+            normalized = normalize_for_shingles(text)
+            pieces = [normalized] if normalized else []
+        unit = shingle_unit(normalized, reading.mode)
+        exact.append(xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")))
+        lengths.append(len(normalized))
+        units.append(unit)
+        # The layout, for a text shingled by word whose sentences joined are its normalized
+        # text (not so when it spells the sentence mark: pieces_and_whole).
+        fits = sum(map(len, pieces)) + max(len(pieces) - 1, 0) == len(normalized)
+        layout = reading.layouts and unit == "word" and fits
+        laid_out.append(layout)
+        sited = reading.lines and bool(site)
+        hashes = token_hashes(normalized, "word") if layout or sited or reading.sentences else None
+        if reading.sentences:
+            sentence_keys.append(keys_of_strings(pieces, site, normalized, hashes))
+        if sited:
+            raw = text.split("\n")
+            normalized_lines = normalize_lines(raw)
+            line_keys.append(keys_of_strings(normalized_lines, site, normalized, hashes))
+            line_words += [
+                (n.count(" ") + 1 if n else 0) if line and not line.isspace() else PARAGRAPH_BREAK
+                for line, n in zip(raw, normalized_lines, strict=True)
+            ]
+            line_counts.append(len(raw))
+        else:
+            line_counts.append(0)
+        if layout:
+            assert hashes is not None
+            words.append(hashes)
+            word_counts.append(len(hashes))
+            piece_words += [piece.count(" ") + 1 for piece in pieces]
+            piece_lengths += map(len, pieces)
+            piece_counts.append(len(pieces))
+        else:
+            word_counts.append(0)
+            piece_counts.append(0)
+    count = len(texts)
+    return TextLayout(
+        exact=exact,
+        lengths=lengths,
+        units=units,
+        laid_out=np.array(laid_out, dtype=bool),
+        words=np.concatenate(words),
+        word_counts=np.array(word_counts, dtype=np.int64),
+        piece_words=np.array(piece_words, dtype=np.int64),
+        piece_lengths=np.array(piece_lengths, dtype=np.int64),
+        piece_counts=np.array(piece_counts, dtype=np.int64),
+        line_keys=np.concatenate(line_keys),
+        line_words=np.array(line_words, dtype=np.int64),
+        line_counts=np.array(line_counts, dtype=np.int64),
+        sentence_keys=np.concatenate(sentence_keys),
+        sentence_counts=np.array(
+            [len(k) for k in sentence_keys[1:]] if reading.sentences else [0] * count,
+            dtype=np.int64,
+        ),
+    )
+
+
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+_NO_COUNTS = np.zeros(0, dtype=np.int64)
+
+
+def _laid_out_only(found: TextLayout) -> TextLayout:
+    """``found`` with the words and sentences of texts not laid out left out (and their
+    counts 0), as ``_read_strings`` keeps them."""
+    if found.laid_out.all():
+        return found
+    keep = found.laid_out
+    return _replace(
+        found,
+        words=found.words[np.repeat(keep, found.word_counts)],
+        word_counts=found.word_counts * keep,
+        piece_words=found.piece_words[np.repeat(keep, found.piece_counts)],
+        piece_lengths=found.piece_lengths[np.repeat(keep, found.piece_counts)],
+        piece_counts=found.piece_counts * keep,
+    )
+
+
+def _replace(found: TextLayout, **changes: np.ndarray) -> TextLayout:
+    fields = {name: getattr(found, name) for name in TextLayout.__slots__}
+    fields.update(changes)
+    return TextLayout(**fields)
+
+
+def _joined(parts: list[TextLayout]) -> TextLayout:
+    """The readings of consecutive runs of a chunk, as one."""
+    fields: dict[str, object] = {}
+    for name in TextLayout.__slots__:
+        values = [getattr(part, name) for part in parts]
+        if isinstance(values[0], list):
+            fields[name] = [value for part in values for value in part]
+        else:
+            fields[name] = np.concatenate(values)
+    return TextLayout(**fields)  # type: ignore[arg-type]
