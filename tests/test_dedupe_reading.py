@@ -216,3 +216,17 @@ def test_dedupe_through_the_cli_finds_the_frame_of_ascii_and_other_texts(
     assert result.exit_code == 0, result.output
     kept = [json.loads(line)["id"] for line in result.stdout.splitlines()]
     assert kept == [f"d{n}" for n in range(len(stories))]
+
+
+def test_keys_past_the_kept_powers_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.dedupe import keys
+
+    words = np.random.default_rng(7).integers(0, 2**63, 5000).astype(np.uint64)
+    counts = np.array([3, 0, 4000, 997])
+    groups = np.full(4, group_hash("a.example"), dtype=np.uint64)
+    expected = segment_keys(words, counts, groups)
+    monkeypatch.setattr(keys, "KEPT_POWERS", 100)
+    monkeypatch.setattr(keys, "_POWERS", [np.ones(1, np.uint64), np.ones(1, np.uint64)])
+    assert segment_keys(words, counts, groups).tolist() == expected.tolist()
+    assert len(keys._POWERS[0]) <= 100  # a long sequence's powers are not kept
+    assert segment_keys(words[3:4003], counts[2:3], groups[:1])[0] == expected[2]

@@ -24,7 +24,9 @@ from .minhash import _mix64, token_hashes
 _BASE = 0xD6E8FEB86659FD93
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
 _LENGTH = np.uint64(0xA0761D6478BD642F)
-# Powers of the base and of its inverse, grown as longer sequences come.
+# Powers of the base and of its inverse, grown as longer sequences come, up to this many
+# (16 MB for both).
+KEPT_POWERS = 1 << 20
 _POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
 
 
@@ -73,12 +75,17 @@ def group_hash(group: str) -> int:
 
 
 def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """BASE**i and BASE**-i for i below ``size`` (at least), mod 2**64."""
-    if len(_POWERS[0]) < size:
-        grown = max(size, 2 * len(_POWERS[0]))
-        for n, base in enumerate((_BASE, _BASE_INVERSE)):
-            values = np.full(grown, base, dtype=np.uint64)
-            values[0] = 1
-            with np.errstate(over="ignore"):
-                _POWERS[n] = np.multiply.accumulate(values)
-    return _POWERS[0], _POWERS[1]
+    """BASE**i and BASE**-i for i below ``size`` (at least), mod 2**64; kept for the next
+    call up to ``KEPT_POWERS`` (a chunk's words; one huge text's are made for it alone)."""
+    if len(_POWERS[0]) >= size:
+        return _POWERS[0], _POWERS[1]
+    grown = max(size, min(2 * len(_POWERS[0]), KEPT_POWERS))
+    made = []
+    for base in (_BASE, _BASE_INVERSE):
+        values = np.full(grown, base, dtype=np.uint64)
+        values[0] = 1
+        with np.errstate(over="ignore"):
+            made.append(np.multiply.accumulate(values))
+    if grown <= KEPT_POWERS:
+        _POWERS[:] = made
+    return made[0], made[1]
