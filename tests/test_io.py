@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import json
 import lzma
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -168,6 +171,94 @@ def test_write_records_is_atomic_when_the_stream_fails(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_records(failing(), str(out))
     assert out.read_text() == "old corpus\n"
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+
+
+LINUX_PROC = pytest.mark.skipif(
+    not (hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir()), reason="needs O_TMPFILE"
+)
+
+
+def watched(records: list[Record], folder: Path, seen: list[list[str]]) -> Iterator[Record]:
+    """``records``, noting the folder's names and this process's open files there while
+    the output is being written."""
+    yield from records
+    opened = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
+    seen.append(sorted(os.listdir(folder)) + sorted(p for p in opened if f"{folder}/#" in p))
+
+
+@LINUX_PROC
+def test_write_records_writes_an_unnamed_file_until_the_end(tmp_path: Path) -> None:
+    """Until it is complete, the output has no name in the folder (a SIGKILL leaves
+    nothing), and it gets the mode a new file gets under the umask, as before."""
+    out = tmp_path / "corpus.jsonl"
+    seen: list[list[str]] = []
+    old_umask = os.umask(0o027)
+    try:
+        write_records(watched([Record(id="1", text="one")], tmp_path, seen), out)
+    finally:
+        os.umask(old_umask)
+    [(unnamed,)] = seen
+    assert unnamed.startswith(f"{tmp_path}/#") and unnamed.endswith(" (deleted)")
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert oct(out.stat().st_mode & 0o777) == oct(0o640)
+    assert parse_jsonl(out.read_bytes()) == [Record(id="1", text="one").to_dict()]
+
+
+def refuse_unnamed_files(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """Make the system look as if it had no unnamed files (``O_TMPFILE``)."""
+    if how == "no O_TMPFILE":
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+        return
+    real_open, flag = os.open, getattr(os, "O_TMPFILE", 0)
+
+    def refusing(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if flag and flags & flag == flag:
+            raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing)
+
+
+@pytest.mark.parametrize("how", ["no O_TMPFILE", "EOPNOTSUPP"])
+def test_without_unnamed_files_a_named_temporary_is_used_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    refuse_unnamed_files(monkeypatch, how)
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n")
+    out.chmod(0o600)
+    seen: list[list[str]] = []
+
+    def failing() -> Iterator[Record]:
+        yield from watched([Record(id="1", text="one")], tmp_path, seen)
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_records(failing(), out)
+    [(name, old)] = seen
+    assert name.startswith(".ingest-") and name.endswith(".tmp") and old == "corpus.jsonl"
+    assert out.read_text() == "old corpus\n"
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert write_records([Record(id="2", text="two")], out) == 1
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert parse_jsonl(out.read_bytes())[0]["id"] == "2"
+
+
+@pytest.mark.parametrize("how", ["no O_TMPFILE", "EOPNOTSUPP"])
+def test_without_unnamed_files_a_failed_cli_run_keeps_the_old_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    refuse_unnamed_files(monkeypatch, how)
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n")
+    failed = invoke(["clean", "--strict", str(SAMPLES), str(tmp_path / "missing"), "-o", str(out)])
+    assert failed.exit_code == 1
+    assert out.read_text() == "old corpus\n"
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert invoke(["clean", "-q", str(SAMPLES), "-o", str(out)]).exit_code == 0
+    assert len(parse_jsonl(out.read_bytes())) == len(SAMPLE_IDS)
     assert os.listdir(tmp_path) == ["corpus.jsonl"]
 
 
