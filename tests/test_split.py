@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from ingest import Record, SplitConfig, clean_records, read_records, split_records
 from ingest.clean import CleanConfig, CleanStats
-from ingest.split import clean_split_records
 from ingest.digest import LINK_MARKER, find_items
+from ingest.split import clean_split_records
 
 from .conftest import SAMPLES, invoke, parse_jsonl
 
