@@ -108,8 +108,7 @@ def _feed_spans(xml: str) -> tuple[str, list[Span]]:
     feed = parse_feed(xml)
     text = feed_text(feed)
     located = locate_stories(text, [(i.title, i.text, i.url) for i in feed.items])
-    for entry, item in zip(located, feed.items, strict=False):
-        entry.update(date=item.date, author=item.author)
+    feed.add_dates_and_authors(located)
     return text, _spans(located, text)
 
 
