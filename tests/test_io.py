@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -205,33 +206,37 @@ def test_write_records_writes_an_unnamed_file_until_the_end(tmp_path: Path) -> N
     assert parse_jsonl(out.read_bytes()) == [Record(id="1", text="one").to_dict()]
 
 
-def refuse_unnamed_files(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
-    """Make the system look as if it had no unnamed files (``O_TMPFILE``)."""
-    if how == "no O_TMPFILE":
+@pytest.fixture(params=["no O_TMPFILE", "EOPNOTSUPP"])
+def old_output_without_unnamed_files(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """``corpus.jsonl`` holding an old corpus, on a system that looks as if it had no unnamed
+    files (``O_TMPFILE``): none at all, or a file system that refuses them."""
+    if request.param == "no O_TMPFILE":
         monkeypatch.delattr(os, "O_TMPFILE", raising=False)
-        return
-    real_open, flag = os.open, getattr(os, "O_TMPFILE", 0)
+    else:
+        real_open, flag = os.open, getattr(os, "O_TMPFILE", 0)
 
-    def refusing(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if flag and flags & flag == flag:
-            raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
-        return real_open(path, flags, *args, **kwargs)
+        def refusing(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if flag and flags & flag == flag:
+                raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
+            return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(os, "open", refusing)
-
-
-@pytest.mark.parametrize("how", ["no O_TMPFILE", "EOPNOTSUPP"])
-def test_without_unnamed_files_a_named_temporary_is_used_and_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
-) -> None:
-    refuse_unnamed_files(monkeypatch, how)
+        monkeypatch.setattr(os, "open", refusing)
     out = tmp_path / "corpus.jsonl"
     out.write_text("old corpus\n")
+    return out
+
+
+def test_without_unnamed_files_a_named_temporary_is_used_and_removed(
+    old_output_without_unnamed_files: Path,
+) -> None:
+    out = old_output_without_unnamed_files
     out.chmod(0o600)
     seen: list[list[str]] = []
 
     def failing() -> Iterator[Record]:
-        yield from watched([Record(id="1", text="one")], tmp_path, seen)
+        yield from watched([Record(id="1", text="one")], out.parent, seen)
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):
@@ -239,27 +244,25 @@ def test_without_unnamed_files_a_named_temporary_is_used_and_removed(
     [(name, old)] = seen
     assert name.startswith(".ingest-") and name.endswith(".tmp") and old == "corpus.jsonl"
     assert out.read_text() == "old corpus\n"
-    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
     assert write_records([Record(id="2", text="two")], out) == 1
-    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert parse_jsonl(out.read_bytes())[0]["id"] == "2"
 
 
-@pytest.mark.parametrize("how", ["no O_TMPFILE", "EOPNOTSUPP"])
 def test_without_unnamed_files_a_failed_cli_run_keeps_the_old_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+    old_output_without_unnamed_files: Path,
 ) -> None:
-    refuse_unnamed_files(monkeypatch, how)
-    out = tmp_path / "corpus.jsonl"
-    out.write_text("old corpus\n")
-    failed = invoke(["clean", "--strict", str(SAMPLES), str(tmp_path / "missing"), "-o", str(out)])
+    out = old_output_without_unnamed_files
+    missing = str(out.parent / "missing")
+    failed = invoke(["clean", "--strict", str(SAMPLES), missing, "-o", str(out)])
     assert failed.exit_code == 1
     assert out.read_text() == "old corpus\n"
-    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
     assert invoke(["clean", "-q", str(SAMPLES), "-o", str(out)]).exit_code == 0
     assert len(parse_jsonl(out.read_bytes())) == len(SAMPLE_IDS)
-    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
 
 
 def test_lone_surrogates_are_written_as_replacement_characters(tmp_path: Path) -> None:
