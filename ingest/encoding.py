@@ -160,6 +160,18 @@ class Decoded:
     method: str
     replaced: int  # bytes that did not decode and became U+FFFD
 
+    def metadata(self, content_type: str) -> dict[str, str | float | int]:
+        """A record's metadata for a ``content_type`` document decoded so: its kind, then how
+        it was decoded (the keys of the README's record schema, in its order)."""
+        return {
+            "content_type": content_type,
+            "encoding": self.encoding,
+            "encoding_confidence": self.confidence,
+            "declared_encoding": self.declared_encoding,
+            "decode_method": self.method,
+            "replaced_bytes": self.replaced,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:

@@ -17,6 +17,7 @@ from .checks import (
     records_map,
 )
 from .clean import CleanConfig, CleanStats, clean_record, clean_records
+from .clean.empty import count_empty
 from .clean.feed import feed_text, parse_feed
 from .clean.html import extract_html, page_text
 from .digest import find_items, locate_stories, strip_markers
@@ -107,8 +108,7 @@ def _feed_spans(xml: str) -> tuple[str, list[Span]]:
     feed = parse_feed(xml)
     text = feed_text(feed)
     located = locate_stories(text, [(i.title, i.text, i.url) for i in feed.items])
-    for entry, item in zip(located, feed.items, strict=False):
-        entry.update(date=item.date, author=item.author)
+    feed.add_dates_and_authors(located)
     return text, _spans(located, text)
 
 
@@ -235,8 +235,9 @@ def _unique_ids(records: Iterator[Record]) -> Iterator[Record]:
 
 
 def _count_empty_pages(
-    results: Iterator[tuple[bool, list[Record]]], stats: CleanStats
+    results: Iterator[tuple[int, list[Record]]], stats: CleanStats
 ) -> Iterator[Record]:
+    """The stories of the workers' ``results``, their counts of empty pages added to ``stats``."""
     try:
         for empty, parts in results:
             stats.empty += empty
@@ -251,10 +252,10 @@ def _split_list(record: Record, config: SplitConfig) -> list[Record]:
 
 def _clean_split_list(
     record: Record, cleaning: CleanConfig, splitting: SplitConfig
-) -> tuple[bool, list[Record]]:
-    """Whether the page came out of clean empty, and its stories (none if dropped)."""
-    cleaned = clean_record(record, cleaning)
-    empty = not cleaned.text.strip()
-    if empty and cleaning.drop_empty:
-        return True, []
-    return empty, _split_list(cleaned, splitting)
+) -> tuple[int, list[Record]]:
+    """How many pages came out of clean empty (this one, or none), and its stories (none if
+    dropped): counted and dropped by clean's own rule (``count_empty``)."""
+    page = CleanStats()
+    kept = count_empty([clean_record(record, cleaning)], page, cleaning.drop_empty)
+    stories = [story for cleaned in kept for story in _split_list(cleaned, splitting)]
+    return page.empty, stories  # counted once the generator has run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -40,6 +41,21 @@ def run_ingest(
         env=env,
         timeout=timeout,
     )
+
+
+def temporary_output_size(pid: int, folder: Path) -> int | None:
+    """Bytes written so far into the temporary file a run (process ``pid``) writes its
+    output in, in ``folder``: on Linux an unnamed file it holds open (``/proc/PID/fd``
+    shows ``FOLDER/#INODE (deleted)``), elsewhere a named ``.ingest-*`` file; ``None``
+    while there is none."""
+    sizes = [p.stat().st_size for p in folder.glob(".ingest-*")]
+    fds = Path(f"/proc/{pid}/fd")
+    with contextlib.suppress(OSError):  # the process may end meanwhile
+        for fd in fds.iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd).startswith(f"{folder}/#"):
+                    sizes.append(fd.stat().st_size)
+    return max(sizes, default=None)
 
 
 def parse_jsonl(data: bytes | str) -> list[dict]:

@@ -14,7 +14,7 @@ import pytest
 
 from ingest import __version__
 
-from .conftest import SAMPLES, invoke, parse_jsonl, run_ingest
+from .conftest import SAMPLES, invoke, parse_jsonl, run_ingest, temporary_output_size
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 
@@ -192,9 +192,7 @@ def test_ctrl_c_exits_130_without_traceback_or_partial_file(tmp_path: Path) -> N
     process.stdin.write(b'{"text": "a record"}\n' * 1000)
     process.stdin.flush()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not [
-        p for p in os.listdir(tmp_path) if p.startswith(".ingest-")
-    ]:
+    while time.monotonic() < deadline and temporary_output_size(process.pid, tmp_path) is None:
         time.sleep(0.05)  # wait until the run has opened its temporary output
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)

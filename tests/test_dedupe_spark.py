@@ -135,6 +135,57 @@ def test_bad_inputs_are_listed_and_the_rest_is_read(spark: Any, tmp_path: Path) 
         dedupe_files(spark, [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")], DedupeConfig())
 
 
+def parquet_ids(path: Path, ids: list[Any]) -> Path:
+    """A Parquet file of one record per id (``None``: no id), each with its own text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"{path.stem}{n} and more " * 10 for n in range(len(ids))]  # no two alike
+    pq.write_table(pa.table({"id": ids, "text": texts}), path)
+    return path
+
+
+NOT_AN_ID = '"id" must be a string or an integer, not true or false'
+
+
+def test_parquet_ids_are_taken_as_the_jsonl_reader_takes_them(spark: Any, tmp_path: Path) -> None:
+    """A bool or float id is a bad record, as in JSONL (where the local engine says
+    `"id" must be a string or an integer`); an integer is its decimal string."""
+    from ingest.dedupe.spark import dedupe_files
+
+    bools = parquet_ids(tmp_path / "bools.parquet", [True, None, False])
+    floats = parquet_ids(tmp_path / "floats.parquet", [5.0])
+    numbers = parquet_ids(tmp_path / "numbers.parquet", [7, 2**40])
+    jsonl = tmp_path / "bools.jsonl"
+    jsonl.write_text('{"id": true, "text": "a story in JSONL"}\n')
+    local = invoke(["dedupe", str(jsonl)])
+    assert local.stderr.splitlines()[0] == (
+        f"ingest: error: {jsonl}:1: malformed JSONL record: {NOT_AN_ID}"
+    )
+    run = dedupe_files(spark, [str(p) for p in (bools, floats, numbers, jsonl)], DedupeConfig())
+    assert [r.id for r in run.records.collect()] == [f"{bools}:2", "7", str(2**40)]
+    assert run.errors == [
+        f"{bools}:1: not a record: {NOT_AN_ID}",
+        f"{bools}:3: not a record: {NOT_AN_ID}",
+        f'{floats}:1: not a record: "id" must be a string or an integer, not a float',
+        f"{jsonl}:1: malformed JSONL record: {NOT_AN_ID}",
+    ]
+
+
+def test_cli_says_a_parquet_bool_id_is_not_a_record(tmp_path: Path) -> None:
+    bools = parquet_ids(tmp_path / "bools.parquet", [True])
+    names = parquet_ids(tmp_path / "names.parquet", ["kept"])
+    out = tmp_path / "out.jsonl"
+    args = ["dedupe", "--engine", "spark", "--master", MASTER, str(bools), str(names)]
+    args += ["-o", str(out)]
+    result = run_ingest(args, timeout=600)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.decode().splitlines() if "error" in line]
+    assert errors[0] == f"ingest: error: {bools}:1: not a record: {NOT_AN_ID}"
+    written = b"".join(p.read_bytes() for p in sorted(out.glob("part-*")))
+    assert [r["id"] for r in parse_jsonl(written)] == ["kept"]
+
+
 def test_hadoop_listing_orders_and_skips_as_the_local_reader(spark: Any, tmp_path: Path) -> None:
     """``hdfs://``, ``s3a://``... inputs are listed by Hadoop's file system: the same files
     in the same order as a local folder (here the same folder, through Hadoop's ``file:``),

@@ -487,3 +487,23 @@ def test_an_awkward_feed_cleans_to_normalized_text_through_the_cli(
     config = CleanConfig(repair_mojibake=repair, unescape_entities=entities)
     [again] = clean_records([Record.from_dict(record)], config)
     assert again.text == record["text"]
+
+
+@pytest.mark.parametrize("flavour", ["rss20", "atom10"])
+def test_each_items_date_and_author_reach_its_story_from_a_raw_or_a_cleaned_feed(
+    tmp_path: Path, flavour: str
+) -> None:
+    """clean puts each item's date and author in ``metadata.items``; split gives them to the
+    stories, the same whether it splits the cleaned record or the raw feed itself."""
+    items = items_of(ENCODED["utf-8"])
+    path = tmp_path / "news.xml"
+    path.write_bytes(feed_bytes(WRITERS[flavour](items), "utf-8"))
+    [cleaned] = clean_records(read_records([str(path)]))
+    expected = [(expected_date(flavour, i), i.author) for i in items]
+    assert [(e["date"], e["author"]) for e in cleaned.metadata["items"]] == expected
+    raw = stories_of([r.to_dict() for r in split_records(read_records([str(path)]))])
+    assert [(s["metadata"]["date"], s["metadata"]["author"]) for s in raw] == expected
+    through_clean = stories_of(parse_jsonl(run_split(path)))
+    from_raw = stories_of(parse_jsonl(invoke(["split", str(path)]).stdout))
+    for stories in (through_clean, from_raw):
+        assert [(s["metadata"]["date"], s["metadata"]["author"]) for s in stories] == expected

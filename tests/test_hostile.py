@@ -27,7 +27,14 @@ import zstandard
 
 from ingest.parallel import WORKER_LOST
 
-from .conftest import SAMPLE_FILES, SAMPLES, invoke, parse_jsonl, run_ingest
+from .conftest import (
+    SAMPLE_FILES,
+    SAMPLES,
+    invoke,
+    parse_jsonl,
+    run_ingest,
+    temporary_output_size,
+)
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
     ".gz": gzip.compress,
@@ -586,7 +593,7 @@ def start_reading_stdin(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
     process.stdin.write(b'{"text": "a record"}\n' * 1000)
     process.stdin.flush()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and no_temporary_files(cwd):
+    while time.monotonic() < deadline and temporary_output_size(process.pid, cwd) is None:
         time.sleep(0.05)
     return process
 
@@ -750,8 +757,8 @@ def test_hidden_files_are_read_with_hidden(tmp_path: Path) -> None:
 # -- SIGKILL at any point -------------------------------------------------------------------
 
 
-def temporary_with_data(folder: Path) -> bool:
-    return any(p.stat().st_size for p in folder.glob(".ingest-*"))
+def temporary_with_data(folder: Path, pid: int) -> bool:
+    return bool(temporary_output_size(pid, folder))
 
 
 def index_changed(work: Path, old_index: Path) -> bool:
@@ -791,13 +798,14 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
     full = run_ingest(["dedupe", "-q", "--index", str(new_index), str(stories), "-o", str(new_out)])
     assert full.returncode == 0, full.stderr
     duration = time.monotonic() - started
-    # Each moment, given the run's folder when the run starts, says when to kill it.
-    moments: list[tuple[str, Callable[[Path], Callable[[], bool]]]] = [
-        ("while starting", lambda work: lambda: True),
-        ("while writing", lambda work: lambda: temporary_with_data(work)),
+    # Each moment, given the run's folder when the run starts
+    # (and the run's process id) says when to kill it.
+    moments: list[tuple[str, Callable[[Path, int], Callable[[], bool]]]] = [
+        ("while starting", lambda work, pid: lambda: True),
+        ("while writing", lambda work, pid: lambda: temporary_with_data(work, pid)),
         # as soon as the index is saved: the output must have been committed before it
-        ("after the index", lambda work: lambda: index_changed(work, old_index)),
-        *((f"at {f:.0%}", lambda work, f=f: after(duration * f)) for f in (0.5, 0.8, 0.95)),
+        ("after the index", lambda work, pid: lambda: index_changed(work, old_index)),
+        *((f"at {f:.0%}", lambda work, pid, f=f: after(duration * f)) for f in (0.5, 0.8, 0.95)),
     ]
     states = {}
     for name, moment in moments:
@@ -812,7 +820,7 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        kill_when(process, moment(work))
+        kill_when(process, moment(work, process.pid))
         output_state = "new" if out.read_bytes() == new_out.read_bytes() else "old"
         index_state = "new" if index.read_bytes() == new_index.read_bytes() else "old"
         if output_state == "old":
@@ -823,6 +831,27 @@ def test_sigkill_at_any_point_leaves_the_old_output_and_index(tmp_path: Path) ->
         states[name] = (output_state, index_state)
     assert states["while starting"] == ("old", "old")
     assert states["while writing"] == ("old", "old"), "killed with half the output written"
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="needs Linux's unnamed files")
+@pytest.mark.parametrize("stage", ["clean", "split", "dedupe", "run"])
+def test_sigkill_while_writing_leaves_nothing_beside_the_old_output(
+    tmp_path: Path, stage: str
+) -> None:
+    """kill -9 (the OOM killer) cannot be caught: the output is written in an unnamed file,
+    so nothing is left to clean up, whichever command was writing."""
+    stories, out = tmp_path / "stories.jsonl", tmp_path / "out.jsonl"
+    stories.write_bytes(many_records(20000))
+    out.write_text("old\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", stage, "-q", str(stories), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    kill_when(process, lambda: temporary_with_data(tmp_path, process.pid))
+    assert process.returncode == -signal.SIGKILL, "the run ended before it was killed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "stories.jsonl"]
+    assert out.read_text() == "old\n"
 
 
 def _children(pid: int) -> set[int]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import json
 import lzma
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -169,6 +173,96 @@ def test_write_records_is_atomic_when_the_stream_fails(tmp_path: Path) -> None:
         write_records(failing(), str(out))
     assert out.read_text() == "old corpus\n"
     assert os.listdir(tmp_path) == ["corpus.jsonl"]
+
+
+LINUX_PROC = pytest.mark.skipif(
+    not (hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir()), reason="needs O_TMPFILE"
+)
+
+
+def watched(records: list[Record], folder: Path, seen: list[list[str]]) -> Iterator[Record]:
+    """``records``, noting the folder's names and this process's open files there while
+    the output is being written."""
+    yield from records
+    opened = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
+    seen.append(sorted(os.listdir(folder)) + sorted(p for p in opened if f"{folder}/#" in p))
+
+
+@LINUX_PROC
+def test_write_records_writes_an_unnamed_file_until_the_end(tmp_path: Path) -> None:
+    """Until it is complete, the output has no name in the folder (a SIGKILL leaves
+    nothing), and it gets the mode a new file gets under the umask, as before."""
+    out = tmp_path / "corpus.jsonl"
+    seen: list[list[str]] = []
+    old_umask = os.umask(0o027)
+    try:
+        write_records(watched([Record(id="1", text="one")], tmp_path, seen), out)
+    finally:
+        os.umask(old_umask)
+    [(unnamed,)] = seen
+    assert unnamed.startswith(f"{tmp_path}/#") and unnamed.endswith(" (deleted)")
+    assert os.listdir(tmp_path) == ["corpus.jsonl"]
+    assert oct(out.stat().st_mode & 0o777) == oct(0o640)
+    assert parse_jsonl(out.read_bytes()) == [Record(id="1", text="one").to_dict()]
+
+
+@pytest.fixture(params=["no O_TMPFILE", "EOPNOTSUPP"])
+def old_output_without_unnamed_files(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """``corpus.jsonl`` holding an old corpus, on a system that looks as if it had no unnamed
+    files (``O_TMPFILE``): none at all, or a file system that refuses them."""
+    if request.param == "no O_TMPFILE":
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    else:
+        real_open, flag = os.open, getattr(os, "O_TMPFILE", 0)
+
+        def refusing(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if flag and flags & flag == flag:
+                raise OSError(errno.EOPNOTSUPP, "Operation not supported", path)
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refusing)
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n")
+    return out
+
+
+def test_without_unnamed_files_a_named_temporary_is_used_and_removed(
+    old_output_without_unnamed_files: Path,
+) -> None:
+    out = old_output_without_unnamed_files
+    out.chmod(0o600)
+    seen: list[list[str]] = []
+
+    def failing() -> Iterator[Record]:
+        yield from watched([Record(id="1", text="one")], out.parent, seen)
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_records(failing(), out)
+    [(name, old)] = seen
+    assert name.startswith(".ingest-") and name.endswith(".tmp") and old == "corpus.jsonl"
+    assert out.read_text() == "old corpus\n"
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
+    assert write_records([Record(id="2", text="two")], out) == 1
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert parse_jsonl(out.read_bytes())[0]["id"] == "2"
+
+
+def test_without_unnamed_files_a_failed_cli_run_keeps_the_old_output(
+    old_output_without_unnamed_files: Path,
+) -> None:
+    out = old_output_without_unnamed_files
+    missing = str(out.parent / "missing")
+    failed = invoke(["clean", "--strict", str(SAMPLES), missing, "-o", str(out)])
+    assert failed.exit_code == 1
+    assert out.read_text() == "old corpus\n"
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
+    assert invoke(["clean", "-q", str(SAMPLES), "-o", str(out)]).exit_code == 0
+    assert len(parse_jsonl(out.read_bytes())) == len(SAMPLE_IDS)
+    assert os.listdir(out.parent) == ["corpus.jsonl"]
 
 
 def test_lone_surrogates_are_written_as_replacement_characters(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest import Record, SplitConfig, clean_records, read_records, split_records
+from ingest.clean import CleanConfig, CleanStats
 from ingest.digest import LINK_MARKER, find_items
+from ingest.split import clean_split_records
 
 from .conftest import SAMPLES, invoke, parse_jsonl
 
@@ -314,3 +316,35 @@ def test_ids_stay_unique_when_a_record_is_named_as_a_story(tmp_path: Path, jobs:
     assert ids == [f"{page}#3", *stories, f"{page}#5#dup"]  # the story #5 came first
     library = split_records([Record.from_dict(r) for r in rows], SplitConfig(), int(jobs))
     assert [r.id for r in library] == ids
+
+
+def empty_and_full_pages(folder: Path) -> list[str]:
+    """Real pages (a digest, an article) and documents that come out of clean empty: a page
+    without an article (tests/data), one of scripts only, a blank text."""
+    (folder / "scripts.html").write_text("<html><body><script>x()</script></body></html>")
+    (folder / "blank.txt").write_text("  \n")
+    return [str(SAMPLES), str(HTML / "no_article.html"), str(folder)]
+
+
+@pytest.mark.parametrize("drop", [False, True])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_clean_split_counts_and_drops_empty_pages_as_clean_does(
+    tmp_path: Path, drop: bool, jobs: int
+) -> None:
+    """The fused clean+split (``ingest run``'s first half) counts and drops the pages that
+    come out of clean empty as ``clean_records`` does, then splits the rest."""
+    inputs = empty_and_full_pages(tmp_path)
+    cleaning = CleanConfig(drop_empty=drop)
+    alone = CleanStats()
+    expected = list(split_records(clean_records(read_records(inputs), cleaning, alone)))
+    fused = CleanStats()
+    got = list(clean_split_records(read_records(inputs), cleaning, SplitConfig(), jobs, fused))
+    assert [r.to_dict() for r in got] == [r.to_dict() for r in expected]
+    assert (fused.empty, fused.dropped, alone.empty) == (3, drop, 3)
+    assert any(r.metadata["role"] == "story" for r in got)
+    options = ["--drop-empty"] if drop else []
+    result = invoke(["run", "-j", str(jobs), *options, *inputs])
+    assert result.exit_code == 0, result.stderr
+    assert (", 3 came out empty (dropped)," if drop else ", 3 came out empty,") in result.stderr
+    empty = [r for r in parse_jsonl(result.stdout) if r["metadata"]["empty_reason"]]
+    assert len(empty) == (0 if drop else 3)

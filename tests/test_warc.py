@@ -294,3 +294,38 @@ def test_an_rss_feed_in_a_warc_is_split_into_its_items(tmp_path: Path) -> None:
     assert [s["metadata"]["date"] for s in stories] == [
         f"2024-05-0{n}T07:00:00Z" for n in (1, 2, 3)
     ]
+
+
+DECODE_KEYS = [
+    "content_type",
+    "encoding",
+    "encoding_confidence",
+    "declared_encoding",
+    "decode_method",
+    "replaced_bytes",
+]
+
+
+@pytest.mark.parametrize("encoding", ["koi8-r", "utf-8"])
+def test_a_page_in_a_warc_is_decoded_and_described_as_the_same_file(
+    tmp_path: Path, encoding: str
+) -> None:
+    """The same bytes, as a file and as a WARC response (no charset in its header), get the
+    same decode metadata, in the same order, the WARC's own keys after it."""
+    body = page("Бюджет", RUSSIAN, encoding).encode(encoding)
+    (tmp_path / "page.html").write_bytes(body)
+    archive = tmp_path / "crawl.warc.gz"
+    archive.write_bytes(warc_bytes([Response("https://example.org/b", body)], compress=True))
+    [from_file] = read_records([str(tmp_path / "page.html")])
+    [from_warc] = read_records([str(archive)])
+    assert list(from_file.metadata) == DECODE_KEYS
+    assert list(from_warc.metadata) == [*DECODE_KEYS, "url", "crawl_date"]
+    assert {k: from_warc.metadata[k] for k in DECODE_KEYS} == from_file.metadata
+    assert (
+        from_file.metadata["encoding"] == encoding and from_file.metadata["content_type"] == "html"
+    )
+    cleaned = [
+        parse_jsonl(invoke(["clean", str(p)]).stdout)[0] for p in (tmp_path / "page.html", archive)
+    ]
+    for key in DECODE_KEYS[1:]:
+        assert cleaned[0]["metadata"][key] == cleaned[1]["metadata"][key], key

@@ -144,9 +144,8 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     located = locate_stories(text, [(t, normalize_whitespace(s), u) for t, s, u in stories])
     if located or not metadata["items"]:
         metadata["items"] = located
-    if feed is not None and located:
-        for item, entry in zip(feed.items, located, strict=True):
-            entry.update(date=item.date, author=item.author)
+    if feed is not None:
+        feed.add_dates_and_authors(located)
     metadata["empty_reason"] = empty_reason(
         text, original, content_type, metadata.get("empty_reason", "")
     )

@@ -81,6 +81,12 @@ class Feed:
     items: list[FeedItem] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
 
+    def add_dates_and_authors(self, located: list[dict[str, object]]) -> None:
+        """Give each story of ``located`` (``metadata.items`` for this feed's items, from
+        ``locate_stories``: all of them or none) its item's date and author."""
+        for entry, item in zip(located, self.items if located else [], strict=True):
+            entry.update(date=item.date, author=item.author)
+
 
 @dataclass
 class _Normalizer:

@@ -773,14 +773,7 @@ def _read_document(stream: BinaryIO, item: InputFile, where: str, encoding: str 
         id=item.relative,
         text=decoded.text,
         source=where,
-        metadata={
-            "content_type": _content_type(item.path, data, decoded.text),
-            "encoding": decoded.encoding,
-            "encoding_confidence": decoded.confidence,
-            "declared_encoding": decoded.declared_encoding,
-            "decode_method": decoded.method,
-            "replaced_bytes": decoded.replaced,
-        },
+        metadata=decoded.metadata(_content_type(item.path, data, decoded.text)),
     )
 
 

@@ -9,6 +9,7 @@ import io
 import lzma
 import os
 import re
+import secrets
 import stat
 import sys
 import tempfile
@@ -125,6 +126,71 @@ def _descriptor_in_links(path: str) -> int | None:
     return None
 
 
+class _Temporary:
+    """The file an output is written in before it replaces the target, in the target's
+    folder. On Linux it is unnamed (``O_TMPFILE``) until ``put_in_place``: a run killed
+    by SIGKILL (kill -9, the OOM killer) leaves nothing behind. Where the system or the
+    file system has no unnamed files, it is a named ``.ingest-*.tmp`` file, removed on
+    any error or signal that lets the process clean up."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.name: str | None  # None while unnamed
+        self.fd, self.name = _open_unnamed(folder) or _open_named(folder)
+
+    def put_in_place(self, target: str) -> None:
+        """Give the written file the target's name (the old file, if any, is replaced)."""
+        if self.name is None:
+            self.name = _link_unnamed(self.fd, self.folder)
+        os.replace(self.name, target)
+        self.name = None
+
+    def remove(self) -> None:
+        """Remove the file's name, if it has one (an unnamed file goes when closed)."""
+        if self.name is not None:
+            with suppress(FileNotFoundError):
+                os.unlink(self.name)
+            self.name = None
+
+
+def _open_unnamed(folder: str) -> tuple[int, None] | None:
+    """A descriptor of an unnamed file in ``folder``, or ``None`` where there is none to have:
+    no ``O_TMPFILE`` (not Linux), a file system that refuses it (``EOPNOTSUPP`` on some
+    tmpfs, overlay or NFS mounts; ``EISDIR`` from a kernel that predates it), or no
+    ``/proc`` to name it through in the end."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        fd = os.open(folder, flag | os.O_WRONLY, 0o666 & ~_umask())
+    except OSError:  # refused for any reason: the named file does as before, errors and all
+        return None
+    return fd, None
+
+
+def _open_named(folder: str) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
+
+
+def _link_unnamed(fd: int, folder: str) -> str:
+    """Name the unnamed file ``fd`` in ``folder`` with a fresh name, returned.
+
+    ``linkat(AT_FDCWD, "/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW)`` as open(2) says;
+    ``os.link`` calls ``linkat`` with that flag only when given a folder descriptor
+    (else ``link``, which would try to link the /proc entry itself)."""
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        while True:
+            name = os.path.join(folder, f".ingest-{secrets.token_hex(6)}.tmp")
+            try:
+                os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+            except FileExistsError:
+                continue
+            return name
+    finally:
+        os.close(folder_fd)
+
+
 @dataclass
 class OutputFile:
     """An output being written: ``commit()`` puts it in place, anything else leaves the old
@@ -133,7 +199,7 @@ class OutputFile:
     stream: IO[bytes]
     raw: IO[bytes]
     target: _Target
-    temporary: str | None
+    temporary: _Temporary | None
     parquet: bool = False
     committed: bool = False
 
@@ -159,21 +225,23 @@ class OutputFile:
         return _write_lines(lines, self.stream)
 
     def commit(self) -> None:
-        """Finish the stream and rename the temporary file over the target."""
-        self._close()
-        if self.temporary is not None:
-            os.replace(self.temporary, self.target.path)
+        """Finish the stream and put the temporary file in place of the target."""
+        self._finish()
+        if self.temporary is not None:  # named while still open: an unnamed file needs it
+            self.temporary.put_in_place(self.target.path)
+        self._close_file()
         self.committed = True
 
     def discard(self) -> None:
         """Drop what was written (a special file or stdout cannot take it back)."""
         with suppress(OSError, ValueError):
-            self._close()
+            self._finish()
+        with suppress(OSError, ValueError):
+            self._close_file()
         if self.temporary is not None and not self.committed:
-            with suppress(FileNotFoundError):
-                os.unlink(self.temporary)
+            self.temporary.remove()
 
-    def _close(self) -> None:
+    def _finish(self) -> None:
         if self.raw.closed:
             return
         if self.stream is not self.raw:
@@ -181,6 +249,8 @@ class OutputFile:
         self.raw.flush()
         if self.temporary is not None:
             os.fsync(self.raw.fileno())  # on disk before the rename makes it the output
+
+    def _close_file(self) -> None:
         if self.target.path != STDIN:  # stdout stays open: it is the process's
             self.raw.close()
 
@@ -203,23 +273,21 @@ def _open_output(path: str | None) -> OutputFile:
         stdout = _binary(sys.stdout)
         return OutputFile(stdout, stdout, _Target(STDIN), None)
     target = _checked_target(path)  # resolved once: links, descriptors, the old file's mode
-    temporary = None
+    temporary: _Temporary | None = None
     if target.descriptor is not None:
         raw: IO[bytes] = os.fdopen(os.dup(target.descriptor), "wb")
     elif target.special:
         raw = open(target.path, "wb")  # noqa: SIM115 (closed by OutputFile)
     else:
-        fd, temporary = tempfile.mkstemp(
-            prefix=".ingest-", suffix=".tmp", dir=os.path.dirname(target.path)
-        )
+        temporary = _Temporary(os.path.dirname(target.path))
         try:  # from here on, Ctrl-C or SIGTERM must not leave the temporary file behind
             _take_mode_and_owner(temporary, target.existing)
-            raw = os.fdopen(fd, "wb")
+            raw = os.fdopen(temporary.fd, "wb")
             return _output_file(path, raw, target, temporary)
         except BaseException:
             with suppress(OSError):
-                os.close(fd)
-            os.unlink(temporary)
+                os.close(temporary.fd)
+            temporary.remove()
             raise
     return _output_file(path, raw, target, temporary)
 
@@ -257,20 +325,23 @@ def is_parquet_name(path: str) -> bool:
     return path.lower().endswith(PARQUET_SUFFIX)
 
 
-def _output_file(path: str, raw: IO[bytes], target: _Target, temporary: str | None) -> OutputFile:
+def _output_file(
+    path: str, raw: IO[bytes], target: _Target, temporary: _Temporary | None
+) -> OutputFile:
     parquet = is_parquet_name(path)
     return OutputFile(_compress(raw, compression_of(path)), raw, target, temporary, parquet)
 
 
-def _take_mode_and_owner(temporary: str, existing: os.stat_result | None) -> None:
+def _take_mode_and_owner(temporary: _Temporary, existing: os.stat_result | None) -> None:
     """The replacement keeps the old file's mode and owner; a new file gets the mode a new
     file would have under the umask (mkstemp makes it private)."""
+    file = temporary.name if temporary.name is not None else temporary.fd  # fd: Linux only
     if existing is None:
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(file, 0o666 & ~_umask())
         return
-    os.chmod(temporary, stat.S_IMODE(existing.st_mode))
+    os.chmod(file, stat.S_IMODE(existing.st_mode))
     with suppress(PermissionError):  # only root may give a file to someone else
-        os.chown(temporary, existing.st_uid, existing.st_gid)
+        os.chown(file, existing.st_uid, existing.st_gid)
 
 
 @contextmanager

@@ -281,12 +281,7 @@ def _record(warc: Any, payload: bytes, kind: str, where: str, encoding: str | No
         text=decoded.text,
         source=where,
         metadata={
-            "content_type": kind,
-            "encoding": decoded.encoding,
-            "encoding_confidence": decoded.confidence,
-            "declared_encoding": decoded.declared_encoding,
-            "decode_method": decoded.method,
-            "replaced_bytes": decoded.replaced,
+            **decoded.metadata(kind),
             "url": uri,
             "crawl_date": warc.rec_headers.get_header("WARC-Date") or "",
         },

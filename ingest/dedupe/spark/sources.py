@@ -184,7 +184,9 @@ def _read_parquet(spark: SparkSession, item: InputFile) -> RDD[Parsed]:
     selected = frame.select(
         F.col("_metadata.row_index").alias("row"),
         F.col("text"),
-        F.col("id").cast("string") if "id" in columns else F.lit(None).alias("id"),
+        # Not cast: Record.from_dict takes an integer as its decimal string and refuses a
+        # bool, a float... as the local JSONL reader does (a cast made true "true").
+        F.col("id") if "id" in columns else F.lit(None).alias("id"),
         F.col("source") if "source" in columns else F.lit(None).alias("source"),
         metadata.alias("metadata") if "metadata" in columns else F.lit(None).alias("metadata"),
     ).orderBy("row")
