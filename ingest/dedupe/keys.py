@@ -55,17 +55,27 @@ def keys_of_strings(
     words: np.ndarray | None = None,
 ) -> np.ndarray:
     """``segment_keys`` of normalized lines or sentences given as strings (words separated
-    by single spaces, as ``shingles.normalize_for_shingles`` leaves them). ``whole`` and
-    ``words``: a normalized text and its words' hashes, used when the segments are that
-    text's words in order (they are not hashed again)."""
+    by single spaces, as ``shingles.normalize_for_shingles`` leaves them), within ``group``.
+    ``whole`` and ``words``: see ``words_of_strings``."""
+    hashes, counts = words_of_strings(segments, whole, words)
+    groups = np.full(len(segments), group_hash(group), dtype=np.uint64)
+    return segment_keys(hashes, counts, groups)
+
+
+def words_of_strings(
+    segments: Sequence[str], whole: str | None = None, words: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the words of normalized strings, end to end, and each one's number of
+    words: what ``segment_keys`` keys them by. ``whole`` and ``words``: a normalized text
+    and its words' hashes, used when the segments are that text's words in order (they
+    are not hashed again)."""
     counts = np.fromiter(
         (s.count(" ") + 1 if s else 0 for s in segments), dtype=np.int64, count=len(segments)
     )
     joined = " ".join(s for s in segments if s)
     if words is None or len(words) != int(counts.sum()) or joined != whole:
         words = token_hashes(joined, "word")
-    groups = np.full(len(segments), group_hash(group), dtype=np.uint64)
-    return segment_keys(words, counts, groups)
+    return words, counts
 
 
 @lru_cache(maxsize=1 << 16)

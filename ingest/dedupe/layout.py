@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from .keys import group_hash, keys_of_strings, segment_keys
+from .keys import group_hash, segment_keys, words_of_strings
 from .minhash import token_hashes
 from .shingles import (
     _ASCII_FOLD,
@@ -241,17 +241,18 @@ def _sentence_firsts(
 
 
 def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextLayout:
-    """``TextLayout`` of texts read one by one as strings."""
+    """``TextLayout`` of texts read one by one as strings (their lines' and sentences' keys
+    made for all of them at once)."""
     exact, lengths, units, laid_out = [], [], [], []
     words: list[np.ndarray] = [_NO_KEYS]
     word_counts: list[int] = []
     piece_words: list[int] = []
     piece_lengths: list[int] = []
     piece_counts: list[int] = []
-    line_keys: list[np.ndarray] = [_NO_KEYS]
     line_words: list[int] = []
     line_counts: list[int] = []
-    sentence_keys: list[np.ndarray] = [_NO_KEYS]
+    lines = _Segments()
+    sentences = _Segments()
     for text, site in zip(texts, sites, strict=True):
         if reading.lines or reading.sentences:
             pieces, normalized = pieces_and_whole(text)
@@ -270,11 +271,11 @@ def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextL
         sited = reading.lines and bool(site)
         hashes = token_hashes(normalized, "word") if layout or sited or reading.sentences else None
         if reading.sentences:
-            sentence_keys.append(keys_of_strings(pieces, site, normalized, hashes))
+            sentences.add(pieces, site, normalized, hashes)
         if sited:
             raw = text.split("\n")
             normalized_lines = normalize_lines(raw)
-            line_keys.append(keys_of_strings(normalized_lines, site, normalized, hashes))
+            lines.add(normalized_lines, site, normalized, hashes)
             line_words += [
                 (n.count(" ") + 1 if n else 0) if line and not line.isspace() else PARAGRAPH_BREAK
                 for line, n in zip(raw, normalized_lines, strict=True)
@@ -292,7 +293,6 @@ def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextL
         else:
             word_counts.append(0)
             piece_counts.append(0)
-    count = len(texts)
     return TextLayout(
         exact=exact,
         lengths=lengths,
@@ -303,15 +303,39 @@ def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextL
         piece_words=np.array(piece_words, dtype=np.int64),
         piece_lengths=np.array(piece_lengths, dtype=np.int64),
         piece_counts=np.array(piece_counts, dtype=np.int64),
-        line_keys=np.concatenate(line_keys),
+        line_keys=lines.keys(),
         line_words=np.array(line_words, dtype=np.int64),
         line_counts=np.array(line_counts, dtype=np.int64),
-        sentence_keys=np.concatenate(sentence_keys),
+        sentence_keys=sentences.keys(),
         sentence_counts=np.array(
-            [len(k) for k in sentence_keys[1:]] if reading.sentences else [0] * count,
-            dtype=np.int64,
+            sentences.counts if reading.sentences else [0] * len(texts), dtype=np.int64
         ),
     )
+
+
+class _Segments:
+    """The lines or sentences of texts read as strings, keyed all at once (``keys``): a
+    document's own few dozen make a dozen numpy calls cost more than their arithmetic."""
+
+    def __init__(self) -> None:
+        self._words: list[np.ndarray] = [_NO_KEYS]
+        self._counts: list[np.ndarray] = [_NO_COUNTS]
+        self._groups: list[int] = []
+        self.counts: list[int] = []  # each text's number of segments
+
+    def add(self, segments: list[str], group: str, whole: str, words: np.ndarray | None) -> None:
+        hashes, counts = words_of_strings(segments, whole, words)
+        self._words.append(hashes)
+        self._counts.append(counts)
+        self._groups += [group_hash(group)] * len(segments)
+        self.counts.append(len(segments))
+
+    def keys(self) -> np.ndarray:
+        return segment_keys(
+            np.concatenate(self._words),
+            np.concatenate(self._counts),
+            np.array(self._groups, dtype=np.uint64),
+        )
 
 
 _NO_KEYS = np.zeros(0, dtype=np.uint64)
