@@ -1,10 +1,12 @@
-"""Pass 1's byte reading of ASCII texts (``layout._read_ascii``) is the string reading
-(``layout._read_strings``, ``shingles``'s functions one text at a time), field by field, and
-the keys of lines and sentences do not depend on how or where a text was read."""
+"""Pass 1's byte reading (``layout._read_bytes``: texts in ASCII, and texts of characters
+whose reading it knows) is the string reading (``layout._read_strings``, ``shingles``'s
+functions one text at a time), field by field, and the keys of lines and sentences do not
+depend on how or where a text was read."""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import fields
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest import clean_records
+from ingest.dedupe import layout
 from ingest.dedupe.keys import group_hash, keys_of_strings, segment_keys
 from ingest.dedupe.layout import Reading, TextLayout, _read_strings, read_texts
 from ingest.dedupe.shingles import PIECE_MARK, normalize_lines, ordered_line_keys
@@ -70,6 +73,13 @@ PIECES = [
 WORDISH = ["word", "Word", "42", "3.14", "e.g.", "x"]
 AFTER = ["", ".", "!", "?", ".)", '."', ".')", ".]", '?")', ",", "-", "...", ")", "|"]
 SPACES = ["", " ", "  ", "\t", "\n", "\n\n", "\n \n", "\r\n", "\x0b", "\x1c", "\x00"]
+# Characters outside ASCII: known to the byte reading (letters of Latin, Greek and Cyrillic
+# script, curly quotes, dashes, the ellipsis, spaces without a break, a soft hyphen, a
+# zero-width space, NEL, the line separator) and not (``½``, ``İ``, combining marks, CJK
+# punctuation and letters, a ligature, a lone surrogate).
+KNOWN = list("éÉßçñøŒœΩωЖжĳǅ’”“‘—–…€\u00a0\u2009\u00ad\u200b\x85\u2028")
+UNKNOWN = list("½İ\u0301\u0308。！会ﬁ\ud800")
+OTHER_PIECES = PIECES + KNOWN + [f"caf{c}" for c in "éÉ"] + ["’s", "”\n", "…”"]
 ascii_texts = st.one_of(
     st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
     st.lists(
@@ -121,10 +131,49 @@ def test_the_byte_reading_of_ascii_texts_is_the_string_reading(
     assert_same(read_texts(texts, sites, reading), one_by_one(texts, sites, reading))
 
 
-@settings(max_examples=100, deadline=None)
+known_texts = st.one_of(
+    st.lists(st.sampled_from(OTHER_PIECES), max_size=40).map("".join),
+    st.lists(
+        st.tuples(
+            st.sampled_from([*WORDISH, "café", "Straße", "Ωmega", "Жук"]),
+            st.sampled_from([*AFTER, "…", ".”", "?’", "…’ ", "—", "“"]),
+            st.sampled_from([*SPACES, "\xa0", "\u2028", "\x85", "\n\xa0\n"]),
+        ),
+        max_size=15,
+    ).map(lambda parts: "".join("".join(part) for part in parts)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(known_texts, min_size=1, max_size=5),
+    which=st.integers(0, len(readings()) - 1),
+)
+def test_texts_of_known_characters_are_read_as_bytes_as_strings_are(
+    texts: list[str], which: int
+) -> None:
+    sites = [SITES[n % 3] for n in range(len(texts))]
+    reading = readings()[which]
+    expected = one_by_one(texts, sites, reading)
+    if not any(PIECE_MARK in t.casefold() for t in texts):  # (those are read as strings)
+        with pytest.MonkeyPatch.context() as patched:  # read as bytes, each one fits
+
+            def not_called(*args: object) -> None:
+                raise AssertionError("read as a string")
+
+            patched.setattr(layout, "_read_strings", not_called)
+            assert_same(read_texts(texts, sites, reading), expected)
+    assert_same(read_texts(texts, sites, reading), expected)
+
+
+@settings(max_examples=150, deadline=None)
 @given(
     texts=st.lists(
-        st.one_of(ascii_texts, st.text(alphabet="aé。！ \n.”会议Ａ\u0301", max_size=30)),
+        st.one_of(
+            ascii_texts,
+            known_texts,
+            st.lists(st.sampled_from(OTHER_PIECES + UNKNOWN), max_size=30).map("".join),
+        ),
         min_size=1,
         max_size=6,
     ),
@@ -134,6 +183,28 @@ def test_a_chunk_of_mixed_scripts_reads_as_each_text_alone(texts: list[str], whi
     sites = [SITES[n % 3] for n in range(len(texts))]
     reading = readings()[which]
     assert_same(read_texts(texts, sites, reading), one_by_one(texts, sites, reading))
+
+
+def test_a_known_character_normalizes_alone_beside_any_other() -> None:
+    # What the skeleton rests on: NFKC of two known characters is that of each, so a text
+    # of them normalizes character by character (casefold always does).
+    table, known, fold, several = layout._skeleton_tables()
+    chars = [chr(c) for c in np.flatnonzero(known).tolist() if c >= 32]
+    alone = {c: unicodedata.normalize("NFKC", c) for c in chars}
+    for first in chars:
+        for second in chars:
+            pair = first + second
+            if not unicodedata.is_normalized("NFKC", pair):
+                assert unicodedata.normalize("NFKC", pair) == alone[first] + alone[second]
+    assert chr(table[ord("é")]) == "a" and chr(table[ord("…")]) == "." and not known[ord("½")]
+    # Each known letter folds to the one character it is found as (or to several, marked).
+    for char in chars:
+        folded = unicodedata.normalize("NFKC", char).casefold()
+        if layout._ALL_WORD.fullmatch(folded):
+            assert several[ord(char)] == (len(folded) > 1)
+            assert several[ord(char)] or chr(fold[ord(char)]) == folded
+        else:
+            assert fold[ord(char)] == 32
 
 
 def test_a_text_that_spells_the_mark_is_read_as_a_string() -> None:

@@ -2,18 +2,24 @@
 length, and where its lines and sentences fall among its words, with their keys, as arrays
 over the chunk end to end.
 
-Texts in ASCII (most news in Latin script) are read as the bytes of the whole chunk by one
-run of array operations (``_read_ascii``): no string is made per line or sentence, and each
-text is normalized once. Others are read one by one by the string functions of ``shingles``
-(``_read_strings``). Both read the same: the words of ``normalize_for_shingles``, the lines
-of ``text.split("\\n")`` with their numbers of words, and the sentences of
+Texts in ASCII, and in Latin, Greek or Cyrillic script with the typographer's punctuation
+(most news in those scripts), are read as the bytes of the whole chunk by one run of array
+operations (``_read_bytes``), each text outside ASCII as its skeleton (each character as
+the ASCII one that reads as it does, ``_skeleton_tables``) with the words of its
+normalized text: no string is made per line or sentence, and each text is normalized once.
+Others are read one by one by the string functions of ``shingles`` (``_read_strings``).
+Both read the same: the words of ``normalize_for_shingles``, the lines of
+``text.split("\\n")`` with their numbers of words, and the sentences of
 ``sentence_pieces``; the property tests hold the byte reading to the string one.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import xxhash
@@ -69,47 +75,185 @@ class TextLayout:
 
 def read_texts(texts: Sequence[str], sites: Sequence[str], reading: Reading) -> TextLayout:
     """``TextLayout`` of a chunk of texts (with their sites: ``""`` for none)."""
+    by_bytes = _readable_as_bytes(texts)
     parts: list[TextLayout] = []
     start = 0
     while start < len(texts):
-        ascii_text = texts[start].isascii()
         end = start + 1
-        while end < len(texts) and texts[end].isascii() == ascii_text:
+        while end < len(texts) and by_bytes[end] == by_bytes[start]:
             end += 1
-        span = range(start, end)
-        parts.extend(
-            _read_ascii_run(texts, sites, span, reading)
-            if ascii_text
-            else [_read_strings([texts[n] for n in span], [sites[n] for n in span], reading)]
-        )
+        chunk, chunk_sites = list(texts[start:end]), list(sites[start:end])
+        if by_bytes[start]:
+            parts.extend(_read_byte_run(chunk, chunk_sites, reading))
+        else:
+            parts.append(_read_strings(chunk, chunk_sites, reading))
         start = end
     return _joined(parts) if len(parts) != 1 else parts[0]
 
 
-def _read_ascii_run(
-    texts: Sequence[str], sites: Sequence[str], span: range, reading: Reading
-) -> list[TextLayout]:
-    """ASCII texts read as bytes, but for any that spells ``PIECE_MARK``: the string reading
-    loses its words to the mark, and so does pass 2's text path, so it is read as a string."""
-    chunk = [texts[n] for n in span]
-    joined = "\n".join(chunk)
-    folded = joined.translate(_ASCII_FOLD)
-    if PIECE_MARK not in folded:
-        return [_read_ascii(chunk, [sites[n] for n in span], joined, folded, reading)]
-    found: list[TextLayout] = []
-    for n in span:
-        text, site = texts[n], sites[n]
-        folded = text.translate(_ASCII_FOLD)
-        if PIECE_MARK in folded:
-            found.append(_read_strings([text], [site], reading))
-        else:
-            found.append(_read_ascii([text], [site], text, folded, reading))
-    return found
+def _readable_as_bytes(texts: Sequence[str]) -> list[bool]:
+    """Which texts the byte reading reads: those in ASCII, and those whose every other
+    character is one whose reading it knows (``_skeleton_tables``)."""
+    readable = [text.isascii() for text in texts]
+    others = [n for n, ascii_text in enumerate(readable) if not ascii_text]
+    if not others:
+        return readable
+    known = _skeleton_tables()[1]
+    points = _code_points("".join(texts[n] for n in others))
+    ends = np.cumsum([len(texts[n]) for n in others])
+    unknown = np.searchsorted(ends, np.flatnonzero(~known[points]), side="right")
+    for n, found in zip(others, np.bincount(unknown, minlength=len(others)).tolist(), strict=True):
+        readable[n] = not found
+    return readable
+
+
+def _read_byte_run(texts: list[str], sites: list[str], reading: Reading) -> list[TextLayout]:
+    """Texts read as bytes, but for any that spells ``PIECE_MARK``: the string reading
+    loses its words to the mark, and so does pass 2's text path, so it is read as a string.
+    """
+    found = _as_bytes(texts)
+    if not found.spelled:
+        try:
+            return [_read_bytes(texts, sites, found, reading)]
+        except SkeletonMismatch:
+            pass
+    read: list[TextLayout] = []
+    for text, site in zip(texts, sites, strict=True):
+        alone = _as_bytes([text])
+        try:
+            if alone.spelled:
+                raise SkeletonMismatch(0)
+            read.append(_read_bytes([text], [site], alone, reading))
+        except SkeletonMismatch:
+            read.append(_read_strings([text], [site], reading))
+    return read
+
+
+class SkeletonMismatch(Exception):
+    """A text's skeleton has not as many words as its normalized text: it cannot happen for
+    the characters ``_skeleton_tables`` knows (the tests hold it to that), and should it,
+    the text is read as a string."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Bytes:
+    """Texts joined by line breaks, one entry a character: each as the ASCII character it
+    reads as (``raw``, its skeleton), and whether it is part of a word once normalized; the
+    normalized words, in UTF-8; the normalized texts of those (by place) whose words the
+    skeleton only holds places for; and whether any text spells ``PIECE_MARK``."""
+
+    raw: np.ndarray
+    in_word: np.ndarray
+    tokens: list[bytes]
+    normalized: dict[int, str]
+    spelled: bool
+
+
+def _as_bytes(texts: list[str]) -> _Bytes:
+    """``_Bytes`` of texts ``_readable_as_bytes`` found readable."""
+    joined = "\n".join(texts)
+    if joined.isascii():
+        raw = joined.encode("ascii")
+        folded = raw.translate(_FOLD_BYTES)
+        in_word = np.frombuffer(folded, dtype=np.uint8) != 32
+        spelled = _MARK_BYTES in folded
+        return _Bytes(np.frombuffer(raw, np.uint8), in_word, folded.split(), {}, spelled)
+    skeleton, _, fold, several = _skeleton_tables()
+    points = _code_points(joined)
+    folded_points = fold[points]
+    folded = folded_points.tobytes().decode("utf-32-le")
+    # A character that folds to more than one (``ß``, ``ǅ``) has a place in its word: the
+    # words of its text are those of its normalized text.
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+    placed = np.unique(np.searchsorted(ends, np.flatnonzero(several[points]), side="right"))
+    normalized = {n: normalize_for_shingles(texts[n]) for n in placed.tolist()}
+    return _Bytes(
+        skeleton[points],
+        folded_points != 32,
+        folded.encode("utf-8").split(),
+        normalized,
+        PIECE_MARK in folded or any(PIECE_MARK in text for text in normalized.values()),
+    )
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+# The blocks whose characters the byte reading may know: Latin (with Vietnamese), Greek,
+# Cyrillic, general punctuation (dashes, curly quotes, the ellipsis, spaces), currency and
+# letterlike symbols. Most news in these scripts is written in nothing else.
+_KNOWN_BLOCKS = [
+    (0x0080, 0x024F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x052F),
+    (0x1E00, 0x1FFF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x214F),
+]
+_ALL_WORD = re.compile(r"[^\W_]+")
+_ANY_WORD = re.compile(r"[^\W_]")
+
+
+@lru_cache(maxsize=1)
+def _skeleton_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For every code point: the ASCII character it reads as in a skeleton, whether it is
+    known, what it folds to (``normalize_for_shingles``'s NFKC and case folding, as one
+    character; a space for what is no word's), and whether it folds to several.
+
+    A known character normalizes on its own, whatever is beside it (no combining mark
+    starts its decomposition, and in these blocks only combining marks compose with what
+    comes before them), to word characters only (read as ``a``) or to none (read as a
+    space when it is whitespace, as ``.`` for the ellipsis, an end mark, as ``"`` for the
+    closing quotes ``”’``, else as ``#``): so the words of its text are where the
+    skeleton's words are, and its lines and sentences end where the skeleton's do. Not
+    known: a character that normalizes to a word and more (``½`` is ``1⁄2``, ``İ`` is
+    ``i`` and a dot above), combining marks, unassigned code points."""
+    skeleton = np.zeros(0x110000, dtype=np.uint8)
+    known = np.zeros(0x110000, dtype=bool)
+    fold = np.full(0x110000, 32, dtype="<u4")
+    several = np.zeros(0x110000, dtype=bool)
+    skeleton[:128] = np.arange(128, dtype=np.uint8)
+    known[:128] = True
+    fold[:128] = _FOLD[:128]
+    for low, high in _KNOWN_BLOCKS:
+        for code in range(low, high + 1):
+            char = chr(code)
+            read_as = _read_as(char)
+            if read_as is None:
+                continue
+            skeleton[code], known[code] = ord(read_as), True
+            if read_as == "a":
+                folded = unicodedata.normalize("NFKC", char).casefold()
+                fold[code] = ord(folded) if len(folded) == 1 else ord("a")
+                several[code] = len(folded) > 1
+    return skeleton, known, fold, several
+
+
+def _read_as(char: str) -> str | None:
+    category = unicodedata.category(char)
+    if category[0] == "M" or category in ("Cn", "Cs", "Co"):
+        return None
+    if unicodedata.combining(unicodedata.normalize("NFKD", char)[0]):
+        return None
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    if _ALL_WORD.fullmatch(folded):
+        return "a"
+    if _ANY_WORD.search(folded):
+        return None
+    if char.isspace():
+        return " "
+    if char == "…":
+        return "."
+    return '"' if char in "”’" else "#"
 
 
 # The byte reading's tables. ``_ASCII_FOLD`` maps each ASCII character to one character:
 # a letter or digit (lower-cased) or a space.
 _FOLD = np.array([ord(_ASCII_FOLD[code]) for code in range(128)] + [32] * 128, dtype=np.uint8)
+_FOLD_BYTES = bytes(_FOLD.tobytes())
+_MARK_BYTES = PIECE_MARK.encode("ascii")
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[ord(c) for c in "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "]] = True  # str.isspace(), regex \s
 # Neither part of a word nor a space: punctuation, symbols, control characters. A line of
@@ -123,32 +267,41 @@ _CLOSER[[ord(c) for c in "\"')]"]] = True
 _NEWLINE = 10
 
 
-def _read_ascii(
-    texts: list[str], sites: list[str], joined: str, folded: str, reading: Reading
-) -> TextLayout:
-    """``TextLayout`` of ASCII texts, from ``joined``, all of them joined by line breaks
-    (each text's lines are its own: the break between two texts ends a line of each), and
-    ``folded``, that through ``_ASCII_FOLD``."""
+def _read_bytes(texts: list[str], sites: list[str], found: _Bytes, reading: Reading) -> TextLayout:
+    """``TextLayout`` of texts from ``found`` (``_as_bytes``): their skeletons joined by line
+    breaks (each text's lines are its own: the break between two texts ends a line of
+    each), and their normalized words."""
     count = len(texts)
-    raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    folded_bytes = folded.encode("ascii")
-    tokens = folded_bytes.split()
-    words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
+    raw, tokens, normalized = found.raw, found.tokens, found.normalized
     # Where each word starts and ends: the edges of the runs of word characters.
-    in_word = (np.frombuffer(folded_bytes, dtype=np.uint8) != 32).view(np.int8)
+    in_word = found.in_word.view(np.int8)
     edges = np.flatnonzero(np.diff(in_word, prepend=np.int8(0), append=np.int8(0)))
     word_starts, word_ends = edges[0::2], edges[1::2]
+    word_lengths = word_ends - word_starts
     text_ends = np.cumsum(np.fromiter(map(len, texts), np.int64, count) + 1) - 1
     last_words = np.searchsorted(word_starts, text_ends)
     word_counts = np.diff(last_words, prepend=0)
+    if len(tokens) != len(word_starts):
+        raise SkeletonMismatch(-1)
+    for n, text in normalized.items():
+        end, size = int(last_words[n]), int(word_counts[n])
+        own = text.split(" ") if text else []
+        if len(own) != size:
+            raise SkeletonMismatch(n)
+        tokens[end - size : end] = [w.encode("utf-8", "surrogatepass") for w in own]
+        word_lengths[end - size : end] = [len(w) for w in own]
+    words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
     spans = zip(word_counts.tolist(), last_words.tolist(), strict=True)
-    normalized = [b" ".join(tokens[end - n : end]) for n, end in spans]
-    exact = list(map(xxhash.xxh3_64_intdigest, normalized))
-    lengths = list(map(len, normalized))
-    unit = "word" if reading.mode == "auto" else reading.mode  # no unspaced script is ASCII
+    whole = [b" ".join(tokens[end - n : end]) for n, end in spans]
+    exact = list(map(xxhash.xxh3_64_intdigest, whole))
+    # Each text's normalized length (in characters, as the string reading counts them).
+    summed = np.concatenate(([0], np.cumsum(word_lengths)))
+    lengths = (summed[last_words] - summed[last_words - word_counts] + word_counts - 1).clip(0)
+    # The known characters are of no unspaced script: the unit is the mode's, or words.
+    unit = "word" if reading.mode == "auto" else reading.mode
     site_groups = np.fromiter(map(group_hash, sites), np.uint64, count)
     marks = np.flatnonzero(_MARK[raw]) if reading.lines or reading.sentences else None
-    lines = _ascii_lines(raw, word_starts, text_ends, marks) if marks is not None else None
+    lines = _byte_lines(raw, word_starts, text_ends, marks) if marks is not None else None
     if reading.sentences or reading.lines:
         assert marks is not None and lines is not None
         firsts = _sentence_firsts(raw, word_starts, marks, lines, last_words - word_counts)
@@ -156,7 +309,7 @@ def _read_ascii(
         firsts = (last_words - word_counts)[word_counts > 0]
     piece_words = np.diff(np.append(firsts, len(words)))
     if len(firsts):
-        piece_lengths = np.add.reduceat(word_ends - word_starts, firsts) + piece_words - 1
+        piece_lengths = np.add.reduceat(word_lengths, firsts) + piece_words - 1
     else:
         piece_lengths = np.zeros(0, dtype=np.int64)
     piece_counts = np.diff(np.searchsorted(firsts, last_words), prepend=0)
@@ -179,7 +332,7 @@ def _read_ascii(
     return _laid_out_only(
         TextLayout(
             exact=exact,
-            lengths=lengths,
+            lengths=lengths.tolist(),
             units=[unit] * count,
             laid_out=laid_out,
             words=words,
@@ -196,7 +349,7 @@ def _read_ascii(
     )
 
 
-def _ascii_lines(
+def _byte_lines(
     raw: np.ndarray, word_starts: np.ndarray, text_ends: np.ndarray, marks: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each line's number of words (``PARAGRAPH_BREAK`` for a blank one) and each text's
