@@ -140,13 +140,15 @@ class _Bytes:
     """Texts joined by line breaks, one entry a character: each as the ASCII character it
     reads as (``raw``, its skeleton), and whether it is part of a word once normalized; the
     normalized words, in UTF-8; the normalized texts of those (by place) whose words the
-    skeleton only holds places for; and whether any text spells ``PIECE_MARK``."""
+    skeleton only holds places for; whether any text spells ``PIECE_MARK``; and whether
+    all are in ASCII."""
 
     raw: np.ndarray
     in_word: np.ndarray
     tokens: list[bytes]
     normalized: dict[int, str]
     spelled: bool
+    ascii: bool
 
 
 def _as_bytes(texts: list[str]) -> _Bytes:
@@ -157,7 +159,8 @@ def _as_bytes(texts: list[str]) -> _Bytes:
         folded = raw.translate(_FOLD_BYTES)
         in_word = np.frombuffer(folded, dtype=np.uint8) != 32
         spelled = _MARK_BYTES in folded
-        return _Bytes(np.frombuffer(raw, np.uint8), in_word, folded.split(), {}, spelled)
+        words = folded.split()
+        return _Bytes(np.frombuffer(raw, np.uint8), in_word, words, {}, spelled, ascii=True)
     skeleton, _, fold, several = _skeleton_tables()
     points = _code_points(joined)
     folded_points = fold[points]
@@ -173,6 +176,7 @@ def _as_bytes(texts: list[str]) -> _Bytes:
         folded.encode("utf-8").split(),
         normalized,
         PIECE_MARK in folded or any(PIECE_MARK in text for text in normalized.values()),
+        ascii=False,
     )
 
 
@@ -273,9 +277,12 @@ def _read_bytes(texts: list[str], sites: list[str], found: _Bytes, reading: Read
     each), and their normalized words."""
     count = len(texts)
     raw, tokens, normalized = found.raw, found.tokens, found.normalized
-    # Where each word starts and ends: the edges of the runs of word characters.
-    in_word = found.in_word.view(np.int8)
-    edges = np.flatnonzero(np.diff(in_word, prepend=np.int8(0), append=np.int8(0)))
+    # Where each word starts and ends: the edges of the runs of word characters (between
+    # two characters that differ, with none on either side: a bool array, many times
+    # faster than np.diff's integers).
+    padded = np.zeros(len(found.in_word) + 2, dtype=bool)
+    padded[1:-1] = found.in_word
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
     word_starts, word_ends = edges[0::2], edges[1::2]
     word_lengths = word_ends - word_starts
     text_ends = np.cumsum(np.fromiter(map(len, texts), np.int64, count) + 1) - 1
@@ -291,9 +298,9 @@ def _read_bytes(texts: list[str], sites: list[str], found: _Bytes, reading: Read
         tokens[end - size : end] = [w.encode("utf-8", "surrogatepass") for w in own]
         word_lengths[end - size : end] = [len(w) for w in own]
     words = np.fromiter(map(xxhash.xxh3_64_intdigest, tokens), np.uint64, len(tokens))
-    spans = zip(word_counts.tolist(), last_words.tolist(), strict=True)
-    whole = [b" ".join(tokens[end - n : end]) for n, end in spans]
-    exact = list(map(xxhash.xxh3_64_intdigest, whole))
+    # In ASCII a word's length is its length in bytes.
+    sizes = word_lengths if found.ascii else None
+    exact = _exact_hashes(tokens, last_words - word_counts, last_words, sizes)
     # Each text's normalized length (in characters, as the string reading counts them).
     summed = np.concatenate(([0], np.cumsum(word_lengths)))
     lengths = (summed[last_words] - summed[last_words - word_counts] + word_counts - 1).clip(0)
@@ -347,6 +354,26 @@ def _read_bytes(texts: list[str], sites: list[str], found: _Bytes, reading: Read
             sentence_counts=sentence_counts,
         )
     )
+
+
+def _exact_hashes(
+    tokens: list[bytes], firsts: np.ndarray, ends: np.ndarray, sizes: np.ndarray | None
+) -> list[int]:
+    """Each text's exact hash: of its words (``tokens[firsts[n]:ends[n]]``, of ``sizes``
+    bytes each when known) joined by spaces, its normalized text, hashed in place in one
+    join of all the words (a join a text cost more than its hash)."""
+    joined = memoryview(b" ".join(tokens))
+    if sizes is None:
+        sizes = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    starts = np.concatenate(([0], np.cumsum(sizes + 1))).tolist()
+    hashed = xxhash.xxh3_64_intdigest
+    return [
+        hashed(joined[starts[first] : starts[end] - 1]) if end > first else _EMPTY
+        for first, end in zip(firsts.tolist(), ends.tolist(), strict=True)
+    ]
+
+
+_EMPTY = xxhash.xxh3_64_intdigest(b"")
 
 
 def _byte_lines(
