@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import errno
 import gzip
+import io
 import json
 import lzma
 import os
@@ -341,3 +342,22 @@ def test_ids_in_a_walked_folder_are_the_paths_below_the_argument(tmp_path: Path)
         assert [f.relative for f in files][1:3] == ["b/c.txt", "b/d/e f.txt"]
     result = invoke(["clean", "-q", "-j", "2", str(tmp_path / "dump" / "b")])
     assert [r["id"] for r in parse_jsonl(result.stdout)] == ["c.txt", "d/e f.txt", "d/g.v2.txt"]
+
+
+def test_lines_before_an_error_are_written_and_batches_keep_the_order() -> None:
+    from ingest.io import outputs
+
+    def lines(fail: bool) -> Iterator[bytes]:
+        for n in range(5000):
+            yield b'{"id": "%d", "text": "%s"}\n' % (n, b"x" * (n % 300))
+        if fail:
+            raise ValueError("the input ended badly")
+
+    written = io.BytesIO()
+    assert outputs._write_lines(lines(False), written) == 5000
+    assert written.getvalue() == b"".join(lines(False))
+    assert written.getvalue().count(b"\n") == 5000
+    cut = io.BytesIO()
+    with pytest.raises(ValueError, match="ended badly"):
+        outputs._write_lines(lines(True), cut)
+    assert cut.getvalue() == written.getvalue()  # every line made before the error

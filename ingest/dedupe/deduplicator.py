@@ -213,7 +213,7 @@ class _KeyFile:
         """The keys of several documents end to end, and how many are each one's."""
         start = self._ends[-1] if self._ends else 0
         self._file.write(keys.astype(np.uint64, copy=False).tobytes())
-        self._ends.extend((start + 8 * np.cumsum(counts, dtype=np.uint64)).tolist())
+        self._ends.frombytes((start + 8 * np.cumsum(counts, dtype=np.uint64)).tobytes())
 
     def blocks(self, size: int = KEY_BLOCK) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """``size`` documents at a time: the first one's position, their keys end to end,
