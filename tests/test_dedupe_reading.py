@@ -301,3 +301,30 @@ def test_keys_past_the_kept_powers_are_the_same(monkeypatch: pytest.MonkeyPatch)
     assert segment_keys(words, counts, groups).tolist() == expected.tolist()
     assert len(keys._POWERS[0]) <= 100  # a long sequence's powers are not kept
     assert segment_keys(words[3:4003], counts[2:3], groups[:1])[0] == expected[2]
+
+
+@pytest.mark.parametrize("times", [0, 1, 3])
+def test_runs_cut_at_the_byte_run_read_the_same(
+    monkeypatch: pytest.MonkeyPatch, times: int
+) -> None:
+    # The cleaned samples, in ASCII and not, read in runs of at most `times` the longest
+    # one's characters (0: every text longer than the limit, read as a string), as in one run.
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    cleaned = [r.text for r in clean_records(read_records([str(samples)]))]
+    texts = cleaned + [t.encode("ascii", "ignore").decode() for t in cleaned]
+    sites = [SITES[n % 3] for n in range(len(texts))]
+    reading = Reading(lines=True, sentences=True, mode="auto", layouts=True)
+    expected = read_texts(texts, sites, reading)
+    limit = max(1, times * max(map(len, texts)))
+    monkeypatch.setattr(layout, "BYTE_RUN", limit)
+    runs: list[int] = []  # the characters of each run read as bytes
+    real = layout._read_byte_run
+    monkeypatch.setattr(
+        layout, "_read_byte_run", lambda t, s, r: runs.append(sum(map(len, t))) or real(t, s, r)
+    )
+    assert_same(read_texts(texts, sites, reading), expected)
+    assert_same(expected, one_by_one(texts, sites, reading))
+    if times == 0:
+        assert not runs
+    else:  # runs cut to as many texts as fit
+        assert len(runs) > 1 and max(runs) <= limit

@@ -79,8 +79,11 @@ def read_texts(texts: Sequence[str], sites: Sequence[str], reading: Reading) -> 
     parts: list[TextLayout] = []
     start = 0
     while start < len(texts):
-        end = start + 1
+        end, size = start + 1, len(texts[start])
         while end < len(texts) and by_bytes[end] == by_bytes[start]:
+            size += len(texts[end])
+            if by_bytes[start] and size > BYTE_RUN:
+                break
             end += 1
         chunk, chunk_sites = list(texts[start:end]), list(sites[start:end])
         if by_bytes[start]:
@@ -91,19 +94,32 @@ def read_texts(texts: Sequence[str], sites: Sequence[str], reading: Reading) -> 
     return _joined(parts) if len(parts) != 1 else parts[0]
 
 
+# At most this many characters are read as bytes at once, and a longer text is read as a
+# string: the byte reading holds some 40 bytes a character while it reads (the string
+# reading about 12), so its memory stays under 100 MB whatever the texts.
+BYTE_RUN = 1 << 21
+
+
 def _readable_as_bytes(texts: Sequence[str]) -> list[bool]:
     """Which texts the byte reading reads: those in ASCII, and those whose every other
-    character is one whose reading it knows (``_skeleton_tables``)."""
-    readable = [text.isascii() for text in texts]
-    others = [n for n, ascii_text in enumerate(readable) if not ascii_text]
-    if not others:
-        return readable
-    known = _skeleton_tables()[1]
-    points = _code_points("".join(texts[n] for n in others))
-    ends = np.cumsum([len(texts[n]) for n in others])
-    unknown = np.searchsorted(ends, np.flatnonzero(~known[points]), side="right")
-    for n, found in zip(others, np.bincount(unknown, minlength=len(others)).tolist(), strict=True):
-        readable[n] = not found
+    character is one whose reading it knows (``_skeleton_tables``); none longer than
+    ``BYTE_RUN``."""
+    readable = [text.isascii() and len(text) <= BYTE_RUN for text in texts]
+    others = [n for n, text in enumerate(texts) if len(text) <= BYTE_RUN and not text.isascii()]
+    first = 0
+    while first < len(others):  # a group of at most BYTE_RUN characters at a time
+        last, size = first + 1, len(texts[others[first]])
+        while last < len(others) and size + len(texts[others[last]]) <= BYTE_RUN:
+            size += len(texts[others[last]])
+            last += 1
+        group = others[first:last]
+        points = _code_points("".join(texts[n] for n in group))
+        ends = np.cumsum([len(texts[n]) for n in group])
+        unknown = np.flatnonzero(~_skeleton_tables()[1][points])
+        found = np.bincount(np.searchsorted(ends, unknown, side="right"), minlength=len(group))
+        for n, count in zip(group, found.tolist(), strict=True):
+            readable[n] = not count
+        first = last
     return readable
 
 
