@@ -14,9 +14,12 @@ of ``ingest``, and ``wait4`` and ``/usr/bin/time`` would not see them), the memo
 processes added up.
 Ingest's times include its start-up; the trafilatura loop's CPU time does not (it is timed
 inside its process, as a user would), so that comparison leans against ingest. The machine
-is shared: compare the ratios within one run.
+is shared: compare the ratios within one run. ``ingest dedupe`` and the ``update_batch``
+loop take turns ``--rounds`` times (3): the table shows the run of median time of each,
+and the ratio is the median of the rounds' ratios (each printed above the table), since
+the load of a shared host shifts between two runs a minute apart.
 
-    python benchmarks/bench_perf.py --docs 20000 [--jobs 2] [--workdir /tmp/bench]
+    python benchmarks/bench_perf.py --docs 20000 [--jobs 2] [--workdir /tmp/bench] [--rounds 3]
     python benchmarks/bench_perf.py --only clean [--text-files 20000] [--jobs 2]
     python benchmarks/bench_perf.py --only clean --large-text-files 50000 --pages none
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -206,21 +210,34 @@ def score(output: str, count: int) -> str:
     return f"{len(kept)} ({missed} copies left, {lost} originals lost)"
 
 
-def dedupe_runs(corpus: Path, count: int, jobs: int) -> list[list[object]]:
+def dedupe_runs(corpus: Path, count: int, jobs: int, rounds: int) -> list[list[object]]:
+    """The dedupe table: ``ingest dedupe`` and the ``update_batch`` loop take turns
+    ``rounds`` times (each row is the run of median time; the ratio is the median of the
+    rounds' ratios, printed after the table), the per-shingle loop runs once."""
     size_mb = corpus.stat().st_size / 1e6
     with_jobs = "--jobs" in measure(ingest("dedupe", "--help")).stdout
+    ours = f"ingest dedupe{f' -j {jobs}' if with_jobs else ''}"
     runs = {
-        f"ingest dedupe{f' -j {jobs}' if with_jobs else ''}": ingest(
-            "dedupe", "-q", str(corpus), *(["-j", str(jobs)] if with_jobs else [])
-        ),
+        ours: ingest("dedupe", "-q", str(corpus), *(["-j", str(jobs)] if with_jobs else [])),
         "datasketch update (per shingle)": _baseline_command("update", corpus),
         "datasketch update_batch": _baseline_command("update_batch", corpus),
     }
-    results = {name: measure(command) for name, command in runs.items()}
+    measured: dict[str, list[Measured]] = {name: [] for name in runs}
+    for _ in range(max(1, rounds)):  # one right after the other: the host's load shifts
+        for name in (ours, "datasketch update_batch"):
+            measured[name].append(measure(runs[name]))
+    per_shingle = "datasketch update (per shingle)"
+    measured[per_shingle].append(measure(runs[per_shingle]))
+    ratios = [
+        batch.seconds / mine.seconds
+        for mine, batch in zip(measured[ours], measured["datasketch update_batch"], strict=True)
+    ]
+    results = {name: _median_run(found) for name, found in measured.items()}
     reference = results["datasketch update_batch"]
     rows = []
     for name, result in results.items():
         output = result.stdout if name.startswith("ingest") else Path(runs[name][-1]).read_text()
+        ratio = statistics.median(ratios) if name == ours else reference.seconds / result.seconds
         rows.append(
             [
                 name,
@@ -230,11 +247,20 @@ def dedupe_runs(corpus: Path, count: int, jobs: int) -> list[list[object]]:
                 f"{size_mb / result.seconds:.2f}",
                 f"{result.peak_rss_mb:.0f}",
                 score(output, count),
-                f"{reference.seconds / result.seconds:.2f}x",
+                f"{ratio:.2f}x",
                 f"{reference.cpu_seconds / result.cpu_seconds:.2f}x",
             ]
         )
+    print(
+        f"{ours} against update_batch, {len(ratios)} rounds taking turns: "
+        + ", ".join(f"{r:.2f}x" for r in ratios)
+        + f" (median {statistics.median(ratios):.2f}x)"
+    )
     return rows
+
+
+def _median_run(runs: list[Measured]) -> Measured:
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
 def _baseline_command(kind: str, corpus: Path) -> list[str]:
@@ -355,6 +381,12 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("clean",), help="run only these runs (clean: text and HTML)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times ingest dedupe and the update_batch loop take turns (the median is kept)",
+    )
     hidden = argparse.SUPPRESS  # the runs of the baselines, each in a process of its own
     parser.add_argument("--baseline", nargs=3, metavar=("KIND", "CORPUS", "OUT"), help=hidden)
     parser.add_argument("--trafilatura", nargs="+", help=hidden)
@@ -373,7 +405,7 @@ def main() -> None:
         if args.only == "clean":
             clean_report(*run, args.large_text_files)
             return
-        report(*run, args.large_text_files)
+        report(*run, args.large_text_files, args.rounds)
 
 
 def clean_report(
@@ -405,7 +437,13 @@ def large_clean_runs(
 
 
 def report(
-    count: int, jobs: int, folder: Path, pages: Path, text_files: int, large_text_files: int = 0
+    count: int,
+    jobs: int,
+    folder: Path,
+    pages: Path,
+    text_files: int,
+    large_text_files: int = 0,
+    rounds: int = 3,
 ) -> None:
     corpus, texts, text_bytes = write_corpus(count, folder, min(count, text_files))
     print(
@@ -425,7 +463,7 @@ def report(
         "vs update_batch",
         "(CPU)",
     ]
-    print(table(dedupe_runs(corpus, count, jobs), header))
+    print(table(dedupe_runs(corpus, count, jobs, rounds), header))
     print()
     startup = startup_cpu()
     clean = clean_runs(texts, text_bytes, jobs, startup)

@@ -361,3 +361,24 @@ def test_lines_before_an_error_are_written_and_batches_keep_the_order() -> None:
     with pytest.raises(ValueError, match="ended badly"):
         outputs._write_lines(lines(True), cut)
     assert cut.getvalue() == written.getvalue()  # every line made before the error
+
+
+def test_a_folder_s_regular_files_are_not_looked_at_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.io import inputs
+
+    (tmp_path / "a.txt").write_text("A story of the river.\n")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    os.mkfifo(tmp_path / "pipe")
+    found = {item.relative: item for item in expand_inputs([str(tmp_path)])}
+    assert set(found) == {"a.txt", "gone.txt"}  # the FIFO is skipped
+    assert found["a.txt"].regular and not found["gone.txt"].regular
+
+    def looked_at(path: str) -> bool:
+        raise AssertionError(f"{path} looked at again")
+
+    monkeypatch.setattr(inputs, "is_stream", looked_at)
+    assert inputs._holds_one_document(found["a.txt"])
+    with pytest.raises(AssertionError, match="looked at again"):
+        inputs._holds_one_document(found["gone.txt"])

@@ -108,10 +108,13 @@ def _pickled_by_fields(cls: type[T]) -> type[T]:
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """A file to read, and the id its raw document gets (its path below the argument)."""
+    """A file to read, and the id its raw document gets (its path below the argument);
+    ``regular``: a folder's listing found it a regular file (so it need not be looked at
+    again to know it is no pipe or device)."""
 
     path: str
     relative: str
+    regular: bool = False
 
 
 @_pickled_by_fields
@@ -191,14 +194,15 @@ def _sorted_files(folder: str, relative: str, walk: _Walk) -> Iterator[InputFile
         below = f"{relative}/{name}" if relative else name
         if kind == "folder":
             yield from _sorted_files(path, below, walk)
-        elif kind == "file":
-            yield InputFile(path, below)
+        elif kind in ("file", "regular"):
+            yield InputFile(path, below, regular=kind == "regular")
         else:
             walk.report.special_skipped += 1
 
 
 def _folder_entries(folder: str, walk: _Walk) -> list[tuple[str, str]]:
-    """The entries of ``folder`` to read, sorted, each ``folder``, ``file`` or ``special``;
+    """The entries of ``folder`` to read, sorted, each ``folder``, ``regular`` (a regular
+    file, or a link to one), ``file`` (another to read, such as a dangling link) or ``special``;
     none for a folder already read (a link back to a parent would loop)."""
     info = os.stat(folder)
     key = (info.st_dev, info.st_ino)
@@ -221,7 +225,9 @@ def _kind(entry: os.DirEntry[str]) -> str:
     try:
         if entry.is_dir():
             return "folder"
-        if entry.is_file() or not os.path.exists(entry.path):
+        if entry.is_file():
+            return "regular"
+        if not os.path.exists(entry.path):
             return "file"  # a dangling link is read, to be reported as missing
     except OSError:
         return "file"  # whatever is wrong with it is reported when it is read
@@ -539,7 +545,12 @@ def _failed(error: InputError) -> WorkResult:
 
 def _holds_one_document(item: InputFile) -> bool:
     """A regular file that ``_read_file`` reads as one raw document (not JSONL, not WARC)."""
-    if item.path == STDIN or is_stream(item.path):
+    if item.path == STDIN:
+        return False
+    if item.regular:  # listed as a regular file: a stream only by its path (see is_stream)
+        if _is_stream_mode(item.path, stat.S_IFREG):
+            return False
+    elif is_stream(item.path):
         return False
     suffix = _stem_suffix(item.path)
     return not is_warc_name(suffix) and suffix not in JSONL_SUFFIXES
