@@ -63,6 +63,7 @@ from .work import (
     close_layouts,
     encode_annotated,
     layout_run,
+    slices,
 )
 
 T = TypeVar("T")
@@ -487,14 +488,19 @@ class Deduplicator:
             self._text_lengths.frombytes(seen.text_lengths.astype(np.int64).tobytes())
             self._richness.frombytes(seen.richness.astype(np.int32).tobytes())
 
-    def _learn(self, record: Record) -> tuple[set[int], set[int]]:
-        """Pass 1 for one document: its site and shingle unit (remembered by position), and
-        the keys of its lines and of its sentences to count (none when a count is off).
-        The Spark engine's entry (engine_api.py); ``run`` does this a chunk at a time."""
+    def _learn(self, records: Sequence[Record]) -> list[tuple[set[int], set[int]]]:
+        """Pass 1 for documents: their sites and shingle units (remembered by position), and
+        each one's keys of its lines and of its sentences to count (none when a count is
+        off). The Spark engine's entry (engine_api.py), a batch at a time as ``run`` reads
+        a chunk at a time."""
         c = self.config
-        seen = Survey(c.shingle, bool(c.common_lines), bool(c.common_sentences))([record])
+        seen = Survey(c.shingle, bool(c.common_lines), bool(c.common_sentences))(records)
         self._remember(seen)
-        return set(seen.lines.tolist()), set(seen.sentences.tolist())
+        lines = slices(seen.line_order, seen.line_counts)
+        sentences = slices(seen.sentence_order, seen.sentence_counts)
+        return [
+            (set(k.tolist()) - {0}, set(s.tolist())) for k, s in zip(lines, sentences, strict=True)
+        ]
 
     def _common_shingles(self, spool: Spool, common: CommonParts) -> np.ndarray:
         """Sorted hashes of the shingles of the common sentences. Each is shingled once (for

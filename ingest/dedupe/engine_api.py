@@ -74,8 +74,8 @@ def frame_keys(
 ) -> Iterator[tuple[set[int], set[int]]]:
     """Each document's keys to count across the corpus: of its lines, of its sentences."""
     deduplicator = Deduplicator(config)
-    for record in records:
-        yield deduplicator._learn(record)
+    for batch in _batches(records):
+        yield from deduplicator._learn(batch)
 
 
 def common_parts(lines: np.ndarray, sentences: np.ndarray, config: DedupeConfig) -> CommonParts:
@@ -198,8 +198,7 @@ def _learnt(records: Sequence[Record], config: DedupeConfig, common: CommonParts
     """A Deduplicator that has seen ``records`` in pass 1 (their sites and shingle units)."""
     deduplicator = Deduplicator(config)
     deduplicator._common = common
-    for record in records:
-        deduplicator._learn(record)
+    deduplicator._learn(records)
     return deduplicator
 
 

@@ -258,7 +258,7 @@ class Placed:
         """(record, site, unit, line keys, (exact hash, length), story) of each document:
         the story's words (and whether they are its story) when the chunk's layouts decide
         it (``CommonParts.chunk_stories``), else ``None``."""
-        line_keys = _slices(self.line_keys, self.line_counts)
+        line_keys = slices(self.line_keys, self.line_counts)
         known = None
         if self.exact is not None and self.lengths is not None:
             known = list(zip(self.exact.tolist(), self.lengths.tolist(), strict=True))
@@ -301,7 +301,7 @@ def _zeros_or(counts: np.ndarray | None, documents: int) -> np.ndarray:
     return np.zeros(documents, dtype=np.int64) if counts is None else counts
 
 
-def _slices(values: np.ndarray | None, counts: np.ndarray | None) -> list[np.ndarray]:
+def slices(values: np.ndarray | None, counts: np.ndarray | None) -> list[np.ndarray]:
     """Each document's part of ``values`` (end to end, ``counts`` each); none without."""
     if values is None or counts is None:
         return []
