@@ -222,9 +222,9 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
             with _interrupts_held():
                 pending.append(pool.submit(function, chunk))
             if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
-                yield pending.popleft().result()
+                yield _result_of(pending.popleft(), pool)
         while pending:
-            yield pending.popleft().result()
+            yield _result_of(pending.popleft(), pool)
     except BrokenProcessPool:
         # Not a bug to report: the system killed a worker (most often for memory).
         raise WorkerLost(WORKER_LOST) from None
@@ -236,6 +236,51 @@ def _pooled(function: Callable[[list[T]], R], chunks: Iterator[list[T]], jobs: i
         else:
             for future in pending:
                 future.cancel()
+
+
+def _result_of(future: Future[R], pool: ProcessPoolExecutor) -> R:
+    """``future.result()``, watching the pool's workers.
+
+    A worker killed while it sends a result (the OOM killer, kill -9) leaves part of the
+    message in the result pipe: the pool's manager thread waits for the rest forever (the
+    pipe's other writers, this process among them, keep it open), never sees the pool
+    broken, and every wait on it hangs (CPython 3.11-3.13). So a dead worker ends the wait:
+    the others are killed and this process's copy of the pipe's writing end is closed, the
+    manager reads the end of the pipe, finds the pool broken and fails the work, and the
+    caller gets ``BrokenProcessPool`` as for any lost worker."""
+    while True:
+        try:
+            return future.result(timeout=WATCH_SECONDS)
+        except TimeoutError:
+            if not _lost_a_worker(pool):
+                continue
+        _unstick(pool)
+        try:
+            return future.result(timeout=UNSTUCK_SECONDS)
+        except TimeoutError:
+            from concurrent.futures.process import BrokenProcessPool
+
+            raise BrokenProcessPool("a worker was lost and the pool did not stop") from None
+
+
+# How often a wait for a chunk looks at the workers, and how long the pool is given to find
+# itself broken once one is lost (it takes milliseconds).
+WATCH_SECONDS = 1.0
+UNSTUCK_SECONDS = 60.0
+
+
+def _lost_a_worker(pool: ProcessPoolExecutor) -> bool:
+    processes = getattr(pool, "_processes", None) or {}
+    return any(process.exitcode is not None for process in list(processes.values()))
+
+
+def _unstick(pool: ProcessPoolExecutor) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
+    results = getattr(pool, "_result_queue", None)
+    with contextlib.suppress(OSError, AttributeError):
+        results._writer.close()  # type: ignore[union-attr]
 
 
 def _new_pool(function: Callable[..., object], jobs: int) -> ProcessPoolExecutor:

@@ -506,3 +506,38 @@ def test_hostile_inputs_give_the_same_through_the_workers(
     assert len(errors) == 2 * 2 + 2  # two bad lines in each read of edges.jsonl; two archives
     ids = [r["id"] for r in parse_jsonl(two.stdout)]
     assert len(ids) == len(set(ids))
+
+
+KILLED_WHILE_SENDING = """
+import os, pickle, signal, threading, time
+from ingest.parallel import WorkerLost, parallel_map
+
+def work(item: int) -> bytes:
+    if item != 1:
+        time.sleep(0.2)
+        return b"y"
+    result = b"x" * (192 << 20)
+    started = time.perf_counter()
+    pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    pickling = time.perf_counter() - started
+    # The pool pickles the result as long again, then writes it (a few hundred ms through
+    # the pipe): killed some way into the writing, part of it is in the pipe.
+    threading.Timer(pickling + 0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
+    return result
+
+if __name__ == "__main__":
+    try:
+        list(parallel_map(work, range(8), jobs=2, chunk_size=1))
+    except WorkerLost as lost:
+        print("lost:", lost)
+"""
+
+
+def test_a_worker_killed_while_it_sends_its_result_ends_the_run(tmp_path: Path) -> None:
+    # Part of its result is in the pipe: the pool's own reader would wait for the rest
+    # forever (the run hung); the lost worker ends the wait, with the usual message.
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_WHILE_SENDING)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("lost: a worker process was killed"), done.stdout
