@@ -244,7 +244,7 @@ def _result_of(future: Future[R], pool: ProcessPoolExecutor) -> R:
     A worker killed while it sends a result (the OOM killer, kill -9) leaves part of the
     message in the result pipe: the pool's manager thread waits for the rest forever (the
     pipe's other writers, this process among them, keep it open), never sees the pool
-    broken, and every wait on it hangs (CPython 3.11-3.13). So a dead worker ends the wait:
+    broken, and every wait on it hangs (seen with CPython 3.11). So a dead worker ends the wait:
     the others are killed and this process's copy of the pipe's writing end is closed, the
     manager reads the end of the pipe, finds the pool broken and fails the work, and the
     caller gets ``BrokenProcessPool`` as for any lost worker."""
