@@ -431,7 +431,7 @@ class Deduplicator:
         count_lines, count_sentences = self.config.common_lines, self.config.common_sentences
         run = None if self._layout_files is None else self._layout_files.run
         survey = Survey(self.config.shingle, bool(count_lines), bool(count_sentences), run)
-        # Workers are sent the spooled pickles, not the records pickled a second time.
+        # Pass 1 reads the spooled pickles (at one job too), not the records pickled again.
         spooled = self._spool_each(spool, records)
         if self.jobs > 1:
             # Workers read each chunk's records from the spool themselves: a few bytes
@@ -450,21 +450,23 @@ class Deduplicator:
             common.variants = self._common_shingles(spool, common)
         return common
 
-    def _spool_each(self, spool: Spool, records: Iterable[Record]) -> Iterator[Record]:
-        """Spool ``records``, yielding each as it is written. A record
+    def _spool_each(self, spool: Spool, records: Iterable[Record]) -> Iterator[bytes]:
+        """Spool ``records``, yielding each one's pickle as it is written: what pass 1 reads
+        (not the record itself, which a caller's generator may change in place before the
+        chunk is read: one ``Record`` given again and again with new values). A record
         that cannot be pickled (a lambda in its metadata) is a ``TypeError`` naming it and
         the key, at any number of jobs: the spool pickles every record."""
         for record in records:
             try:
-                spool.append(record)
+                pickled = spool.append(record)
             except PICKLING_ERRORS:
                 problem = first_unpicklable([record])
                 if problem is None:
                     raise
                 raise TypeError(f"Deduplicator: {problem}") from None
-            yield record
+            yield pickled
 
-    def _spooled_chunks(self, spool: Spool, spooled: Iterator[Record]) -> Iterator[SpoolSlice]:
+    def _spooled_chunks(self, spool: Spool, spooled: Iterator[bytes]) -> Iterator[SpoolSlice]:
         """The spooled records, ``WORK_CHUNK`` at a time, as where they are in the spool."""
         while chunk := list(itertools.islice(spooled, WORK_CHUNK)):
             end = len(spool)
