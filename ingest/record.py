@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import json
 import math
 import os
@@ -91,6 +92,15 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "source": self.source, "metadata": self.metadata}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its four fields: records fill dedupe's spool and cross to the -j
+        # workers, and a slots dataclass's own pickling goes through Python-level
+        # __getstate__/__setstate__ (a quarter of each dump and load). A subclass keeps the
+        # default way, with whatever fields it adds.
+        if type(self) is Record:
+            return Record, (self.id, self.text, self.source, self.metadata)
+        return copyreg.__newobj__, (type(self),), self.__getstate__()  # type: ignore[attr-defined]
 
     def to_json(self) -> str:
         """The record as one line of JSON, NaN and infinity (which JSON lacks) as null.

@@ -353,3 +353,23 @@ def test_parquet_extra_from_the_cli_is_strict_json(tmp_path: Path) -> None:
         "runs": [1.5, None],
         "score": None,
     }
+
+
+def test_a_record_and_a_subclass_come_back_from_a_pickle_as_they_went() -> None:
+    import pickle
+    from dataclasses import dataclass
+
+    record = Record("a", "text é \ud800", "src", {"nested": {"n": [1, 2.5, None]}, "big": 10**30})
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(record, protocol=protocol))
+        assert type(back) is Record and back == record
+
+    @dataclass(slots=True)
+    class Tagged(Record):
+        tag: str = ""
+
+    globals()["Tagged"] = Tagged  # picklable by name
+    Tagged.__qualname__ = "Tagged"
+    tagged = Tagged("b", "t", "s", {"k": 1}, tag="kept")
+    back = pickle.loads(pickle.dumps(tagged))
+    assert type(back) is Tagged and back == tagged and back.tag == "kept"
