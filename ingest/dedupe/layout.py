@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -35,6 +35,14 @@ from .shingles import (
     pieces_and_whole,
     shingle_unit,
 )
+
+NO_KEYS = np.zeros(0, dtype=np.uint64)
+NO_COUNTS = np.zeros(0, dtype=np.int64)
+
+
+def exact_hash(normalized: str) -> int:
+    """The hash exact copies share: of the normalized text."""
+    return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +145,12 @@ def _read_byte_run(texts: list[str], sites: list[str], reading: Reading) -> list
     for text, site in zip(texts, sites, strict=True):
         alone = _as_bytes([text])
         try:
-            if alone.spelled:
-                raise SkeletonMismatch(0)
-            read.append(_read_bytes([text], [site], alone, reading))
+            if not alone.spelled:
+                read.append(_read_bytes([text], [site], alone, reading))
+                continue
         except SkeletonMismatch:
-            read.append(_read_strings([text], [site], reading))
+            pass
+        read.append(_read_strings([text], [site], reading))
     return read
 
 
@@ -340,7 +349,7 @@ def _read_bytes(texts: list[str], sites: list[str], found: _Bytes, reading: Read
         sentence_keys = segment_keys(words, piece_words, np.repeat(site_groups, piece_counts))
         sentence_counts = piece_counts
     else:
-        sentence_keys, sentence_counts = _NO_KEYS, np.zeros(count, dtype=np.int64)
+        sentence_keys, sentence_counts = NO_KEYS, np.zeros(count, dtype=np.int64)
     if reading.lines and lines is not None:
         line_words, line_counts = lines
         with_words = np.maximum(line_words, 0)
@@ -349,7 +358,7 @@ def _read_bytes(texts: list[str], sites: list[str], found: _Bytes, reading: Read
         keep = np.repeat(sited, line_counts)
         line_keys, line_words, line_counts = line_keys[keep], line_words[keep], line_counts * sited
     else:
-        line_keys, line_words = _NO_KEYS, _NO_COUNTS
+        line_keys, line_words = NO_KEYS, NO_COUNTS
         line_counts = np.zeros(count, dtype=np.int64)
     laid_out = np.full(count, reading.layouts and unit == "word", dtype=bool)
     return _laid_out_only(
@@ -440,7 +449,7 @@ def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextL
     """``TextLayout`` of texts read one by one as strings (their lines' and sentences' keys
     made for all of them at once)."""
     exact, lengths, units, laid_out = [], [], [], []
-    words: list[np.ndarray] = [_NO_KEYS]
+    words: list[np.ndarray] = [NO_KEYS]
     word_counts: list[int] = []
     piece_words: list[int] = []
     piece_lengths: list[int] = []
@@ -456,7 +465,7 @@ def _read_strings(texts: list[str], sites: list[str], reading: Reading) -> TextL
             normalized = normalize_for_shingles(text)
             pieces = [normalized] if normalized else []
         unit = shingle_unit(normalized, reading.mode)
-        exact.append(xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass")))
+        exact.append(exact_hash(normalized))
         lengths.append(len(normalized))
         units.append(unit)
         # The layout, for a text shingled by word whose sentences joined are its normalized
@@ -514,8 +523,8 @@ class _Segments:
     document's own few dozen make a dozen numpy calls cost more than their arithmetic."""
 
     def __init__(self) -> None:
-        self._words: list[np.ndarray] = [_NO_KEYS]
-        self._counts: list[np.ndarray] = [_NO_COUNTS]
+        self._words: list[np.ndarray] = [NO_KEYS]
+        self._counts: list[np.ndarray] = [NO_COUNTS]
         self._groups: list[int] = []
         self.counts: list[int] = []  # each text's number of segments
 
@@ -534,17 +543,13 @@ class _Segments:
         )
 
 
-_NO_KEYS = np.zeros(0, dtype=np.uint64)
-_NO_COUNTS = np.zeros(0, dtype=np.int64)
-
-
 def _laid_out_only(found: TextLayout) -> TextLayout:
     """``found`` with the words and sentences of texts not laid out left out (and their
     counts 0), as ``_read_strings`` keeps them."""
     if found.laid_out.all():
         return found
     keep = found.laid_out
-    return _replace(
+    return replace(
         found,
         words=found.words[np.repeat(keep, found.word_counts)],
         word_counts=found.word_counts * keep,
@@ -552,12 +557,6 @@ def _laid_out_only(found: TextLayout) -> TextLayout:
         piece_lengths=found.piece_lengths[np.repeat(keep, found.piece_counts)],
         piece_counts=found.piece_counts * keep,
     )
-
-
-def _replace(found: TextLayout, **changes: np.ndarray) -> TextLayout:
-    fields = {name: getattr(found, name) for name in TextLayout.__slots__}
-    fields.update(changes)
-    return TextLayout(**fields)
 
 
 def _joined(parts: list[TextLayout]) -> TextLayout:

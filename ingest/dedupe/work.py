@@ -19,17 +19,15 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import xxhash
 
 from ..record import Record, url_host
 from ..sharedfile import SharedFile, forget, read_at, through_proc
 from ..spool import SpoolSlice
 from .common import ChunkLayout, CommonParts
-from .layout import Reading, read_texts
+from .layout import NO_KEYS, Reading, exact_hash, read_texts
 from .minhash import Signer, fold_many, token_hashes
 from .shingles import normalize_for_shingles
 
-NO_KEYS = np.zeros(0, dtype=np.uint64)
 # What pass 2 has of a document from pass 1's layout: its compared words and whether they
 # are its story (``CommonParts.chunk_stories``), or nothing (its text decides).
 Story = tuple[np.ndarray, bool] | None
@@ -433,8 +431,3 @@ def encode_annotated(
         record.metadata["dedupe"] = note
         lines.append(encode_line(record))
     return lines
-
-
-def exact_hash(normalized: str) -> int:
-    """The hash exact copies share: of the normalized text."""
-    return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
