@@ -1,4 +1,4 @@
-"""Labeled HTML pages for the extraction benchmark: 24 layouts written by hand.
+"""Labeled HTML pages for the extraction benchmark: 26 layouts written by hand.
 
 Each layout is a real-world page shape (semantic HTML5, div soup, an old table layout, a
 blog with comments, pages with cookie banners, share bars, ads between paragraphs, related
@@ -171,10 +171,24 @@ def french(t: str, p: list[str]) -> str:
     return f"{head(t)}<body>{nav}<article><h1>{t}</h1>{ps(p)}</article>{foot}</body></html>"
 
 
+def refrain(t: str, p: list[str]) -> str:
+    # a paragraph the story itself says twice in a row (a chorus, a chant, a repeated call)
+    return f"{head(t)}<body>{NAV}<article><h1>{t}</h1>{ps(p[:2])}{ps([p[2], p[2]])}{ps(p[3:])}</article>{FOOTER}</body></html>"
+
+
+def responsive_copy(t: str, p: list[str]) -> str:
+    # the standfirst twice, one copy for small screens and one for large (a style sheet
+    # hides one): the reader sees it once
+    copies = f'<p class="standfirst standfirst--small">{p[0]}</p><p class="standfirst standfirst--large">{p[0]}</p>'
+    return f"{head(t)}<body>{NAV}<article><h1>{t}</h1>{copies}{ps(p[1:])}</article>{FOOTER}</body></html>"
+
+
 def truth_of(layout: Callable[[str, list[str]], str], t: str, p: list[str]) -> str:
     """What the article holds in each layout: its paragraphs, list items, headings, cells."""
     if layout is with_subheadings:
         return "\n".join([*p[:2], "The meeting", *p[2:4], "What comes next", *p[4:]])
+    if layout is refrain:
+        return "\n".join([*p[:3], p[2], *p[3:]])
     if layout is data_table:
         return "\n".join([*p[:2], "Year Population 1978 12.33 million 2018 24.86 million", *p[2:]])
     return "\n".join(p)
@@ -247,6 +261,14 @@ LAYOUTS: list[tuple[Callable[[str, list[str]], str], str, list[str], str, str]] 
         "fr",
         "utf-8",
     ),
+    (
+        refrain,
+        "Marchers repeat the call for the right to development",
+        STORY_000[:6],
+        "en",
+        "utf-8",
+    ),
+    (responsive_copy, "Council adopts resolution on poverty", STORY_004, "en", "utf-8"),
 ]
 
 

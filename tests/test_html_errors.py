@@ -249,3 +249,50 @@ def test_html_mojibake_and_odd_spaces_are_repaired_in_one_clean(tmp_path: Path) 
     # Cleaning the cleaned text again changes nothing: the normalization is at a fixed point.
     (again,) = clean_records([Record("p", library.text, metadata={"content_type": "text"})])
     assert again.text == library.text
+
+
+# Paragraphs the page itself repeats: trafilatura drops a long paragraph equal to the one
+# before it (its own overlapping candidates make such copies); the page's copies come back.
+
+CHORUS = "And the river runs on, and the river runs on, through the long night into the light."
+VERSES = [
+    "We came down from the hills with nothing but the songs our mothers taught us, and bread.",
+    "The town was quiet when we reached it, every window dark, every door shut against the cold.",
+]
+
+
+def song(body: str) -> str:
+    return f"<html><head><title>Song</title></head><body><article><h1>The river</h1>{body}</article></body></html>"
+
+
+def test_a_paragraph_the_page_repeats_is_kept_as_often_as_the_page_has_it(tmp_path: Path) -> None:
+    chorus_twice = f"<p>{CHORUS}</p><p>{CHORUS}</p>"
+    body = f"<p>{VERSES[0]}</p>{chorus_twice}<p>{VERSES[1]}</p>{chorus_twice}"
+    assert extract_html(song(body)).text.count(CHORUS) == 4
+    (tmp_path / "song.html").write_text(song(body))
+    assert clean_file(tmp_path / "song.html")["text"].count(CHORUS) == 4
+    # a wrapper around each copy (a <div> holding the <p> alone) is the copy
+    wrapped = f"<p>{VERSES[0]}</p><div><p>{CHORUS}</p></div><div><p>{CHORUS}</p></div>"
+    assert extract_html(song(wrapped)).text.count(CHORUS) == 2
+
+
+def test_real_page_with_a_paragraph_repeated_around_a_widget_keeps_every_copy() -> None:
+    page = READABILITY / "social-buttons"  # five equal paragraphs, a "Like this" box among them
+    record = clean_file(page / "source.html")
+    expected = lxml.html.fromstring((page / "expected.html").read_text("utf-8"))
+    paragraph = " ".join(expected.xpath("//p")[0].text_content().split())
+    assert record["text"].split("\n\n").count(paragraph) == 5
+    assert four_gram_f1(record["text"], expected.text_content()) > 0.95
+
+
+def test_copies_of_other_kinds_are_not_brought_back() -> None:
+    # the same text in blocks of two classes (a responsive duplicate) or a pull quote is not
+    # the page repeating a paragraph: trafilatura's single copy stays single
+    for body in [
+        f"<p>{VERSES[0]}</p><p class='mobile'>{CHORUS}</p><p class='desktop'>{CHORUS}</p>",
+        f"<p>{VERSES[0]}</p><p>{CHORUS}</p><blockquote>{CHORUS}</blockquote><p>{VERSES[1]}</p>",
+    ]:
+        assert extract_html(song(body)).text.count(CHORUS) == 1
+    # nor is a paragraph the page has once
+    once = f"<p>{VERSES[0]}</p><p>{CHORUS}</p><p>{VERSES[1]}</p>"
+    assert extract_html(song(once)).text.count(CHORUS) == 1

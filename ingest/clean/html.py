@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,9 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # none loses); trafilatura keeps such elements.
 MAYBE_HIDDEN = XPath("//*[@hidden or @aria-hidden='true' or @style]")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+MIN_REPEAT_CHARS = 50  # trafilatura's MIN_DUPLICATE_LENGTH: it keeps shorter repeats
+# Blocks whose copies trafilatura's text gives as paragraphs (headings are short).
+REPEAT_TAGS = ("p", "div", "li", "blockquote", "pre", "td", "dd", "section", "article")
 FALLBACK_TAGS = ("p", "li", "td", "blockquote", "pre", "dd", "h1", "h2", "h3")
 FALLBACK_CHROME = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
 FALLBACK_HINT = re.compile(r"\b(?:nav|menu|footer|header|sidebar|breadcrumb|cookie)", re.I)
@@ -130,6 +135,7 @@ def _article(tree: HtmlElement) -> HtmlPage:
     paragraphs = [p for p in paragraphs if p]
     if paragraphs and title and paragraphs[0] == title:  # the title is metadata.title
         paragraphs = paragraphs[1:]
+    paragraphs = _with_page_repeats(paragraphs, tree)
     return HtmlPage(
         text="\n\n".join(paragraphs),
         title=title,
@@ -138,6 +144,71 @@ def _article(tree: HtmlElement) -> HtmlPage:
         publisher=_field(metadata, "sitename"),
         url=_field(metadata, "url"),
     )
+
+
+def _with_page_repeats(paragraphs: list[str], tree: HtmlElement) -> list[str]:
+    """``paragraphs`` with each long one as many times as the page repeats it.
+
+    trafilatura drops a paragraph of more than 50 characters that repeats the one before it,
+    to undo its own overlapping candidates; the copies of a paragraph that the page itself
+    repeats, in sibling blocks of one kind (tag and class), are lost with them. They come
+    back after the paragraph's first occurrence.
+    """
+    missing = _missing_copies(paragraphs, tree)
+    if not missing:
+        return paragraphs
+    restored: list[str] = []
+    for paragraph in paragraphs:
+        restored.append(paragraph)
+        restored += [paragraph] * missing.pop(paragraph, 0)
+    return restored
+
+
+def _missing_copies(paragraphs: list[str], tree: HtmlElement) -> dict[str, int]:
+    """How many copies of each long paragraph the page has that ``paragraphs`` lack."""
+    counts = Counter(p for p in paragraphs if len(p) > MIN_REPEAT_CHARS)
+    if not counts:
+        return {}
+    missing: dict[str, int] = {}
+    for blocks in _repeated_starts(tree):
+        start = " ".join(str(blocks[0].text).split())
+        for paragraph in counts:
+            if paragraph.startswith(start):
+                copies = _sibling_copies(blocks, paragraph) - counts[paragraph]
+                if copies > missing.get(paragraph, 0):
+                    missing[paragraph] = copies
+    return missing
+
+
+def _repeated_starts(tree: HtmlElement) -> Iterator[list[HtmlElement]]:
+    """Blocks that start with the same long text, by that text (nearly all pages: none)."""
+    starts: dict[str, list[HtmlElement]] = {}
+    for block in tree.iter(REPEAT_TAGS):
+        text = block.text
+        if (
+            text is not None
+            and len(text) > MIN_REPEAT_CHARS
+            and len(text := text.strip()) > MIN_REPEAT_CHARS
+        ):
+            starts.setdefault(text, []).append(block)
+    return (blocks for blocks in starts.values() if len(blocks) > 1)
+
+
+def _sibling_copies(blocks: list[HtmlElement], paragraph: str) -> int:
+    """The most of ``blocks`` whose whole text is ``paragraph`` that are siblings of one tag
+    and class (a wrapper around a block alone counts as the block)."""
+    copies: set[HtmlElement] = set()
+    for block in blocks:
+        if " ".join(block.text_content().split()) == paragraph:
+            while (wrapper := block.getparent()) is not None and _only_child(block, wrapper):
+                block = wrapper
+            copies.add(block)
+    kinds = Counter((b.getparent(), b.tag, b.get("class") or "") for b in copies)
+    return max(kinds.values(), default=0)
+
+
+def _only_child(element: HtmlElement, parent: HtmlElement) -> bool:
+    return len(parent) == 1 and not (parent.text or "").strip() and not (element.tail or "").strip()
 
 
 def _field(document: Any, name: str) -> str:
