@@ -169,10 +169,16 @@ def _missing_copies(paragraphs: list[str], tree: HtmlElement) -> dict[str, int]:
     counts = Counter(p for p in paragraphs if len(p) > MIN_REPEAT_CHARS)
     if not counts:
         return {}
+    # a block's start is longer than MIN_REPEAT_CHARS: its paragraphs share that many first
+    # characters with it (a page of thousands of paragraphs, its body rendered twice, costs
+    # a lookup per paragraph, not a comparison per pair)
+    by_start: dict[str, list[str]] = {}
+    for paragraph in counts:
+        by_start.setdefault(paragraph[:MIN_REPEAT_CHARS], []).append(paragraph)
     missing: dict[str, int] = {}
     for blocks in _repeated_starts(tree):
         start = " ".join(str(blocks[0].text).split())
-        for paragraph in counts:
+        for paragraph in by_start.get(start[:MIN_REPEAT_CHARS], []):
             if paragraph.startswith(start):
                 copies = _sibling_copies(blocks, paragraph) - counts[paragraph]
                 if copies > missing.get(paragraph, 0):
