@@ -293,6 +293,8 @@ def test_copies_of_other_kinds_are_not_brought_back() -> None:
         f"<p>{VERSES[0]}</p><p>{CHORUS}</p><blockquote>{CHORUS}</blockquote><p>{VERSES[1]}</p>",
     ]:
         assert extract_html(song(body)).text.count(CHORUS) == 1
-    # nor is a paragraph the page has once
+    # nor is a paragraph the page has once, nor a body the page renders twice
     once = f"<p>{VERSES[0]}</p><p>{CHORUS}</p><p>{VERSES[1]}</p>"
     assert extract_html(song(once)).text.count(CHORUS) == 1
+    twice = song(once).replace("</article>", f"</article><div class='print'>{once}</div>")
+    assert extract_html(twice).text.count(CHORUS) == 1
