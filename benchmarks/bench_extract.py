@@ -20,9 +20,10 @@ a word (the benchmark takes case-sensitive ``\w+`` runs, which make a clause of 
 word; on the readability pages the two differ by 0.002 or less). 4-grams are counted with
 their multiplicity; a text of fewer than 4 words is one gram.
 
-Title and byline (readability pages only, against expected-metadata.json): right when equal
-after normalization: NFKC, case folding, whitespace collapsed, a leading "by" and punctuation
-at both ends dropped. Byline is scored over pages whose expected byline is not empty.
+Title, byline, site name and date (readability pages only, against expected-metadata.json's
+title, byline, siteName and the day of publishedTime): right when equal after normalization:
+NFKC, case folding, whitespace collapsed, a leading "by" and punctuation at both ends dropped.
+Each is scored over the pages where the expected value is not empty.
 
 ms/page: CPU time of this process (less disturbed by a shared machine than wall time) of
 the extraction itself over the page's decoded text (the same text for
@@ -75,6 +76,8 @@ class Page:
     truth: str
     title: str | None = None
     byline: str | None = None
+    site: str | None = None
+    date: str | None = None  # YYYY-MM-DD, the day of expected-metadata.json's publishedTime
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Output:
     text: str
     title: str | None = None  # None: the extractor does not give one
     byline: str | None = None
+    site: str | None = None
+    date: str | None = None
 
 
 def words(text: str) -> list[str]:
@@ -172,7 +177,10 @@ def same(got: str | None, want: str | None) -> bool | None:
 def with_ingest(page: Page) -> Output:
     record = replace(page.record, metadata=dict(page.record.metadata))  # clean works in place
     (cleaned,) = clean_records([record], CleanConfig())
-    return Output(cleaned.text, cleaned.metadata["title"], cleaned.metadata["author"])
+    metadata = cleaned.metadata
+    return Output(
+        cleaned.text, metadata["title"], metadata["author"], metadata["publisher"], metadata["date"]
+    )
 
 
 def on_text(extract: Callable[[str], Output]) -> Callable[[Page], Output]:
@@ -189,8 +197,14 @@ def trafilatura_metadata(favor_precision: bool) -> Callable[[str], Output]:
             html, with_metadata=True, favor_precision=favor_precision
         )
         if document is None:
-            return Output("", "", "")
-        return Output(document.text or "", document.title or "", document.author or "")
+            return Output("", "", "", "", "")
+        return Output(
+            document.text or "",
+            document.title or "",
+            document.author or "",
+            document.sitename or "",
+            document.date or "",
+        )
 
     return extract
 
@@ -230,7 +244,19 @@ def readability_pages(folder: Path) -> list[Page]:
             continue
         expected = json.loads((page / "expected-metadata.json").read_text(encoding="utf-8"))
         (record,) = read_records([str(page / "source.html")])
-        found.append(Page(page.name, record, truth, expected.get("title"), expected.get("byline")))
+        published = expected.get("publishedTime") or ""
+        date = published[:10] if re.match(r"\d{4}-\d\d-\d\d", published) else None
+        found.append(
+            Page(
+                page.name,
+                record,
+                truth,
+                expected.get("title"),
+                expected.get("byline"),
+                expected.get("siteName"),
+                date,
+            )
+        )
     return found
 
 
@@ -326,7 +352,7 @@ def report(
     base_seconds = baseline.seconds if isinstance(baseline, Result) else 0.0
     for name, result in results.items():
         if isinstance(result, str):
-            rows.append([name, result, *[""] * 8])
+            rows.append([name, result, *[""] * 10])
             continue
         pairs = list(zip(result.outputs, pages, strict=True))
         scores = [score(o.text, p.truth) for o, p in pairs]
@@ -341,6 +367,8 @@ def report(
                 sum(1 for s in scores if s.f1 < 0.8),
                 accuracy([same(o.title, p.title) for o, p in pairs]),
                 accuracy([same(o.byline, p.byline) for o, p in pairs]),
+                accuracy([same(o.site, p.site) for o, p in pairs]),
+                accuracy([same(o.date, p.date) for o, p in pairs]),
                 f"{result.seconds / len(pages) * 1000:.1f}",
                 f"{result.seconds / base_seconds:.2f}" if base_seconds else "-",
             ]
@@ -350,6 +378,7 @@ def report(
         table_of_pages[name] = scores
     print(f"\n{label}: {len(pages)} pages\n")
     header = ["extractor", "F1", "precision", "recall", "page F1", "F1<0.8", "title", "byline"]
+    header += ["site", "date"]
     header += ["ms/page", "CPU x extract()"]
     print(table(rows, header))
     if verbose:
