@@ -158,3 +158,70 @@ def test_article_with_a_box_of_related_teasers_stays_an_article(tmp_path: Path) 
     assert (
         len(parse_jsonl(invoke(["split", "-q", str(tmp_path / "article.html")]).stdout_bytes)) == 1
     )
+
+
+# A page's source wraps text over lines; a browser shows those breaks as spaces.
+WRAPPED = """<html><head><title>Budget</title></head><body><article><h1>Council budget</h1>
+<div>
+    The council met on Tuesday evening to discuss the budget for the coming year,
+    and members spoke for three hours about the parks, the roads and the schools.
+</div>
+<p>Residents were told:
+<ul>
+  <li>
+     the library will open on Sundays from the first of May next year onwards
+  </li>
+  <li>the pool closes for repairs</li>
+</ul>
+<p>First line of the address<br>
+   Second line of the address, after a break in the page</p>
+<pre>def budget():
+    return 42</pre>
+<p>The mayor thanked everyone who came to the long meeting in the town hall.</p>
+</article></body></html>"""
+WRAPPED_PARAGRAPHS = [
+    "The council met on Tuesday evening to discuss the budget for the coming year, and members"
+    " spoke for three hours about the parks, the roads and the schools.",
+    "Residents were told:",
+    "- the library will open on Sundays from the first of May next year onwards",
+    "- the pool closes for repairs",
+    "First line of the address",  # <br>, <pre> and blocks still break lines
+    "Second line of the address, after a break in the page",
+    "def budget():",
+    "return 42",
+    "The mayor thanked everyone who came to the long meeting in the town hall.",
+]
+
+
+def test_lines_wrapped_in_the_source_are_one_paragraph(tmp_path: Path) -> None:
+    from ingest.clean.html import extract_html
+
+    assert extract_html(WRAPPED).text.split("\n\n") == WRAPPED_PARAGRAPHS
+    (tmp_path / "wrapped.html").write_text(WRAPPED)
+    result = invoke(["clean", "-q", str(tmp_path / "wrapped.html")])
+    assert result.exit_code == 0, result.stderr
+    (record,) = parse_jsonl(result.stdout_bytes)
+    assert record["text"].split("\n\n") == WRAPPED_PARAGRAPHS
+
+
+def test_a_menu_page_is_still_told_by_its_link_lines() -> None:
+    # the menu test reads trafilatura's lines (one link each), before the source's line
+    # breaks between the links become spaces
+    assert clean_page("no_article.html")["text"] == ""
+
+
+def test_the_pieces_of_trafilaturas_fallback_stay_lines_of_their_own() -> None:
+    # a short page takes trafilatura's fallback, which joins the texts it finds with a bare
+    # line break: those are not the source's breaks, and stay paragraph breaks
+    from ingest.clean.html import extract_html
+
+    paragraphs = [
+        "東京都は来年度の予算案を発表し、子育て支援と防災対策に重点を置くと説明した。",
+        "知事は記者会見で、新しい公園の整備と古い橋の修理を急ぐ考えを示した。",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = (
+        "<html><head><title>予算案</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>予算案</h1>{body}</article></body></html>"
+    )
+    assert extract_html(html).text.split("\n\n")[-2:] == paragraphs

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHT
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
 
 from .listing import ListingItem, find_listing, in_chrome
 from .page_metadata import tree_metadata
@@ -43,6 +44,15 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # none loses); trafilatura keeps such elements.
 MAYBE_HIDDEN = XPath("//*[@hidden or @aria-hidden='true' or @style]")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# trafilatura's result tree: the elements its text starts on a line of their own (xml.py's
+# NEWLINE_ELEMS, with list items, table cells and code, which it lays out on lines too), and
+# those whose text it keeps as it is.
+LINE_TAGS = frozenset(
+    ["graphic", "head", "lb", "list", "p", "quote", "row", "table", "item", "cell", "code"]
+)
+VERBATIM = ("code", "pre")
+BREAK_RUN = re.compile(r"\s*\n\s*")
+TEXT_EDGES = re.compile(r"(\s*)(.*?)(\s*)", re.S)
 MIN_REPEAT_CHARS = 50  # trafilatura's MIN_DUPLICATE_LENGTH: it keeps shorter repeats
 # Blocks whose copies trafilatura's text gives as paragraphs (headings are short).
 REPEAT_TAGS = ("p", "div", "li", "blockquote", "pre", "td", "dd", "section", "article")
@@ -75,10 +85,8 @@ class HtmlPage:
 def extract_html(html: str, min_items: int = 2) -> HtmlPage:
     """The article text and metadata of ``html``; its items when it is a listing page."""
     tree = _parse(html)
-    page = _article(tree) if tree is not None else HtmlPage()
-    if tree is not None and page.text and _is_menu(page.text, tree):
-        page.text = ""  # a page of links has no article
-    elif not page.text:
+    page, is_menu = _article(tree) if tree is not None else (HtmlPage(), False)
+    if not page.text and not is_menu:  # a page of links has no article
         page.text = _fallback_text(html)
     if tree is None:
         return page
@@ -125,18 +133,22 @@ def _is_hidden(element: HtmlElement) -> bool:
     return bool(HIDDEN_STYLE.search(element.get("style") or ""))
 
 
-def _article(tree: HtmlElement) -> HtmlPage:
+def _article(tree: HtmlElement) -> tuple[HtmlPage, bool]:
+    """The page's article and metadata, and whether trafilatura's text is only a menu."""
     # Each step may fail on its own: an article without metadata, or metadata without one.
     metadata = _trafilatura(tree_metadata, tree, date_params=DATE_PARAMS)
     url = _field(metadata, "url") or None
     document = _trafilatura(trafilatura.bare_extraction, tree, url=url, **TRAFILATURA_OPTIONS)
     title = _field(metadata, "title")
-    paragraphs = [line.strip() for line in _field(document, "text").split("\n")]
-    paragraphs = [p for p in paragraphs if p]
-    if paragraphs and title and paragraphs[0] == title:  # the title is metadata.title
-        paragraphs = paragraphs[1:]
+    # a menu is told by its lines as trafilatura gives them: one link each
+    paragraphs = _paragraphs(_field(document, "text"), title)
+    is_menu = bool(paragraphs) and _is_menu(paragraphs, tree)
+    if is_menu:
+        paragraphs = []
+    elif (body := getattr(document, "body", None)) is not None and _join_source_lines(body):
+        paragraphs = _paragraphs(xmltotxt(body, False), title)
     paragraphs = _with_page_repeats(paragraphs, tree)
-    return HtmlPage(
+    page = HtmlPage(
         text="\n\n".join(paragraphs),
         title=title,
         date=_field(metadata, "date"),
@@ -144,6 +156,66 @@ def _article(tree: HtmlElement) -> HtmlPage:
         publisher=_field(metadata, "sitename"),
         url=_field(metadata, "url"),
     )
+    return page, is_menu
+
+
+def _paragraphs(text: str, title: str) -> list[str]:
+    """The lines of trafilatura's text, but the title (it is ``metadata.title``)."""
+    paragraphs = [line.strip() for line in text.split("\n")]
+    paragraphs = [p for p in paragraphs if p]
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return paragraphs
+
+
+def _join_source_lines(body: Any) -> bool:
+    """Turn the line breaks of the page's source inside text into spaces; whether any was.
+
+    trafilatura's text keeps them (a ``<div>``'s text wrapped over lines in the source, a
+    list item's text on the line after its tag), and each becomes a paragraph of the record;
+    a browser shows them as spaces. Lines break at ``<br>`` (trafilatura's ``<lb>``), at
+    blocks, and inside ``<pre>``/``<code>``; a break before a block or at the end of an
+    element stays, as trafilatura's text uses it to start the next line.
+    """
+    verbatim = {element for code in body.iter(VERBATIM) for element in code.iter()}
+    changed = False
+    for element in body.iter():
+        if element.text and element not in verbatim:
+            following = element[0] if len(element) else None
+            text = _spaced(element.text, keep_start=False, keep_end=_starts_line(following))
+            changed |= text != element.text
+            element.text = text
+        if element.tail and element.getparent() not in verbatim:
+            following = element.getnext()
+            tail = _spaced(element.tail, element.tag in LINE_TAGS, _starts_line(following))
+            changed |= tail != element.tail
+            element.tail = tail
+    return changed
+
+
+def _starts_line(element: Any) -> bool:
+    return element is None or element.tag in LINE_TAGS
+
+
+def _spaced(text: str, keep_start: bool, keep_end: bool) -> str:
+    """``text`` with each line break of the source one space, but those at its ends when
+    ``keep_start`` or ``keep_end``."""
+    match = TEXT_EDGES.fullmatch(text)
+    if match is None:  # the pattern matches any string
+        return text
+    start, core, end = match.groups()
+    if _is_source_break(start) and not keep_start:
+        start = " "
+    if _is_source_break(end) and not keep_end:
+        end = " "
+    core = BREAK_RUN.sub(lambda run: " " if _is_source_break(run[0]) else run[0], core)
+    return start + core + end
+
+
+def _is_source_break(run: str) -> bool:
+    # trafilatura's fallbacks join the pieces of text they find with a bare "\n"; a break of
+    # the page's source comes with the source's indentation or trailing spaces
+    return "\n" in run and run.strip("\n") != ""
 
 
 def _with_page_repeats(paragraphs: list[str], tree: HtmlElement) -> list[str]:
@@ -231,8 +303,7 @@ def _trafilatura(function: Any, tree: HtmlElement, **options: Any) -> Any:
         return None
 
 
-def _is_menu(text: str, tree: HtmlElement) -> bool:
-    lines = text.split("\n\n")
+def _is_menu(lines: list[str], tree: HtmlElement) -> bool:
     if len(lines) < MIN_MENU_LINES or any(len(line.split()) > MENU_LINE_WORDS for line in lines):
         return False
     links = {" ".join(a.text_content().split()) for a in tree.iter("a")}
