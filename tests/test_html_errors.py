@@ -271,6 +271,12 @@ def test_a_paragraph_the_page_repeats_is_kept_as_often_as_the_page_has_it(tmp_pa
     assert extract_html(song(body)).text.count(CHORUS) == 4
     (tmp_path / "song.html").write_text(song(body))
     assert clean_file(tmp_path / "song.html")["text"].count(CHORUS) == 4
+    # a copy wrapped over lines in the source is the same paragraph; a copy comes back after
+    # the paragraph's last occurrence, where trafilatura dropped it
+    wrapped = CHORUS.replace(" the long night", "\n      the long night")
+    body = f"<p>{CHORUS}</p><p>{VERSES[0]}</p><p>{CHORUS}</p><p>{wrapped}</p><p>{VERSES[1]}</p>"
+    paragraphs = extract_html(song(body)).text.split("\n\n")
+    assert paragraphs[-5:] == [CHORUS, VERSES[0], CHORUS, CHORUS, VERSES[1]]
     # a wrapper around each copy (a <div> holding the <p> alone) is the copy
     wrapped = f"<p>{VERSES[0]}</p><div><p>{CHORUS}</p></div><div><p>{CHORUS}</p></div>"
     assert extract_html(song(wrapped)).text.count(CHORUS) == 2
@@ -293,6 +299,23 @@ def test_copies_of_other_kinds_are_not_brought_back() -> None:
         f"<p>{VERSES[0]}</p><p>{CHORUS}</p><blockquote>{CHORUS}</blockquote><p>{VERSES[1]}</p>",
     ]:
         assert extract_html(song(body)).text.count(CHORUS) == 1
+    # nor copies in two places, of which trafilatura's one is not known: the article's and
+    # a sidebar's, a navigation's, a footer's, a list's or a table's
+    article = f"<p>{VERSES[0]}</p><p>{CHORUS}</p><p>{VERSES[1]}</p>"
+    for elsewhere in [
+        f"<aside><p>{CHORUS}</p><p>{CHORUS}</p></aside>",
+        f"<nav><ul><li>{CHORUS}</li><li>{CHORUS}</li></ul></nav>",
+        f"<footer>{f'<p>{CHORUS}</p>' * 4}</footer>",
+    ]:
+        page = song(article).replace("</article>", f"</article>{elsewhere}")
+        assert extract_html(page).text.count(CHORUS) == 1, elsewhere
+    for inside in [
+        f"<ul><li>{CHORUS}</li><li>{CHORUS}</li></ul>",
+        f"<table><tr><td>{CHORUS}</td></tr><tr><td>{CHORUS}</td></tr></table>",
+    ]:
+        page = song(article.replace(f"<p>{VERSES[1]}</p>", f"{inside}<p>{VERSES[1]}</p>"))
+        paragraphs = extract_html(page).text.split("\n\n")
+        assert paragraphs.count(CHORUS) == 1, inside  # the list's or table's copies are its own
     # nor is a paragraph the page has once, nor a body the page renders twice
     once = f"<p>{VERSES[0]}</p><p>{CHORUS}</p><p>{VERSES[1]}</p>"
     assert extract_html(song(once)).text.count(CHORUS) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -141,13 +142,14 @@ def _article(tree: HtmlElement) -> tuple[HtmlPage, bool]:
     document = _trafilatura(trafilatura.bare_extraction, tree, url=url, **TRAFILATURA_OPTIONS)
     title = _field(metadata, "title")
     # a menu is told by its lines as trafilatura gives them: one link each
-    paragraphs = _paragraphs(_field(document, "text"), title)
-    is_menu = bool(paragraphs) and _is_menu(paragraphs, tree)
+    paragraphs = _lines(_field(document, "text"))
+    is_menu = bool(paragraphs) and _is_menu(_without_title(paragraphs, title), tree)
     if is_menu:
         paragraphs = []
     elif (body := getattr(document, "body", None)) is not None and _join_source_lines(body):
-        paragraphs = _paragraphs(xmltotxt(body, False), title)
-    paragraphs = _with_page_repeats(paragraphs, tree)
+        paragraphs = _lines(xmltotxt(body, False))
+    # the copies first: a paragraph the page repeats may also be its title
+    paragraphs = _without_title(_with_page_repeats(paragraphs, tree), title)
     page = HtmlPage(
         text="\n\n".join(paragraphs),
         title=title,
@@ -159,12 +161,14 @@ def _article(tree: HtmlElement) -> tuple[HtmlPage, bool]:
     return page, is_menu
 
 
-def _paragraphs(text: str, title: str) -> list[str]:
-    """The lines of trafilatura's text, but the title (it is ``metadata.title``)."""
-    paragraphs = [line.strip() for line in text.split("\n")]
-    paragraphs = [p for p in paragraphs if p]
+def _lines(text: str) -> list[str]:
+    return [line for line in (line.strip() for line in text.split("\n")) if line]
+
+
+def _without_title(paragraphs: list[str], title: str) -> list[str]:
+    """``paragraphs`` but a first one that is the title (it is ``metadata.title``)."""
     if paragraphs and title and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]
+        return paragraphs[1:]
     return paragraphs
 
 
@@ -223,70 +227,90 @@ def _with_page_repeats(paragraphs: list[str], tree: HtmlElement) -> list[str]:
 
     trafilatura drops a paragraph of more than 50 characters that repeats the one before it,
     to undo its own overlapping candidates; the copies of a paragraph that the page itself
-    repeats, in sibling blocks of one kind (tag and class), are lost with them. They come
-    back after the paragraph's first occurrence.
+    repeats in one place, in sibling blocks of one kind (tag and class), are lost with them.
+    They come back after the paragraph's last occurrence.
     """
     missing = _missing_copies(paragraphs, tree)
     if not missing:
         return paragraphs
+    last = {paragraph: index for index, paragraph in enumerate(paragraphs)}
     restored: list[str] = []
-    for paragraph in paragraphs:
+    for index, paragraph in enumerate(paragraphs):
         restored.append(paragraph)
-        restored += [paragraph] * missing.pop(paragraph, 0)
+        if last[paragraph] == index:
+            restored += [paragraph] * missing.get(paragraph, 0)
     return restored
 
 
 def _missing_copies(paragraphs: list[str], tree: HtmlElement) -> dict[str, int]:
-    """How many copies of each long paragraph the page has that ``paragraphs`` lack."""
+    """How many copies of each long paragraph the page has in one place that ``paragraphs``
+    lack."""
     counts = Counter(p for p in paragraphs if len(p) > MIN_REPEAT_CHARS)
     if not counts:
         return {}
-    # a block's start is longer than MIN_REPEAT_CHARS: its paragraphs share that many first
-    # characters with it (a page of thousands of paragraphs, its body rendered twice, costs
-    # a lookup per paragraph, not a comparison per pair)
-    by_start: dict[str, list[str]] = {}
-    for paragraph in counts:
-        by_start.setdefault(paragraph[:MIN_REPEAT_CHARS], []).append(paragraph)
+    # the paragraphs that start with a block's start are a run of the sorted paragraphs (a
+    # search per group, not a comparison per pair: pages of thousands of paragraphs that
+    # start alike)
+    ordered = sorted(counts)
     missing: dict[str, int] = {}
-    for blocks in _repeated_starts(tree):
-        start = " ".join(str(blocks[0].text).split())
-        for paragraph in by_start.get(start[:MIN_REPEAT_CHARS], []):
-            if paragraph.startswith(start):
-                copies = _sibling_copies(blocks, paragraph) - counts[paragraph]
-                if copies > missing.get(paragraph, 0):
-                    missing[paragraph] = copies
+    for start, blocks in _repeated_starts(tree):
+        held = _starting_with(ordered, start)
+        for paragraph, copies in _copies_in_one_place(blocks, held).items():
+            if copies > counts[paragraph]:
+                missing[paragraph] = copies - counts[paragraph]
     return missing
 
 
-def _repeated_starts(tree: HtmlElement) -> Iterator[list[HtmlElement]]:
+def _starting_with(ordered: list[str], start: str) -> set[str]:
+    """The strings of the sorted ``ordered`` that start with ``start``."""
+    found = set()
+    for index in range(bisect_left(ordered, start), len(ordered)):
+        if not ordered[index].startswith(start):
+            break
+        found.add(ordered[index])
+    return found
+
+
+def _repeated_starts(tree: HtmlElement) -> Iterator[tuple[str, list[HtmlElement]]]:
     """Blocks that start with the same long text, by that text (nearly all pages: none)."""
     starts: dict[str, list[HtmlElement]] = {}
     for block in tree.iter(REPEAT_TAGS):
         text = block.text
-        if (
-            text is not None
-            and len(text) > MIN_REPEAT_CHARS
-            and len(text := text.strip()) > MIN_REPEAT_CHARS
-        ):
-            starts.setdefault(text, []).append(block)
-    return (blocks for blocks in starts.values() if len(blocks) > 1)
+        if text is not None and len(text) > MIN_REPEAT_CHARS:
+            start = " ".join(text.split())
+            if len(start) > MIN_REPEAT_CHARS:
+                starts.setdefault(start, []).append(block)
+    return ((start, blocks) for start, blocks in starts.items() if len(blocks) > 1)
 
 
-def _sibling_copies(blocks: list[HtmlElement], paragraph: str) -> int:
-    """The most of ``blocks`` whose whole text is ``paragraph`` that are siblings of one tag
-    and class (a wrapper around a block alone counts as the block)."""
-    copies: set[HtmlElement] = set()
-    for block in blocks:
-        if " ".join(block.text_content().split()) == paragraph:
-            while (wrapper := block.getparent()) is not None and _only_child(block, wrapper):
-                block = wrapper
-            copies.add(block)
-    kinds = Counter((b.getparent(), b.tag, b.get("class") or "") for b in copies)
-    return max(kinds.values(), default=0)
+def _copies_in_one_place(blocks: list[HtmlElement], paragraphs: set[str]) -> dict[str, int]:
+    """For each of ``paragraphs`` that is the whole text of some of ``blocks``: how many of
+    them there are, when they are all siblings of one tag and class (a wrapper holding a
+    block alone counts as the block); a paragraph whose copies sit in two places (the
+    article and a sidebar, a paragraph and a list) is left out: which copy trafilatura took
+    is not known."""
+    places: dict[str, set[tuple[Any, str, str]]] = {}
+    copies: Counter[str] = Counter()
+    seen: set[HtmlElement] = set()
+    for block in blocks if paragraphs else []:
+        text = " ".join(block.text_content().split())
+        if text not in paragraphs:
+            continue
+        while (wrapper := block.getparent()) is not None and _only_child(block, wrapper):
+            block = wrapper
+        if block not in seen:
+            seen.add(block)
+            places.setdefault(text, set()).add(
+                (block.getparent(), block.tag, block.get("class") or "")
+            )
+            copies[text] += 1
+    return {text: copies[text] for text, kinds in places.items() if len(kinds) == 1}
 
 
 def _only_child(element: HtmlElement, parent: HtmlElement) -> bool:
-    return len(parent) == 1 and not (parent.text or "").strip() and not (element.tail or "").strip()
+    # not len(parent): lxml counts the children one by one
+    alone = element.getprevious() is None and element.getnext() is None
+    return alone and not (parent.text or "").strip() and not (element.tail or "").strip()
 
 
 def _field(document: Any, name: str) -> str:
