@@ -184,16 +184,17 @@ def _join_source_lines(body: Any) -> bool:
     verbatim = {element for code in body.iter(VERBATIM) for element in code.iter()}
     changed = False
     for element in body.iter():
-        if element.text and element not in verbatim:
+        # most text has no line break: the test first, in C
+        text = element.text
+        if text and "\n" in text and element not in verbatim:
             following = element[0] if len(element) else None
-            text = _spaced(element.text, keep_start=False, keep_end=_starts_line(following))
-            changed |= text != element.text
-            element.text = text
-        if element.tail and element.getparent() not in verbatim:
+            element.text = _spaced(text, keep_start=False, keep_end=_starts_line(following))
+            changed |= element.text != text
+        tail = element.tail
+        if tail and "\n" in tail and element.getparent() not in verbatim:
             following = element.getnext()
-            tail = _spaced(element.tail, element.tag in LINE_TAGS, _starts_line(following))
-            changed |= tail != element.tail
-            element.tail = tail
+            element.tail = _spaced(tail, element.tag in LINE_TAGS, _starts_line(following))
+            changed |= element.tail != tail
     return changed
 
 
@@ -277,7 +278,8 @@ def _repeated_starts(tree: HtmlElement) -> Iterator[tuple[str, list[HtmlElement]
     for block in tree.iter(REPEAT_TAGS):
         text = block.text
         if text is not None and len(text) > MIN_REPEAT_CHARS:
-            start = " ".join(text.split())
+            # spaces made one only where the source wraps or pads the text (nearly no block)
+            start = " ".join(text.split()) if "\n" in text or "  " in text else text.strip()
             if len(start) > MIN_REPEAT_CHARS:
                 starts.setdefault(start, []).append(block)
     return ((start, blocks) for start, blocks in starts.items() if len(blocks) > 1)
