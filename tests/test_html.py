@@ -225,3 +225,19 @@ def test_the_pieces_of_trafilaturas_fallback_stay_lines_of_their_own() -> None:
         f"<article><h1>予算案</h1>{body}</article></body></html>"
     )
     assert extract_html(html).text.split("\n\n")[-2:] == paragraphs
+
+
+def test_cleaning_a_cleaned_page_again_changes_nothing() -> None:
+    # the record carries clean's own metadata: its page is not extracted again, nor are the
+    # plain-text rules run on the article (they cut a digest's last story, list markers,
+    # code lines), and its items keep pointing at their stories
+    for page in ["front_page.html", "article_with_list.html", "readability/bbc-1/source.html"]:
+        once = invoke(["clean", "-q", str(HTML / page)])
+        assert once.exit_code == 0, once.stderr
+        twice = invoke(["clean", "-q"], input=once.stdout_bytes)
+        assert twice.exit_code == 0, twice.stderr
+        assert parse_jsonl(twice.stdout_bytes) == parse_jsonl(once.stdout_bytes), page
+    cleaned = invoke(["clean", "-q", str(HTML / "front_page.html")]).stdout_bytes
+    cleaned_twice = invoke(["clean", "-q"], input=cleaned).stdout_bytes
+    stories = parse_jsonl(invoke(["split", "-q"], input=cleaned_twice).stdout_bytes)
+    assert [s["metadata"]["role"] for s in stories] == ["story"] * 6

@@ -87,6 +87,11 @@ class CleanConfig:
 def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     """Clean one record in place and return it."""
     metadata = record.metadata
+    # A record ingest clean wrote (it always writes empty_reason) had its page extracted,
+    # its boilerplate stripped and its entities decoded: doing either again to its text
+    # would cut what the first run kept (a story's closing list, the lines of an article
+    # taken from HTML) and leave its items' offsets pointing into text that moved.
+    cleaned_before = "empty_reason" in metadata
     for key, default in DECODE_DEFAULTS.items():
         metadata.setdefault(key, default)
     for key in PAGE_KEYS:
@@ -117,7 +122,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
         metadata["content_type"] = "text"  # what the record now holds
     from_html = content_type == "html"
     # lxml has decoded the page's entities: an "&amp;" left in its text is the page's text.
-    entities = config.unescape_entities and not from_html
+    entities = config.unescape_entities and not from_html and not cleaned_before
     if from_html:
         # Spaces tidied first: normalize_text repeats its round, mojibake repair included (the
         # dearest step), whenever a round changes the text, and what changes in extracted
@@ -135,7 +140,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     # trafilatura's text each of them loses or gains nothing on benchmarks/bench_extract.py
     # (readability pages), and they cut real lines (a closing list, a table row "| a | b |",
     # a copyright notice the story is about).
-    if config.strip_boilerplate and not metadata["feed"] and not from_html:
+    if config.strip_boilerplate and not metadata["feed"] and not from_html and not cleaned_before:
         text, found = _strip_boilerplate(text, metadata, removed)
         stories = stories or found
     record.text = text
