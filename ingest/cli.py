@@ -146,6 +146,24 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _input_that_is_the_output(inputs: Iterable[str], output: str | None) -> str | None:
+    """The input argument that names the file ``-o`` names, if one does (written at the end,
+    the output would replace it, read or not)."""
+    if not output or output == "-":
+        return None
+    try:
+        target = os.stat(output)
+    except OSError:
+        return None  # no file yet: none of the inputs is it
+    for argument in inputs:
+        try:
+            if os.path.samestat(os.stat(argument), target) and os.path.isfile(argument):
+                return argument
+        except OSError:
+            continue  # reported as a bad input when it is read
+    return None
+
+
 def execute(
     name: str,
     stage: Stage,
@@ -182,6 +200,8 @@ def execute(
         encoding=run.encoding, skipped=skipped, hidden=run.hidden, report=report
     )
     inputs = run.inputs or (STDIN,)  # no INPUT: stdin (the library reads nothing of [])
+    if (same := _input_that_is_the_output(inputs, run.output)) is not None:
+        raise click.UsageError(f"{same} is both an input and the output (-o): it would be lost")
     try:
         with _signals_raise_terminated(), open_output(run.output) as output:
             if encoded is not None and not output.parquet:

@@ -343,3 +343,20 @@ def test_the_package_ships_its_type_hints() -> None:
     import ingest
 
     assert (Path(ingest.__file__).parent / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("command", ["clean", "split", "dedupe", "run"])
+def test_an_output_that_is_one_of_the_inputs_is_refused_before_any_work(
+    tmp_path: Path, command: str
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("A story of the day, long enough to be kept as it is by every stage.\n")
+    before = page.read_bytes()
+    link = tmp_path / "link.txt"
+    link.symlink_to(page)
+    for named in (page, link):  # the same file, by any name
+        result = invoke([command, "-q", str(tmp_path / "other.txt"), str(named), "-o", str(page)])
+        assert result.exit_code == 2
+        assert f"{named} is both an input and the output (-o)" in result.stderr
+        assert page.read_bytes() == before
+    assert run_ingest([command, "-q", str(page), "-o", str(tmp_path / "out.jsonl")]).returncode == 0
