@@ -251,6 +251,22 @@ def test_warc_gz_on_stdin_is_found_by_its_magic_number() -> None:
     assert len(urls) == 5 and urls[0] == "https://news.example.ru/budget"
 
 
+def test_a_damaged_warc_gz_on_stdin_keeps_the_records_before_the_damage(tmp_path: Path) -> None:
+    # On stdin a corrupt member ends the archive (the stream cannot be read again past it),
+    # and a cut one too: the records before them are kept, as from a file. They were lost
+    # when the archive was short enough to be read whole by the first sniffing read.
+    data = warc_bytes(_responses(), compress=True)
+    start = gzip_member_offsets(data)[4]  # the Japanese response, after the Russian one
+    corrupt = data[: start + 20] + bytes(40) + data[start + 60 :]
+    for damaged, error in [(corrupt, "corrupt"), (data[: start + 60], "cut")]:
+        result = run_ingest(["clean", "-q"], input=damaged)
+        assert result.returncode == 1
+        (line,) = result.stderr.decode().splitlines()
+        assert line.startswith("ingest: error: <stdin>: "), line
+        urls = [r["metadata"]["url"] for r in parse_jsonl(result.stdout)]
+        assert urls == ["https://news.example.ru/budget"], error
+
+
 def test_warc_reader_alone_counts_what_it_skips(warc_file: Path) -> None:
     skipped: Counter[str] = Counter()
     errors: list[InputError] = []

@@ -280,10 +280,11 @@ def _suffix(name: str) -> str:
 class _Replay(io.RawIOBase):
     """A stream that yields ``head`` again before the rest of ``stream``: lets us sniff stdin."""
 
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+    def __init__(self, head: bytes, stream: IO[bytes], error: Exception | None = None) -> None:
         # A view: giving out the head in small reads must not copy what is left each time.
         self._head = memoryview(head)
         self._stream = stream
+        self._error = error  # met while the head was read: raised once the head is out
 
     def readable(self) -> bool:
         return True
@@ -294,19 +295,38 @@ class _Replay(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        chunk = self._stream.read(len(buffer))
+        if self._error is not None:
+            raise self._error
+        # read1: what one read of the stream under it gives. A decompressor's read(n) gathers
+        # n bytes over several reads, and an error in a later one (a cut or corrupt end) lost
+        # what the earlier ones had decompressed: whole records before the damage.
+        read = getattr(self._stream, "read1", self._stream.read)
+        chunk = read(len(buffer))
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
 
 def _sniff(stream: IO[bytes], size: int) -> tuple[bytes, BinaryIO]:
+    """The first ``size`` bytes of ``stream`` (fewer at its end), and a stream of all of it.
+
+    A read error in those bytes (a cut or corrupt compressed stream shorter than ``size``)
+    comes after the bytes read before it, as it would without the sniffing.
+    """
     head = b""
+    read = getattr(stream, "read1", stream.read)
+    error = None
     while len(head) < size:
-        chunk = stream.read(size - len(head))
+        try:
+            chunk = read(size - len(head))
+        except READ_ERRORS as found:
+            if not head:
+                raise  # nothing to give first (and no input is not "nothing piped in")
+            error = found
+            break
         if not chunk:
             break
         head += chunk
-    return head, io.BufferedReader(_Replay(head, stream))
+    return head, io.BufferedReader(_Replay(head, stream, error))
 
 
 def _decompress(stream: BinaryIO, compression: str | None) -> BinaryIO:

@@ -197,8 +197,11 @@ class _PushBack:
 
     def read(self, size: int) -> bytes:
         data, self._back = self._back[:size], self._back[size:]
-        if len(data) < size:
-            data += self._stream.read(size - len(data))
+        # read1, one read of the stream under it at a time: a buffered read(n) reads ahead,
+        # and an error there (the next gzip member corrupt, on stdin) lost this record too
+        read = getattr(self._stream, "read1", self._stream.read)
+        while len(data) < size and (chunk := read(size - len(data))):
+            data += chunk
         self.position += len(data)
         return data
 
