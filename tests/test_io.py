@@ -382,3 +382,30 @@ def test_a_folder_s_regular_files_are_not_looked_at_again(
     assert inputs._holds_one_document(found["a.txt"])
     with pytest.raises(AssertionError, match="looked at again"):
         inputs._holds_one_document(found["gone.txt"])
+
+
+def test_a_json_file_of_one_array_on_one_line_is_its_records(tmp_path: Path) -> None:
+    # what json.dump writes: the array on one line, nothing after it (JSONL lines are
+    # objects, so the line is no JSONL); an array line followed by more lines stays JSONL
+    (tmp_path / "dumped.json").write_text(json.dumps([{"id": "a", "text": "one"}, {"text": "two"}]))
+    (tmp_path / "padded.json").write_text(json.dumps([{"id": "c", "text": "three"}]) + "\n\n")
+    result = run_ingest(
+        ["clean", "-q", str(tmp_path / "dumped.json"), str(tmp_path / "padded.json")]
+    )
+    assert result.returncode == 0, result.stderr
+    records = parse_jsonl(result.stdout)
+    assert [(r["id"], r["text"]) for r in records] == [
+        ("a", "one"),
+        (f"{tmp_path / 'dumped.json'}:2", "two"),
+        ("c", "three"),
+    ]
+    library = list(read_records([str(tmp_path / "dumped.json")]))
+    assert [r.text for r in library] == ["one", "two"]
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([{"text": "x"}]) + "\n" + json.dumps({"text": "y"}) + "\n")
+    result = run_ingest(["clean", "-q", str(mixed)])
+    assert [r["text"] for r in parse_jsonl(result.stdout)] == ["y"]
+    assert (
+        result.stderr.decode()
+        == f"ingest: error: {mixed}:1: malformed JSONL record: expected a JSON object\n"
+    )

@@ -732,6 +732,15 @@ def _one_json_document(
     (and the stream, to be read again) when it is JSONL after all, or too large to hold."""
     first = stream.readline(MAX_RECORD_BYTES + 1)
     if _one_value(first):  # a whole value on the first line: JSONL, read line by line
+        if first.lstrip(b"\xef\xbb\xbf \t").startswith(b"["):
+            # but an array on one line and nothing after it (what json.dump writes) is one
+            # document: JSONL lines are objects
+            after = stream.readline(MAX_RECORD_BYTES + 1)
+            if not after.strip() and not stream.read(1):
+                return stream, _records_of(
+                    parse_json_line(first.removeprefix(b"\xef\xbb\xbf")), where, on_error
+                )
+            return io.BufferedReader(_Replay(first + after, stream)), None
         return io.BufferedReader(_Replay(first, stream)), None
     rest, stream = _sniff(stream, MAX_RECORD_BYTES + 1 - len(first))
     head = first + rest
@@ -742,6 +751,11 @@ def _one_json_document(
         data = parse_json_line(head.removeprefix(b"\xef\xbb\xbf"))
     except (ValueError, UnicodeDecodeError):
         return stream, None  # "Extra data": lines of JSONL, each read (and judged) on its own
+    return stream, _records_of(data, where, on_error)
+
+
+def _records_of(data: Any, where: str, on_error: ErrorHandler) -> list[Record]:
+    """The records of a ``.json`` document: an object, or an array of objects."""
     values = data if isinstance(data, list) else [data]
     records = []
     for number, value in enumerate(values, start=1):
@@ -751,7 +765,7 @@ def _one_json_document(
             records.append(Record.from_dict(value, f"{where}:{number}", where))
         except ValueError as error:
             on_error(InputError(f"{where}:{number}", str(error)))
-    return stream, records
+    return records
 
 
 def _one_value(line: bytes) -> bool:
