@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -117,16 +118,25 @@ def test_output_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "the folder for the output does not exist" in result.stderr
 
 
-def test_a_full_disk_is_one_line_not_a_traceback() -> None:
-    with open("/dev/full", "wb") as full:
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a device needs root")
+def test_a_full_disk_is_one_line_naming_the_output_not_a_traceback(tmp_path: Path) -> None:
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # as /dev/full, in the test's folder
+    with open(full, "wb") as stdout:
         result = subprocess.run(
             [sys.executable, "-m", "ingest", "clean", str(SAMPLES)],
-            stdout=full,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             timeout=120,
         )
     assert result.returncode == 1
-    assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"
+    message = "cannot write: No space left on device"
+    assert result.stderr.decode().strip() == f"ingest: error: <stdout>: {message}"
+    # a run writes up to three outputs: the line says which one failed
+    out = tmp_path / "out.jsonl"
+    result = run_ingest(["run", "-q", str(SAMPLES), "--clusters", str(full), "-o", str(out)])
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == f"ingest: error: {full}: {message}"
 
 
 def test_an_unexpected_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,7 +96,7 @@ def test_output_onto_a_full_device_is_an_error_and_the_device_stays(tmp_path: Pa
     full = char_device(tmp_path / "full", 7)
     result = run_ingest(["clean", "-q", *SAMPLE_ARGS, "-o", str(full)])
     assert result.returncode == 1
-    assert errors_of(result) == ["ingest: error: cannot write: No space left on device"]
+    assert errors_of(result) == [f"ingest: error: {full}: cannot write: No space left on device"]
     assert stat.S_ISCHR(full.stat().st_mode)
 
 

@@ -458,7 +458,8 @@ def test_a_failed_write_stops_the_workers(tmp_path: Path) -> None:
     os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # as /dev/full, in the test's folder
     result = run_ingest(["clean", "-j", "2", str(folder), "-o", str(full)], timeout=60)
     assert result.returncode == 1
-    assert result.stderr.decode().strip() == "ingest: error: cannot write: No space left on device"
+    message = f"ingest: error: {full}: cannot write: No space left on device"
+    assert result.stderr.decode().strip() == message
 
 
 def hostile_corpus(folder: Path) -> Path:

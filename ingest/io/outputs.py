@@ -231,25 +231,28 @@ class OutputFile:
     def write(self, records: Iterable[Record]) -> int:
         """Write ``records`` as JSONL lines (or Parquet, for a ``.parquet`` path); returns the
         count."""
-        if self.parquet:
-            from .parquet import write_parquet_stream  # pyarrow is an optional extra
+        with _writing(self.target.path):
+            if self.parquet:
+                from .parquet import write_parquet_stream  # pyarrow is an optional extra
 
-            return write_parquet_stream(records, self.stream)
-        return _write_stream(records, self.stream)
+                return write_parquet_stream(records, self.stream)
+            return _write_stream(records, self.stream)
 
     def write_lines(self, lines: Iterable[bytes]) -> int:
         """Write JSONL lines encoded already (by ``encode_line``, in a worker); returns the
         count. Not for Parquet (see ``parquet``), which needs the records."""
         if self.parquet:
             raise ValueError("Parquet is written from records, not JSONL lines")
-        return _write_lines(lines, self.stream)
+        with _writing(self.target.path):
+            return _write_lines(lines, self.stream)
 
     def commit(self) -> None:
         """Finish the stream and put the temporary file in place of the target."""
-        self._finish()
-        if self.temporary is not None:  # named while still open: an unnamed file needs it
-            self.temporary.put_in_place(self.target.path)
-        self._close_file()
+        with _writing(self.target.path):
+            self._finish()
+            if self.temporary is not None:  # named while still open: an unnamed file needs it
+                self.temporary.put_in_place(self.target.path)
+            self._close_file()
         self.committed = True
 
     def discard(self) -> None:
@@ -273,6 +276,20 @@ class OutputFile:
     def _close_file(self) -> None:
         if self.target.path != STDIN:  # stdout stays open: it is the process's
             self.raw.close()
+
+
+@contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """A failed write (a full disk, a closed terminal) as an ``IngestError`` that names the
+    output: a run writes up to three (``-o``, ``--clusters``, ``--index``). A closed pipe
+    stays itself: the reader downstream has all it wants."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        where = "<stdout>" if path == STDIN else path
+        raise IngestError(f"{where}: cannot write: {error.strerror or error}") from error
 
 
 @contextmanager
@@ -368,7 +385,8 @@ def _take_mode_and_owner(temporary: _Temporary, existing: os.stat_result | None)
 def atomic_output(path: str) -> Iterator[IO[bytes]]:
     """A binary stream (compressed by ``path``'s suffix) that replaces ``path`` on success."""
     with open_output(path) as output:
-        yield output.stream
+        with _writing(path):
+            yield output.stream
         output.commit()
 
 
