@@ -23,6 +23,8 @@ STAGE_METADATA: dict[str, Any] = {
         ("content_type", "encoding", "declared_encoding", "decode_method", "title", "date"), ""
     ),
     **dict.fromkeys(("author", "publisher", "url", "dateline", "parent_id", "role"), ""),
+    **dict.fromkeys(("crawl_date", "feed", "empty_reason"), ""),
+    "dedupe": {},
     "encoding_confidence": -1.0,
     "replaced_bytes": 0,
     "part": -1,
@@ -190,6 +192,8 @@ def conform(value: Any, default: Any, key: str = "") -> Any:
         return _number(value, float, default)
     if isinstance(default, int):
         return _number(value, int, default)
+    if isinstance(default, dict):
+        return value if isinstance(value, dict) else dict(default)
     if not isinstance(value, list):
         return list(default)
     if key == "repairs":

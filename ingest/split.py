@@ -129,6 +129,8 @@ def split_record(record: Record, config: SplitConfig = SplitConfig()) -> Iterato
     """The stories of ``record`` when it is a digest, else ``record`` itself."""
     for key, default in SPLIT_DEFAULTS.items():
         record.metadata.setdefault(key, default)
+    # a role that arrived empty (or of another type, made empty when read) is no role
+    record.metadata["role"] = record.metadata["role"] or SPLIT_DEFAULTS["role"]
     if record.metadata["role"] == "digest":  # kept by an earlier split, its stories after it
         yield record
         return

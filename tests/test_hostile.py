@@ -643,6 +643,33 @@ def test_metadata_of_the_wrong_type_keeps_one_schema(tmp_path: Path) -> None:
     assert records[1]["metadata"]["title"] == "5"
 
 
+def test_keys_a_later_stage_writes_keep_their_type_through_the_earlier_ones(
+    tmp_path: Path,
+) -> None:
+    # clean and split pass dedupe's key on, and clean's own keys come back in a second run:
+    # of another type, they are converted or made empty, as the keys each stage writes
+    good = {"id": "good", "text": "A story about the harbour, told at length today."}
+    wrong = {
+        "id": "wrong",
+        "text": "A story about the river, told at length today.",
+        "dedupe": "kept",
+        "feed": 5,
+        "crawl_date": ["2024"],
+        "empty_reason": {"why": 1},
+        "role": {"a": 1},
+    }
+    (tmp_path / "in.jsonl").write_bytes(jsonl(good, wrong))
+    for command in ("clean", "split"):
+        result = run_ingest([command, "-q", str(tmp_path / "in.jsonl")])
+        assert result.returncode == 0, result.stderr
+        records = parse_jsonl(result.stdout)
+        metadata = records[1]["metadata"]
+        assert metadata["dedupe"] == {} and metadata.get("feed", "5") == "5", command
+        assert metadata.get("crawl_date", "") == "" and metadata.get("empty_reason", "") == ""
+    assert metadata["role"] == "document"  # split's role of a whole document, as for good's
+    assert records[0]["metadata"]["role"] == "document"
+
+
 def test_a_damaged_index_is_one_line_without_pickle_advice(tmp_path: Path) -> None:
     index = tmp_path / "archive.idx"
     (tmp_path / "stories.jsonl").write_bytes(many_records(200))
