@@ -187,7 +187,7 @@ def _join_source_lines(body: Any) -> bool:
         # most text has no line break: the test first, in C
         text = element.text
         if text and "\n" in text and element not in verbatim:
-            following = element[0] if len(element) else None
+            following = next(iter(element), None)  # not len(): lxml counts the children
             element.text = _spaced(text, keep_start=False, keep_end=_starts_line(following))
             changed |= element.text != text
         tail = element.tail
@@ -291,10 +291,12 @@ def _copies_in_one_place(blocks: list[HtmlElement], paragraphs: set[str]) -> dic
     block alone counts as the block); a paragraph whose copies sit in two places (the
     article and a sidebar, a paragraph and a list) is left out: which copy trafilatura took
     is not known."""
+    if not paragraphs:
+        return {}
     places: dict[str, set[tuple[Any, str, str]]] = {}
     copies: Counter[str] = Counter()
     seen: set[HtmlElement] = set()
-    for block in blocks if paragraphs else []:
+    for block in blocks:
         text = " ".join(block.text_content().split())
         if text not in paragraphs:
             continue
