@@ -124,7 +124,8 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
             "--encoding",
             metavar="NAME",
             callback=_check_encoding,
-            help="Decode raw documents with this codec instead of detecting it.",
+            help="Decode raw documents with this codec instead of detecting it "
+            "(a byte order mark still wins, as in a browser).",
         ),
         click.option(
             "--strict", is_flag=True, help="Stop at the first bad input (default: skip it)."

@@ -285,7 +285,8 @@ def _blanked(data: bytes, match: re.Match[bytes] | None) -> bytes:
 def decode_bytes(
     data: bytes, encoding: str | None = None, *, transport_charset: str = ""
 ) -> Decoded:
-    """Decode ``data`` by the best evidence; ``encoding`` forces a codec.
+    """Decode ``data`` by the best evidence; ``encoding`` forces a codec, but for text that
+    starts with a byte order mark.
 
     ``transport_charset`` is the charset of an HTTP ``Content-Type`` header: like a browser,
     it goes before the page's own ``<meta charset>``, and both are checked against the bytes.
@@ -294,11 +295,13 @@ def decode_bytes(
     declaration = _declaration(data)
     claims = [c for c in (_known_codec(transport_charset), _declared_name(declaration)) if c]
     declared = claims[0] if claims else ""
-    if encoding:
-        return _decode_with(data, widened(data, encoding), 1.0, declared, "forced")
+    # A byte order mark goes first, as in a browser (the WHATWG's "decode" reads the BOM
+    # before any override): a forced gb18030 read UTF-16 text as binary junk.
     for bom, codec in BOMS:
         if data.startswith(bom):
             return _decode_with(data[len(bom) :], codec, 1.0, declared, "bom")
+    if encoding:
+        return _decode_with(data, widened(data, encoding), 1.0, declared, "forced")
     escaped = _escape_encoding(data)
     if escaped is not None:
         return _decode_with(data, escaped, 1.0, declared, "sniffed")  # escapes are unambiguous

@@ -143,6 +143,18 @@ def test_forced_encoding_wins_and_is_recorded(tmp_path: Path) -> None:
     assert record["metadata"]["decode_method"] == "forced"
 
 
+def test_a_byte_order_mark_wins_over_a_forced_encoding(tmp_path: Path) -> None:
+    # the README's example forces gb18030 on a folder that also holds UTF-16 with a BOM: that
+    # file was rejected as binary data
+    path = tmp_path / "utf16.txt"
+    path.write_bytes(b"\xff\xfe" + TEXTS["zh"].encode("utf-16-le"))
+    result = invoke(["clean", "-q", "--encoding", "gb18030", str(path)])
+    assert result.exit_code == 0, result.stderr
+    (record,) = parse_jsonl(result.stdout_bytes)
+    assert record["text"] == TEXTS["zh"] and record["metadata"]["decode_method"] == "bom"
+    assert decode_bytes(b"\xef\xbb\xbf" + "café".encode(), "cp1252").text == "café"
+
+
 def test_undecodable_bytes_become_replacement_characters_and_are_counted() -> None:
     # A UTF-8 page with a footer pasted in cp1252 and a stray byte.
     page = TEXTS["fr"] + "\n\n" + TEXTS["de"] + "\n\n"
