@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import stat
 import sys
 import time
 from collections import Counter
@@ -147,6 +148,21 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _output_file_identity(output: str | None) -> tuple[int, int] | None:
+    """(device, inode) of the regular file the run's output replaces or is written to (stdout
+    redirected to a file too), to leave it out of the folders read; ``None`` if none."""
+    try:
+        if output and output != "-":
+            found = os.stat(output)
+        elif sys.stdout is not None:
+            found = os.fstat(sys.stdout.fileno())
+        else:
+            return None
+    except (OSError, ValueError, AttributeError):  # no file yet; a stdout without a descriptor
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
+
+
 def _input_that_is_the_output(inputs: Iterable[str], output: str | None) -> str | None:
     """The input argument that names the file ``-o`` names, if one does (written at the end,
     the output would replace it, read or not)."""
@@ -184,7 +200,7 @@ def execute(
     from .io import InputReport, open_output, read_records
     from .io.inputs import STDIN, in_input_order, read_deferred
 
-    report = InputReport()
+    report = InputReport(output=_output_file_identity(run.output))
     stats = RunStats(details=[functools.partial(_skipped, report)])
     stats.details += [details] if details else []
     started = time.perf_counter()
@@ -285,6 +301,8 @@ def _skipped(report: InputReport) -> str:
         parts.append(f"{report.hidden_skipped} hidden (--hidden reads them)")
     if report.special_skipped:
         parts.append(f"{report.special_skipped} FIFOs or devices")
+    if report.output_skipped:
+        parts.append("the output file")
     return f"{' and '.join(parts)} skipped in folders" if parts else ""
 
 

@@ -370,3 +370,36 @@ def test_an_output_that_is_one_of_the_inputs_is_refused_before_any_work(
         assert f"{named} is both an input and the output (-o)" in result.stderr
         assert page.read_bytes() == before
     assert run_ingest([command, "-q", str(page), "-o", str(tmp_path / "out.jsonl")]).returncode == 0
+
+
+@pytest.mark.parametrize("command", ["clean", "run"])
+def test_the_output_in_a_folder_being_read_is_left_out(tmp_path: Path, command: str) -> None:
+    # an output written into the folder a run reads was read back at the next run (twice the
+    # records, four times at the one after), and stdout redirected there is read while written
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    stories = [
+        "The harbour reopened after the storm, and the first ferries left at dawn.",
+        "A new library opens on Sunday with a reading room for the town's children.",
+        "The council voted to repair the old bridge before the winter comes back.",
+    ]
+    for n, story in enumerate(stories):
+        (folder / f"{n}.txt").write_text(story + "\n")
+    out = folder / "out.jsonl"
+    runs = [run_ingest([command, str(folder), "-o", str(out)]) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    assert "the output file skipped in folders" in runs[1].stderr.decode()
+    assert len(parse_jsonl(out.read_bytes())) == 3
+    redirected = folder / "stdout.jsonl"
+    for _ in range(2):
+        with open(redirected, "wb") as stdout:
+            done = subprocess.run(
+                [sys.executable, "-m", "ingest", command, "-q", str(folder)],
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                timeout=120,
+            )
+        assert done.returncode == 0, done.stderr
+    # out.jsonl is another file: its 3 records are read (run finds them copies of the
+    # pages), the output being written is not
+    assert len(parse_jsonl(redirected.read_bytes())) == (6 if command == "clean" else 3)

@@ -127,6 +127,10 @@ class InputReport:
     hidden_skipped: int = 0
     special_skipped: int = 0
     damaged: int = 0
+    # The run's own output file, (device, inode), when it is in a folder being read: left
+    # out (read, a run's output would be read back into it, more at each run).
+    output: tuple[int, int] | None = None
+    output_skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +216,13 @@ def _folder_entries(folder: str, walk: _Walk) -> list[tuple[str, str]]:
         return []
     walk.seen[key] = folder
     entries = []
+    output = walk.report.output
     with os.scandir(folder) as scan:
         for entry in scan:
             if entry.name.startswith(".") and not walk.hidden:
                 walk.report.hidden_skipped += 1
+            elif output is not None and (info.st_dev, entry.inode()) == output:
+                walk.report.output_skipped += 1
             else:
                 entries.append((entry.name, _kind(entry)))
     return sorted(entries)
