@@ -7,6 +7,7 @@ from pathlib import Path
 from .conftest import invoke, parse_jsonl
 
 HTML = Path(__file__).parent / "data" / "html"
+SAMPLE_TEXT = Path(__file__).parent.parent / "samples" / "000_7ff7f7698b103f4f.txt"
 CHROME = [
     "cookies",
     "Accept all",
@@ -241,3 +242,7 @@ def test_cleaning_a_cleaned_page_again_changes_nothing() -> None:
     cleaned_twice = invoke(["clean", "-q"], input=cleaned).stdout_bytes
     stories = parse_jsonl(invoke(["split", "-q"], input=cleaned_twice).stdout_bytes)
     assert [s["metadata"]["role"] for s in stories] == ["story"] * 6
+    # with --explain, what the first run removed stays listed
+    once = invoke(["clean", "-q", "--explain", str(SAMPLE_TEXT)]).stdout_bytes
+    twice = invoke(["clean", "-q", "--explain"], input=once).stdout_bytes
+    assert parse_jsonl(twice) == parse_jsonl(once) and parse_jsonl(once)[0]["metadata"]["removed"]

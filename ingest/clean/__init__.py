@@ -155,7 +155,8 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
         text, original, content_type, metadata.get("empty_reason", "")
     )
     if config.explain:
-        metadata["removed"] = removed
+        # a record cleaned before keeps what its first run removed (this one removes nothing)
+        metadata["removed"] = metadata.get("removed", []) if cleaned_before else removed
     return record
 
 
