@@ -32,6 +32,10 @@ STAGE_METADATA: dict[str, Any] = {
     "items": [],
     "removed": [],
 }
+#: Keys whose null says something: ``empty_reason`` is a string on every record ``clean``
+#: wrote (so a second clean knows it), null on others (a Parquet file of records never
+#: cleaned holds the column all the same).
+NULLABLE_METADATA = frozenset(["empty_reason"])
 #: How an error names a JSON value's type.
 JSON_KINDS = {bool: "true or false", float: "a float", list: "an array", dict: "an object"}
 ITEM_FIELDS = {"title": "", "start": -1, "end": -1, "url": ""}
@@ -78,7 +82,10 @@ class Record:
             if key not in RECORD_KEYS:
                 metadata.setdefault(key, value)
         for key in STAGE_METADATA.keys() & metadata.keys():
-            metadata[key] = conform(metadata[key], STAGE_METADATA[key], key)
+            if key in NULLABLE_METADATA:  # a string or nothing known
+                metadata[key] = metadata[key] if isinstance(metadata[key], str) else None
+            else:
+                metadata[key] = conform(metadata[key], STAGE_METADATA[key], key)
         record_id = data.get("id")
         if record_id is None or record_id == "":
             record_id = default_id

@@ -154,3 +154,22 @@ def test_terminal_colours_go_whole_from_ascii_text_too(tmp_path: Path) -> None:
     same = Record("r", "Statut : \x1b[1mÉCHEC\x1b[0m", "r")
     (cleaned,) = clean_records([same], CleanConfig())
     assert cleaned.text == "Statut : ÉCHEC"
+
+
+def test_a_record_whose_empty_reason_is_null_was_never_cleaned(tmp_path: Path) -> None:
+    # what clean wrote carries a string empty_reason and is not cleaned twice; null (a
+    # Parquet column of records never cleaned) or no key at all is a record to clean
+    text = (
+        "Home > News > Local\n\nThe council approved the new park by the river after two years.\n"
+    )
+    lines = [
+        json.dumps({"id": "null", "text": text, "metadata": {"empty_reason": None}}),
+        json.dumps({"id": "none", "text": text}),
+        json.dumps({"id": "cleaned", "text": text, "metadata": {"empty_reason": ""}}),
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    result = invoke(["clean", "-q", str(tmp_path / "in.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    texts = {r["id"]: r["text"] for r in parse_jsonl(result.stdout_bytes)}
+    stripped = "The council approved the new park by the river after two years."
+    assert texts == {"null": stripped, "none": stripped, "cleaned": text.strip()}

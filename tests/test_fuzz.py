@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ingest import InputError, Record, read_records
 from ingest.clean.repeated import remove_repeated_lines
 from ingest.io import inputs
-from ingest.record import STAGE_METADATA
+from ingest.record import NULLABLE_METADATA, STAGE_METADATA
 from ingest.split import SplitConfig, split_record
 
 JSON_VALUES = st.recursive(
@@ -38,7 +38,9 @@ def reject_constant(name: str) -> None:
 
 def stage_types_hold(metadata: dict[str, Any]) -> bool:
     for key, default in STAGE_METADATA.items():
-        if key in metadata and type(metadata[key]) is not type(default):
+        if key not in metadata or (key in NULLABLE_METADATA and metadata[key] is None):
+            continue
+        if type(metadata[key]) is not type(default):
             return False
     items = metadata.get("items", [])
     return all(

@@ -246,3 +246,19 @@ def test_cleaning_a_cleaned_page_again_changes_nothing() -> None:
     once = invoke(["clean", "-q", "--explain", str(SAMPLE_TEXT)]).stdout_bytes
     twice = invoke(["clean", "-q", "--explain"], input=once).stdout_bytes
     assert parse_jsonl(twice) == parse_jsonl(once) and parse_jsonl(once)[0]["metadata"]["removed"]
+
+
+def test_a_page_that_styles_text_to_keep_its_line_breaks_keeps_them() -> None:
+    # white-space: pre-wrap (a poem, an address): the source's breaks are the text's lines
+    from ingest.clean.html import extract_html
+
+    poem = "Down by the river\n    the willows bend low,\nUp on the hill\n    the cold winds blow."
+    html = (
+        "<html><head><title>Autumn</title></head><body><article><h1>Autumn</h1>"
+        "<p>A short poem about the autumn wind, written for the paper this week by a reader.</p>"
+        f'<div class="poem" style="white-space: pre-wrap">{poem}</div>'
+        "<p>The reader lives in the old mill house by the bridge, where she has written.</p>"
+        "</article></body></html>"
+    )
+    lines = extract_html(html).text.split("\n\n")
+    assert lines[1:5] == [line.strip() for line in poem.split("\n")]

@@ -304,11 +304,18 @@ def test_copies_of_other_kinds_are_not_brought_back() -> None:
     article = f"<p>{VERSES[0]}</p><p>{CHORUS}</p><p>{VERSES[1]}</p>"
     for elsewhere in [
         f"<aside><p>{CHORUS}</p><p>{CHORUS}</p></aside>",
+        f"<aside><ul><li class='quote'>{CHORUS}</li><li class='quote'>{CHORUS}</li></ul></aside>",
         f"<nav><ul><li>{CHORUS}</li><li>{CHORUS}</li></ul></nav>",
         f"<footer>{f'<p>{CHORUS}</p>' * 4}</footer>",
     ]:
         page = song(article).replace("</article>", f"</article>{elsewhere}")
         assert extract_html(page).text.count(CHORUS) == 1, elsewhere
+        # also when the article's copy starts with an inline element (its block's own text
+        # is not the paragraph's start, so only the page's text shows it is a second place)
+        bold = page.replace(
+            f"<p>{CHORUS}</p><p>{VERSES[1]}", f"<p><b>{CHORUS}</b></p><p>{VERSES[1]}"
+        )
+        assert extract_html(bold).text.count(CHORUS) == 1, elsewhere
     for inside in [
         f"<ul><li>{CHORUS}</li><li>{CHORUS}</li></ul>",
         f"<table><tr><td>{CHORUS}</td></tr><tr><td>{CHORUS}</td></tr></table>",

@@ -87,11 +87,12 @@ class CleanConfig:
 def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     """Clean one record in place and return it."""
     metadata = record.metadata
-    # A record ingest clean wrote (it always writes empty_reason) had its page extracted,
+    # A record ingest clean wrote (its empty_reason is a string) had its page extracted,
     # its boilerplate stripped and its entities decoded: doing either again to its text
     # would cut what the first run kept (a story's closing list, the lines of an article
     # taken from HTML) and leave its items' offsets pointing into text that moved.
-    cleaned_before = "empty_reason" in metadata
+    previous_reason = metadata.get("empty_reason")
+    cleaned_before = isinstance(previous_reason, str)
     for key, default in DECODE_DEFAULTS.items():
         metadata.setdefault(key, default)
     for key in PAGE_KEYS:
@@ -152,7 +153,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     if feed is not None:
         feed.add_dates_and_authors(located)
     metadata["empty_reason"] = empty_reason(
-        text, original, content_type, metadata.get("empty_reason", "")
+        text, original, content_type, previous_reason if isinstance(previous_reason, str) else ""
     )
     if config.explain:
         # a record cleaned before keeps what its first run removed (this one removes nothing)

@@ -52,6 +52,8 @@ LINE_TAGS = frozenset(
     ["graphic", "head", "lb", "list", "p", "quote", "row", "table", "item", "cell", "code"]
 )
 VERBATIM = ("code", "pre")
+WHITE_SPACE_STYLED = XPath("//*[contains(@style, 'white-space')]")
+PRESERVED_LINES = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.I)
 BREAK_RUN = re.compile(r"\s*\n\s*")
 TEXT_EDGES = re.compile(r"(\s*)(.*?)(\s*)", re.S)
 MIN_REPEAT_CHARS = 50  # trafilatura's MIN_DUPLICATE_LENGTH: it keeps shorter repeats
@@ -146,7 +148,11 @@ def _article(tree: HtmlElement) -> tuple[HtmlPage, bool]:
     is_menu = bool(paragraphs) and _is_menu(_without_title(paragraphs, title), tree)
     if is_menu:
         paragraphs = []
-    elif (body := getattr(document, "body", None)) is not None and _join_source_lines(body):
+    elif (
+        (body := getattr(document, "body", None)) is not None
+        and not _lines_kept_by_style(tree)
+        and _join_source_lines(body)
+    ):
         paragraphs = _lines(xmltotxt(body, False))
     # the copies first: a paragraph the page repeats may also be its title
     paragraphs = _without_title(_with_page_repeats(paragraphs, tree), title)
@@ -170,6 +176,13 @@ def _without_title(paragraphs: list[str], title: str) -> list[str]:
     if paragraphs and title and paragraphs[0] == title:
         return paragraphs[1:]
     return paragraphs
+
+
+def _lines_kept_by_style(tree: HtmlElement) -> bool:
+    """Whether the page shows some text's line breaks as they are (``white-space: pre``,
+    ``pre-wrap``, ``pre-line``, ``break-spaces``: a poem, an address): trafilatura's tree has
+    lost which text that is, so none is joined."""
+    return any(PRESERVED_LINES.search(e.get("style") or "") for e in WHITE_SPACE_STYLED(tree))
 
 
 def _join_source_lines(body: Any) -> bool:
@@ -254,12 +267,24 @@ def _missing_copies(paragraphs: list[str], tree: HtmlElement) -> dict[str, int]:
     # start alike)
     ordered = sorted(counts)
     missing: dict[str, int] = {}
+    page_text = ""
     for start, blocks in _repeated_starts(tree):
         held = _starting_with(ordered, start)
         for paragraph, copies in _copies_in_one_place(blocks, held).items():
-            if copies > counts[paragraph]:
+            if copies <= counts[paragraph]:
+                continue
+            # and those are all the page's copies: one more elsewhere (in a block that starts
+            # with an inline element, which the search of starts does not see) makes two
+            # places, of which trafilatura's is not known
+            page_text = page_text or " ".join(_body(tree).text_content().split())
+            if page_text.count(paragraph) == copies:
                 missing[paragraph] = copies - counts[paragraph]
     return missing
+
+
+def _body(tree: HtmlElement) -> HtmlElement:
+    body = tree.find(".//body")
+    return body if body is not None else tree
 
 
 def _starting_with(ordered: list[str], start: str) -> set[str]:
