@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import signal
@@ -63,6 +64,9 @@ class RunOptions:
     output: str | None
     quiet: bool
     hidden: bool = False
+    # Other files the run writes (--clusters, --index and its lock): like the output, left
+    # out of the folders it reads.
+    side_outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,15 +155,20 @@ def common_options(command: Callable[..., None]) -> Callable[..., None]:
 def _output_file_identity(output: str | None) -> tuple[int, int] | None:
     """(device, inode) of the regular file the run's output replaces or is written to (stdout
     redirected to a file too), to leave it out of the folders read; ``None`` if none."""
+    if output and output != "-":
+        return _file_identity(output)
     try:
-        if output and output != "-":
-            found = os.stat(output)
-        elif sys.stdout is not None:
-            found = os.fstat(sys.stdout.fileno())
-        else:
-            return None
-    except (OSError, ValueError, AttributeError):  # no file yet; a stdout without a descriptor
+        found = os.fstat(sys.stdout.fileno()) if sys.stdout is not None else None
+    except (OSError, ValueError, AttributeError):  # a stdout without a descriptor
         return None
+    return (found.st_dev, found.st_ino) if found and stat.S_ISREG(found.st_mode) else None
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None  # no file yet: nothing in a folder can be it
     return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
 
 
@@ -200,7 +209,8 @@ def execute(
     from .io import InputReport, open_output, read_records
     from .io.inputs import STDIN, in_input_order, read_deferred
 
-    report = InputReport(output=_output_file_identity(run.output))
+    ours = [_output_file_identity(run.output), *map(_file_identity, run.side_outputs)]
+    report = InputReport(outputs=frozenset(file for file in ours if file is not None))
     stats = RunStats(details=[functools.partial(_skipped, report)])
     stats.details += [details] if details else []
     started = time.perf_counter()
@@ -301,8 +311,10 @@ def _skipped(report: InputReport) -> str:
         parts.append(f"{report.hidden_skipped} hidden (--hidden reads them)")
     if report.special_skipped:
         parts.append(f"{report.special_skipped} FIFOs or devices")
-    if report.output_skipped:
+    if report.output_skipped == 1:
         parts.append("the output file")
+    elif report.output_skipped:
+        parts.append(f"{report.output_skipped} files of the run's own output")
     return f"{' and '.join(parts)} skipped in folders" if parts else ""
 
 
@@ -564,6 +576,12 @@ def dedupe_stage(
     return stage, lines, deduplicator.stats.summary, later
 
 
+def _dedupe_files(option: dict[str, Any]) -> tuple[str, ...]:
+    """The files dedupe writes besides the output: the clusters report, the index, its lock."""
+    index = option["index"]
+    return tuple(p for p in (option["clusters"], index, index and f"{index}.lock") if p)
+
+
 def _waiting(index: str) -> None:
     click.echo(f"ingest: waiting: another run is using {index}", err=True)
 
@@ -676,6 +694,7 @@ def dedupe(run: RunOptions, engine: str, master: str | None, **option: Any) -> N
     if master:
         raise click.UsageError("--master needs --engine spark")
     stage, lines, summary, later = dedupe_stage(option)
+    run = dataclasses.replace(run, side_outputs=_dedupe_files(option))
     execute("dedupe", stage, run, details=summary, later=later, line_stage=lines)
 
 
@@ -698,6 +717,7 @@ def run_all(run: RunOptions, **option: Any) -> None:
     from .split import clean_split_records
 
     dedupe, dedupe_lines, summary, later = dedupe_stage(option)
+    run = dataclasses.replace(run, side_outputs=_dedupe_files(option))
     cleaning, splitting = clean_config(option), split_config(option)
     clean_stats = CleanStats()
 

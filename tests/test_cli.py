@@ -403,3 +403,45 @@ def test_the_output_in_a_folder_being_read_is_left_out(tmp_path: Path, command: 
     # out.jsonl is another file: its 3 records are read (run finds them copies of the
     # pages), the output being written is not
     assert len(parse_jsonl(redirected.read_bytes())) == (6 if command == "clean" else 3)
+
+
+def test_dedupe_files_and_links_to_the_output_in_a_folder_being_read_are_left_out(
+    tmp_path: Path,
+) -> None:
+    # the clusters report, the index and its lock were read back as inputs (the lock as an
+    # empty document at the first run, the others as errors at the second); and a link in
+    # the folder to the output file names the output too
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, story in enumerate(["The harbour reopened after the storm today.", "A library opens."]):
+        (folder / f"{n}.txt").write_text(story + " " + "More about it in the town. " * 5)
+    command = ["dedupe", str(folder), "-o", str(folder / "out.jsonl")]
+    command += ["--clusters", str(folder / "clusters.jsonl"), "--index", str(folder / "idx")]
+    for _ in range(2):
+        result = run_ingest(command)
+        assert result.returncode == 0, result.stderr
+        assert "ingest dedupe: 2 in" in result.stderr.decode()
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "a.txt").write_text("A story that is long enough to be a story of its own today.\n")
+    (linked / "corpus.jsonl").symlink_to(tmp_path / "corpus.jsonl")
+    (tmp_path / "corpus.jsonl").write_text("")
+    for _ in range(3):
+        result = run_ingest(["clean", "-q", str(linked), "-o", str(tmp_path / "corpus.jsonl")])
+        assert result.returncode == 0, result.stderr
+    assert len(parse_jsonl((tmp_path / "corpus.jsonl").read_bytes())) == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a device needs root")
+def test_an_index_that_is_a_device_or_a_fifo_is_refused(tmp_path: Path) -> None:
+    zero = tmp_path / "zero"
+    os.mknod(zero, stat.S_IFCHR | 0o666, os.makedev(1, 5))  # as /dev/zero: endless bytes
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for index in (zero, fifo):
+        result = run_ingest(["dedupe", "-q", str(SAMPLES), "--index", str(index)], timeout=60)
+        assert result.returncode == 1
+        assert (
+            result.stderr.decode()
+            == f"ingest: error: {index}: not a regular file, not a dedupe index\n"
+        )

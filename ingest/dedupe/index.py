@@ -96,6 +96,8 @@ def load_index(path: str, parameters: dict[str, Any]) -> IndexEntries:
         return IndexEntries.empty(int(parameters["num_perm"]))
     if os.path.isdir(path):
         raise IngestError(f"{path}: is a folder, not a dedupe index")
+    if not os.path.isfile(path):  # a device or a FIFO: /dev/zero would be read forever
+        raise IngestError(f"{path}: not a regular file, not a dedupe index")
     if not zipfile.is_zipfile(path):
         # (np.load would take it for a pickle, and suggest allow_pickle=True.)
         raise IngestError(f"{path}: not a readable dedupe index (not a file --index wrote)")

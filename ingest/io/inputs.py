@@ -127,9 +127,9 @@ class InputReport:
     hidden_skipped: int = 0
     special_skipped: int = 0
     damaged: int = 0
-    # The run's own output file, (device, inode), when it is in a folder being read: left
+    # The files the run writes, (device, inode), when they are in a folder being read: left
     # out (read, a run's output would be read back into it, more at each run).
-    output: tuple[int, int] | None = None
+    outputs: frozenset[tuple[int, int]] = frozenset()
     output_skipped: int = 0
 
 
@@ -216,16 +216,27 @@ def _folder_entries(folder: str, walk: _Walk) -> list[tuple[str, str]]:
         return []
     walk.seen[key] = folder
     entries = []
-    output = walk.report.output
+    outputs = walk.report.outputs
     with os.scandir(folder) as scan:
         for entry in scan:
             if entry.name.startswith(".") and not walk.hidden:
                 walk.report.hidden_skipped += 1
-            elif output is not None and (info.st_dev, entry.inode()) == output:
+            elif outputs and _identity(entry, info.st_dev) in outputs:
                 walk.report.output_skipped += 1
             else:
                 entries.append((entry.name, _kind(entry)))
     return sorted(entries)
+
+
+def _identity(entry: os.DirEntry[str], device: int) -> tuple[int, int] | None:
+    """(device, inode) of what ``entry`` names: a link's target, not the link."""
+    if not entry.is_symlink():
+        return (device, entry.inode())
+    try:
+        found = entry.stat()
+    except OSError:
+        return None  # a dangling link names no file
+    return (found.st_dev, found.st_ino)
 
 
 def _kind(entry: os.DirEntry[str]) -> str:
