@@ -311,10 +311,8 @@ def _skipped(report: InputReport) -> str:
         parts.append(f"{report.hidden_skipped} hidden (--hidden reads them)")
     if report.special_skipped:
         parts.append(f"{report.special_skipped} FIFOs or devices")
-    if report.output_skipped == 1:
-        parts.append("the output file")
-    elif report.output_skipped:
-        parts.append(f"{report.output_skipped} files of the run's own output")
+    if report.output_skipped:  # the output, or dedupe's clusters, index or lock
+        parts.append(f"{report.output_skipped} of the run's own files")
     return f"{' and '.join(parts)} skipped in folders" if parts else ""
 
 
@@ -544,6 +542,10 @@ def dedupe_stage(
         for path in (option["clusters"], option["index"]):
             if path:
                 check_output_folder(path)  # before the work, not after it
+        index = option["index"]
+        if index and os.path.exists(index) and not os.path.isfile(index):
+            # before its lock is made beside it (a FIFO's, a device's: /dev/zero.lock)
+            raise IngestError(f"{index}: not a regular file, not a dedupe index")
         if option["index"]:
             click.get_current_context().with_resource(
                 locked_index(option["index"], functools.partial(_waiting, option["index"]))

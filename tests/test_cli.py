@@ -388,7 +388,7 @@ def test_the_output_in_a_folder_being_read_is_left_out(tmp_path: Path, command: 
     out = folder / "out.jsonl"
     runs = [run_ingest([command, str(folder), "-o", str(out)]) for _ in range(2)]
     assert all(r.returncode == 0 for r in runs), runs[-1].stderr
-    assert "the output file skipped in folders" in runs[1].stderr.decode()
+    assert "1 of the run's own files skipped in folders" in runs[1].stderr.decode()
     assert len(parse_jsonl(out.read_bytes())) == 3
     redirected = folder / "stdout.jsonl"
     for _ in range(2):
@@ -445,3 +445,4 @@ def test_an_index_that_is_a_device_or_a_fifo_is_refused(tmp_path: Path) -> None:
             result.stderr.decode()
             == f"ingest: error: {index}: not a regular file, not a dedupe index\n"
         )
+        assert not Path(f"{index}.lock").exists()  # refused before its lock is made

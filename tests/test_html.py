@@ -262,3 +262,12 @@ def test_a_page_that_styles_text_to_keep_its_line_breaks_keeps_them() -> None:
     )
     lines = extract_html(html).text.split("\n\n")
     assert lines[1:5] == [line.strip() for line in poem.split("\n")]
+    # CSS names are case-insensitive; and only the styled text keeps its breaks: the
+    # article's wrapped prose around it is still joined
+    shouting = html.replace("white-space: pre-wrap", "WHITE-SPACE: PRE-WRAP")
+    assert extract_html(shouting).text.split("\n\n")[1:5] == lines[1:5]
+    code = "<aside><code style='white-space: pre'>npm i x</code></aside></article>"
+    assert (
+        extract_html(WRAPPED.replace("</article>", code)).text.split("\n\n")[0]
+        == (WRAPPED_PARAGRAPHS[0])
+    )

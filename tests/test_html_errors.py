@@ -271,6 +271,9 @@ def test_a_paragraph_the_page_repeats_is_kept_as_often_as_the_page_has_it(tmp_pa
     assert extract_html(song(body)).text.count(CHORUS) == 4
     (tmp_path / "song.html").write_text(song(body))
     assert clean_file(tmp_path / "song.html")["text"].count(CHORUS) == 4
+    # a copy of it elsewhere on the page (a footer's link) does not stop the article's
+    link = f"</article><footer><a href='/'>{CHORUS}</a></footer>"
+    assert extract_html(song(body).replace("</article>", link)).text.count(CHORUS) == 4
     # a copy wrapped over lines in the source is the same paragraph; a copy comes back after
     # the paragraph's last occurrence, where trafilatura dropped it
     wrapped = CHORUS.replace(" the long night", "\n      the long night")

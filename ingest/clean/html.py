@@ -52,7 +52,10 @@ LINE_TAGS = frozenset(
     ["graphic", "head", "lb", "list", "p", "quote", "row", "table", "item", "cell", "code"]
 )
 VERBATIM = ("code", "pre")
-WHITE_SPACE_STYLED = XPath("//*[contains(@style, 'white-space')]")
+# (CSS property names are case-insensitive: the XPath's test too)
+WHITE_SPACE_STYLED = XPath(
+    "//*[contains(translate(@style, 'WHITESPACE', 'whitespace'), 'white-space')]"
+)
 PRESERVED_LINES = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.I)
 BREAK_RUN = re.compile(r"\s*\n\s*")
 TEXT_EDGES = re.compile(r"(\s*)(.*?)(\s*)", re.S)
@@ -148,10 +151,8 @@ def _article(tree: HtmlElement) -> tuple[HtmlPage, bool]:
     is_menu = bool(paragraphs) and _is_menu(_without_title(paragraphs, title), tree)
     if is_menu:
         paragraphs = []
-    elif (
-        (body := getattr(document, "body", None)) is not None
-        and not _lines_kept_by_style(tree)
-        and _join_source_lines(body)
+    elif (body := getattr(document, "body", None)) is not None and _join_source_lines(
+        body, _lines_kept_by_style(tree)
     ):
         paragraphs = _lines(xmltotxt(body, False))
     # the copies first: a paragraph the page repeats may also be its title
@@ -178,37 +179,54 @@ def _without_title(paragraphs: list[str], title: str) -> list[str]:
     return paragraphs
 
 
-def _lines_kept_by_style(tree: HtmlElement) -> bool:
-    """Whether the page shows some text's line breaks as they are (``white-space: pre``,
-    ``pre-wrap``, ``pre-line``, ``break-spaces``: a poem, an address): trafilatura's tree has
-    lost which text that is, so none is joined."""
-    return any(PRESERVED_LINES.search(e.get("style") or "") for e in WHITE_SPACE_STYLED(tree))
+def _lines_kept_by_style(tree: HtmlElement) -> frozenset[str]:
+    """The lines of the text the page shows with its line breaks as they are (``white-space:
+    pre``, ``pre-wrap``, ``pre-line``, ``break-spaces``: a poem, an address); trafilatura's
+    tree has lost which element a text came from, so a text made only of such lines keeps
+    its breaks."""
+    lines: set[str] = set()
+    for element in WHITE_SPACE_STYLED(tree):
+        if PRESERVED_LINES.search(element.get("style") or ""):
+            lines.update(line.strip() for line in element.text_content().split("\n"))
+    lines.discard("")
+    return frozenset(lines)
 
 
-def _join_source_lines(body: Any) -> bool:
+def _join_source_lines(body: Any, kept: frozenset[str] = frozenset()) -> bool:
     """Turn the line breaks of the page's source inside text into spaces; whether any was.
 
     trafilatura's text keeps them (a ``<div>``'s text wrapped over lines in the source, a
     list item's text on the line after its tag), and each becomes a paragraph of the record;
     a browser shows them as spaces. Lines break at ``<br>`` (trafilatura's ``<lb>``), at
     blocks, and inside ``<pre>``/``<code>``; a break before a block or at the end of an
-    element stays, as trafilatura's text uses it to start the next line.
+    element stays, as trafilatura's text uses it to start the next line; and so do the
+    breaks of a text made only of ``kept`` lines.
     """
     verbatim = {element for code in body.iter(VERBATIM) for element in code.iter()}
     changed = False
     for element in body.iter():
         # most text has no line break: the test first, in C
         text = element.text
-        if text and "\n" in text and element not in verbatim:
+        if text and "\n" in text and element not in verbatim and not _all_kept(text, kept):
             following = next(iter(element), None)  # not len(): lxml counts the children
             element.text = _spaced(text, keep_start=False, keep_end=_starts_line(following))
             changed |= element.text != text
         tail = element.tail
-        if tail and "\n" in tail and element.getparent() not in verbatim:
+        if (
+            tail
+            and "\n" in tail
+            and element.getparent() not in verbatim
+            and not _all_kept(tail, kept)
+        ):
             following = element.getnext()
             element.tail = _spaced(tail, element.tag in LINE_TAGS, _starts_line(following))
             changed |= element.tail != tail
     return changed
+
+
+def _all_kept(text: str, kept: frozenset[str]) -> bool:
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return bool(kept) and bool(lines) and all(line in kept for line in lines)
 
 
 def _starts_line(element: Any) -> bool:
@@ -267,19 +285,34 @@ def _missing_copies(paragraphs: list[str], tree: HtmlElement) -> dict[str, int]:
     # start alike)
     ordered = sorted(counts)
     missing: dict[str, int] = {}
-    page_text = ""
     for start, blocks in _repeated_starts(tree):
         held = _starting_with(ordered, start)
-        for paragraph, copies in _copies_in_one_place(blocks, held).items():
-            if copies <= counts[paragraph]:
-                continue
-            # and those are all the page's copies: one more elsewhere (in a block that starts
-            # with an inline element, which the search of starts does not see) makes two
-            # places, of which trafilatura's is not known
-            page_text = page_text or " ".join(_body(tree).text_content().split())
-            if page_text.count(paragraph) == copies:
+        for paragraph, (copies, place) in _copies_in_one_place(blocks, held).items():
+            if copies > counts[paragraph] and _is_the_articles(
+                place, paragraph, copies, paragraphs, tree
+            ):
                 missing[paragraph] = copies - counts[paragraph]
     return missing
+
+
+def _is_the_articles(
+    place: HtmlElement, paragraph: str, copies: int, paragraphs: list[str], tree: HtmlElement
+) -> bool:
+    """Whether the copies' parent is where trafilatura took ``paragraph`` from, and not a
+    sidebar's list repeating a quote the article has once (in a block that starts with an
+    inline element, which the search of starts does not see): it holds a paragraph next to
+    it in trafilatura's text; with none next to it, the page has no copy elsewhere."""
+    neighbours = {
+        paragraphs[index + step]
+        for index, found in enumerate(paragraphs)
+        if found == paragraph
+        for step in (-1, 1)
+        if 0 <= index + step < len(paragraphs) and paragraphs[index + step] != paragraph
+    }
+    if neighbours:
+        around = " ".join(place.text_content().split())
+        return any(neighbour in around for neighbour in neighbours)
+    return " ".join(_body(tree).text_content().split()).count(paragraph) == copies
 
 
 def _body(tree: HtmlElement) -> HtmlElement:
@@ -310,12 +343,14 @@ def _repeated_starts(tree: HtmlElement) -> Iterator[tuple[str, list[HtmlElement]
     return ((start, blocks) for start, blocks in starts.items() if len(blocks) > 1)
 
 
-def _copies_in_one_place(blocks: list[HtmlElement], paragraphs: set[str]) -> dict[str, int]:
+def _copies_in_one_place(
+    blocks: list[HtmlElement], paragraphs: set[str]
+) -> dict[str, tuple[int, HtmlElement]]:
     """For each of ``paragraphs`` that is the whole text of some of ``blocks``: how many of
-    them there are, when they are all siblings of one tag and class (a wrapper holding a
-    block alone counts as the block); a paragraph whose copies sit in two places (the
-    article and a sidebar, a paragraph and a list) is left out: which copy trafilatura took
-    is not known."""
+    them there are, and their parent, when they are all siblings of one tag and class (a
+    wrapper holding a block alone counts as the block); a paragraph whose copies sit in two
+    places (the article and a sidebar, a paragraph and a list) is left out: which copy
+    trafilatura took is not known."""
     if not paragraphs:
         return {}
     places: dict[str, set[tuple[Any, str, str]]] = {}
@@ -333,7 +368,11 @@ def _copies_in_one_place(blocks: list[HtmlElement], paragraphs: set[str]) -> dic
                 (block.getparent(), block.tag, block.get("class") or "")
             )
             copies[text] += 1
-    return {text: copies[text] for text, kinds in places.items() if len(kinds) == 1}
+    return {
+        text: (copies[text], next(iter(kinds))[0])
+        for text, kinds in places.items()
+        if len(kinds) == 1
+    }
 
 
 def _only_child(element: HtmlElement, parent: HtmlElement) -> bool:
