@@ -175,19 +175,10 @@ def _file_identity(path: str) -> tuple[int, int] | None:
 def _input_that_is_the_output(inputs: Iterable[str], output: str | None) -> str | None:
     """The input argument that names the file ``-o`` names, if one does (written at the end,
     the output would replace it, read or not)."""
-    if not output or output == "-":
-        return None
-    try:
-        target = os.stat(output)
-    except OSError:
-        return None  # no file yet: none of the inputs is it
-    for argument in inputs:
-        try:
-            if os.path.samestat(os.stat(argument), target) and os.path.isfile(argument):
-                return argument
-        except OSError:
-            continue  # reported as a bad input when it is read
-    return None
+    target = _file_identity(output) if output and output != "-" else None
+    if target is None:
+        return None  # no file yet (or a FIFO, a device): none of the inputs is it
+    return next((argument for argument in inputs if _file_identity(argument) == target), None)
 
 
 def execute(

@@ -91,8 +91,9 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
     # its boilerplate stripped and its entities decoded: doing either again to its text
     # would cut what the first run kept (a story's closing list, the lines of an article
     # taken from HTML) and leave its items' offsets pointing into text that moved.
-    previous_reason = metadata.get("empty_reason")
-    cleaned_before = isinstance(previous_reason, str)
+    previous = metadata.get("empty_reason")
+    reason_before = previous if isinstance(previous, str) else None
+    cleaned_before = reason_before is not None
     for key, default in DECODE_DEFAULTS.items():
         metadata.setdefault(key, default)
     for key in PAGE_KEYS:
@@ -152,9 +153,7 @@ def clean_record(record: Record, config: CleanConfig = CleanConfig()) -> Record:
         metadata["items"] = located
     if feed is not None:
         feed.add_dates_and_authors(located)
-    metadata["empty_reason"] = empty_reason(
-        text, original, content_type, previous_reason if isinstance(previous_reason, str) else ""
-    )
+    metadata["empty_reason"] = empty_reason(text, original, content_type, reason_before or "")
     if config.explain:
         # a record cleaned before keeps what its first run removed (this one removes nothing)
         metadata["removed"] = metadata.get("removed", []) if cleaned_before else removed

@@ -9,6 +9,7 @@ tree goes to trafilatura's extraction (which works on a copy) and to the listing
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -25,7 +26,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
-from .listing import ListingItem, find_listing, in_chrome
+from .listing import ListingItem, element_text, find_listing, in_chrome
 from .page_metadata import tree_metadata
 
 LOGGER = logging.getLogger(__name__)
@@ -52,10 +53,7 @@ LINE_TAGS = frozenset(
     ["graphic", "head", "lb", "list", "p", "quote", "row", "table", "item", "cell", "code"]
 )
 VERBATIM = ("code", "pre")
-# (CSS property names are case-insensitive: the XPath's test too)
-WHITE_SPACE_STYLED = XPath(
-    "//*[contains(translate(@style, 'WHITESPACE', 'whitespace'), 'white-space')]"
-)
+STYLES = XPath("//@style")  # (the values, each with its element: getparent())
 PRESERVED_LINES = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.I)
 BREAK_RUN = re.compile(r"\s*\n\s*")
 TEXT_EDGES = re.compile(r"(\s*)(.*?)(\s*)", re.S)
@@ -151,9 +149,7 @@ def _article(tree: HtmlElement) -> tuple[HtmlPage, bool]:
     is_menu = bool(paragraphs) and _is_menu(_without_title(paragraphs, title), tree)
     if is_menu:
         paragraphs = []
-    elif (body := getattr(document, "body", None)) is not None and _join_source_lines(
-        body, _lines_kept_by_style(tree)
-    ):
+    elif (body := getattr(document, "body", None)) is not None and _join_source_lines(body, tree):
         paragraphs = _lines(xmltotxt(body, False))
     # the copies first: a paragraph the page repeats may also be its title
     paragraphs = _without_title(_with_page_repeats(paragraphs, tree), title)
@@ -185,14 +181,14 @@ def _lines_kept_by_style(tree: HtmlElement) -> frozenset[str]:
     tree has lost which element a text came from, so a text made only of such lines keeps
     its breaks."""
     lines: set[str] = set()
-    for element in WHITE_SPACE_STYLED(tree):
-        if PRESERVED_LINES.search(element.get("style") or ""):
-            lines.update(line.strip() for line in element.text_content().split("\n"))
+    for style in STYLES(tree):
+        if PRESERVED_LINES.search(style):
+            lines.update(line.strip() for line in style.getparent().text_content().split("\n"))
     lines.discard("")
     return frozenset(lines)
 
 
-def _join_source_lines(body: Any, kept: frozenset[str] = frozenset()) -> bool:
+def _join_source_lines(body: Any, tree: HtmlElement) -> bool:
     """Turn the line breaks of the page's source inside text into spaces; whether any was.
 
     trafilatura's text keeps them (a ``<div>``'s text wrapped over lines in the source, a
@@ -200,14 +196,16 @@ def _join_source_lines(body: Any, kept: frozenset[str] = frozenset()) -> bool:
     a browser shows them as spaces. Lines break at ``<br>`` (trafilatura's ``<lb>``), at
     blocks, and inside ``<pre>``/``<code>``; a break before a block or at the end of an
     element stays, as trafilatura's text uses it to start the next line; and so do the
-    breaks of a text made only of ``kept`` lines.
+    breaks of a text made only of lines the page (``tree``) styles to keep.
     """
     verbatim = {element for code in body.iter(VERBATIM) for element in code.iter()}
+    # looked up only for a page whose text has a line break (most have none)
+    kept = functools.cache(functools.partial(_lines_kept_by_style, tree))
     changed = False
     for element in body.iter():
         # most text has no line break: the test first, in C
         text = element.text
-        if text and "\n" in text and element not in verbatim and not _all_kept(text, kept):
+        if text and "\n" in text and element not in verbatim and not _all_kept(text, kept()):
             following = next(iter(element), None)  # not len(): lxml counts the children
             element.text = _spaced(text, keep_start=False, keep_end=_starts_line(following))
             changed |= element.text != text
@@ -216,7 +214,7 @@ def _join_source_lines(body: Any, kept: frozenset[str] = frozenset()) -> bool:
             tail
             and "\n" in tail
             and element.getparent() not in verbatim
-            and not _all_kept(tail, kept)
+            and not _all_kept(tail, kept())
         ):
             following = element.getnext()
             element.tail = _spaced(tail, element.tag in LINE_TAGS, _starts_line(following))
@@ -310,9 +308,9 @@ def _is_the_articles(
         if 0 <= index + step < len(paragraphs) and paragraphs[index + step] != paragraph
     }
     if neighbours:
-        around = " ".join(place.text_content().split())
+        around = element_text(place)
         return any(neighbour in around for neighbour in neighbours)
-    return " ".join(_body(tree).text_content().split()).count(paragraph) == copies
+    return element_text(_body(tree)).count(paragraph) == copies
 
 
 def _body(tree: HtmlElement) -> HtmlElement:
@@ -357,7 +355,7 @@ def _copies_in_one_place(
     copies: Counter[str] = Counter()
     seen: set[HtmlElement] = set()
     for block in blocks:
-        text = " ".join(block.text_content().split())
+        text = element_text(block)
         if text not in paragraphs:
             continue
         while (wrapper := block.getparent()) is not None and _only_child(block, wrapper):
@@ -398,7 +396,7 @@ def _trafilatura(function: Any, tree: HtmlElement, **options: Any) -> Any:
 def _is_menu(lines: list[str], tree: HtmlElement) -> bool:
     if len(lines) < MIN_MENU_LINES or any(len(line.split()) > MENU_LINE_WORDS for line in lines):
         return False
-    links = {" ".join(a.text_content().split()) for a in tree.iter("a")}
+    links = {element_text(a) for a in tree.iter("a")}
     return all(line in links for line in lines)
 
 
@@ -455,7 +453,7 @@ def _listing_intro(tree: HtmlElement, container: HtmlElement, title: str) -> str
         if element is container:
             break
         if element.tag in INTRO_TAGS and not in_chrome(element):
-            text = " ".join(element.text_content().split())
+            text = element_text(element)
             if text and text != title:
                 intro.append(text)
     return "\n\n".join(intro)

@@ -179,7 +179,7 @@ def _title(block: HtmlElement) -> tuple[HtmlElement, str, str] | None:
     element, url = _item_title(block)
     if element is None or not url or url.startswith("#"):
         return None
-    title = _text(element)
+    title = element_text(element)
     if not title or len(title.split()) > MAX_TITLE_WORDS or DATE_LIKE.match(title):
         return None
     if len(_text_before(block, element).split()) > MAX_WORDS_BEFORE_TITLE:
@@ -197,14 +197,14 @@ def _item_title(block: HtmlElement) -> tuple[HtmlElement | None, str]:
             link = next(element.iter("a"), None)
             href = link.get("href") if link is not None else _marker_href(block)
             return (element, href) if href else (None, "")
-        if element.tag == "a" and element.get("href") and strip_marker(_text(element)):
+        if element.tag == "a" and element.get("href") and strip_marker(element_text(element)):
             return element, element.get("href") or ""
     return None, ""
 
 
 def _marker_href(block: HtmlElement) -> str:
     for link in block.iter("a"):
-        if link.get("href") and not strip_marker(_text(link)):
+        if link.get("href") and not strip_marker(element_text(link)):
             return link.get("href") or ""
     return ""
 
@@ -235,7 +235,7 @@ def _teaser_pieces(element: HtmlElement, title: HtmlElement, parts: list[str]) -
     """Text of ``element`` into ``parts``, a newline at each block; tails are the caller's."""
     if element is title or not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
         return  # HTML comments and processing instructions have a non-string tag
-    if element.tag == "a" and not strip_marker(_text(element)):
+    if element.tag == "a" and not strip_marker(element_text(element)):
         return
     if element.tag in BLOCK_TAGS:
         parts.append("\n")
@@ -340,5 +340,6 @@ def _text_outside_chrome(element: HtmlElement, parts: list[str]) -> None:
         parts.append(child.tail or "")
 
 
-def _text(element: HtmlElement) -> str:
+def element_text(element: HtmlElement) -> str:
+    """The text of ``element`` and all below it, each run of spaces one space."""
     return " ".join(element.text_content().split())
